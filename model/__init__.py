@@ -1,0 +1,18 @@
+"""Agent-based model of community resilience under council commissioning regimes."""
+
+from model.api import Result, simulate
+from model.outcomes import DIRECTION, LABEL, OUTCOME_NAMES, OUTCOMES
+from model.params import ConfigError, Params, make_params, params_from_dict
+
+__all__ = [
+    "DIRECTION",
+    "LABEL",
+    "OUTCOMES",
+    "OUTCOME_NAMES",
+    "ConfigError",
+    "Params",
+    "Result",
+    "make_params",
+    "params_from_dict",
+    "simulate",
+]

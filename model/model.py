@@ -1,0 +1,883 @@
+"""The community model: one step is one week.
+
+The order of a week's phases is written down once, in ``PHASES``, and ``step()`` runs them in
+that order; ``describe_schedule()`` prints it. The yearly budget cycle (budget, grant rounds,
+tenders, contract ends, outcome rewards) runs on a calendar at the start of the first week of each
+budget year (the ``calendar`` phase).
+
+Time: ``week`` counts from the start of the regime; the burn-in runs at negative weeks under the
+status-quo arrangements, identical for every regime on the same seed (paired design).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from model.agents import INCOME_SOURCES, CommunityGroup, Council, OutsideProvider
+from model.network import Memberships, Ties
+from model.outcomes import EVENT_COUNTS, OUTCOME_NAMES, SUMMARY_ONLY
+from model.params import (
+    AGE_BANDS,
+    GROUP_KINDS,
+    WEEKS_PER_YEAR,
+    Params,
+    RegimeParams,
+    weekly_hazard,
+    weekly_prob,
+)
+from model.regimes import OutcomesBased, Regime
+from model.residents import NO_GROUP, PROVIDER_BASE, Residents
+from model.streams import Streams
+
+PHASES: tuple[tuple[str, str], ...] = (
+    ("calendar", "start of a budget year: budget, grant rounds, tenders, contract ends, rewards"),
+    ("life_events", "bereavement breaks a close tie, illness onset; both raise loneliness"),
+    ("turnover", "residents move away or die; newcomers arrive with few local ties"),
+    ("membership", "residents leave groups, join nearby groups by fit and trust"),
+    ("activities", "members attend group activities: contact and new acquaintances"),
+    ("services", "intake of lonely residents, visits and calls, discharge and outcome checks"),
+    ("volunteering", "residents start volunteering, quit or burn out; volunteering gives contact"),
+    ("regime_delivery", "the council's instruments act (referrals, contract payments)"),
+    ("tie_contact", "contact along ties, less often for lonely residents"),
+    ("loneliness", "loneliness rises when contact falls short of need and falls when met"),
+    ("ties", "ties strengthen with contact, decay without it; new ties form"),
+    ("finances", "groups' income and costs; providers' costs"),
+    ("closures_and_foundings", "groups close when money, volunteers or members run out; new ones form"),
+    ("collaboration", "collaboration ties between groups form and lapse"),
+    ("record", "outcomes recorded every record_every_weeks"),
+)
+
+SPEND_CATEGORIES = ("local_groups", "outside_providers", "in_house")
+
+CLOSURE_WORDS = {
+    "money": "its money ran out",
+    "volunteers": "its last volunteers left",
+    "members": "nobody came any more",
+}
+
+
+@dataclass(slots=True)
+class WeeklyRates:
+    """Every yearly rate of the parameters, converted to per week in one place."""
+
+    bereavement: np.ndarray
+    illness: float
+    move_or_die: np.ndarray
+    vol_quit: float
+    vol_burnout: float
+    vol_join: float
+    join: float
+    leave: float
+    co_attendance: float
+    neighbour: float
+    intake: float
+    foundings_per_resident: float
+    collab_form: float
+    collab_decay: float
+    trust_gain: float
+
+    @classmethod
+    def from_params(cls, p: Params) -> WeeklyRates:
+        r, g = p.residents, p.groups
+        return cls(
+            bereavement=np.array([weekly_prob(x) for x in r.bereavement_per_year_by_age]),
+            illness=weekly_prob(r.illness_onset_per_year),
+            move_or_die=np.array([weekly_prob(m + d) for m, d in zip(r.move_per_year_by_age,
+                                                                      r.death_per_year_by_age, strict=True)]),
+            vol_quit=weekly_prob(r.volunteer_quit_per_year),
+            vol_burnout=weekly_prob(r.volunteer_burnout_per_year),
+            vol_join=weekly_prob(r.volunteer_join_per_year),
+            join=weekly_prob(g.join_per_year),
+            leave=weekly_prob(g.leave_per_year),
+            co_attendance=weekly_hazard(p.ties.co_attendance_per_year),
+            neighbour=weekly_hazard(p.ties.neighbour_per_year),
+            intake=weekly_hazard(g.intake_per_year),
+            foundings_per_resident=g.foundings_per_year_per_10k / 10_000 / WEEKS_PER_YEAR,
+            collab_form=weekly_hazard(g.collaboration_per_year),
+            collab_decay=weekly_prob(g.collaboration_decay_per_year),
+            trust_gain=g.trust_gain_per_year,
+        )
+
+
+def burn_in_regime(p: Params) -> RegimeParams:
+    """The arrangements in place before the study starts: the status quo, with the run's own
+    instrument settings (so a sweep over grant size also changes the burn-in consistently)."""
+    r = p.regime
+    return RegimeParams(name="status_quo", grants=r.grants, tender=r.tender, outcomes=r.outcomes,
+                        community_development=r.community_development, social_value=r.social_value,
+                        partnership=r.partnership)
+
+
+class CommunityModel(mesa.Model):
+    """Residents (arrays), community groups, providers and a council (Mesa agents)."""
+
+    def __init__(self, params: Params | None = None, seed: int = 0) -> None:
+        super().__init__(rng=int(seed))
+        self.params = p = (params or Params()).validate()
+        self.seed = int(seed)
+        self.streams = Streams(seed)
+        self.rates = WeeklyRates.from_params(p)
+        self.burn_in_weeks = int(round(p.burn_in_years * WEEKS_PER_YEAR))
+        self.horizon_weeks = int(round(p.horizon_years * WEEKS_PER_YEAR))
+        self.week = -self.burn_in_weeks
+        n, nb = p.place.n_residents, p.place.n_neighbourhoods
+        rng = self.streams["init"]
+        self.res = Residents(n, nb, p.residents, rng)
+        # residents sorted by neighbourhood (a slot's neighbourhood never changes: a newcomer moves
+        # into the home the leaver left), for drawing partners nearby
+        counts = np.bincount(self.res.nbhd, minlength=nb)
+        self._nbhd_index = (np.argsort(self.res.nbhd, kind="stable"), counts,
+                            np.concatenate([[0], np.cumsum(counts)[:-1]]))
+        self.ties = Ties(n)
+        self.members = Memberships()
+        self.all_groups: list[CommunityGroup] = []
+        self.council = Council(self)
+        self.providers = [OutsideProvider(self, k) for k in range(p.providers.n_bidders)]
+        self.collab: dict[int, set[int]] = {}
+        self.connector_years = np.zeros(nb)
+        self.sector_trust = np.ones(nb)  # residents' trust in local groups, by neighbourhood
+        self.brokerage = 0.0
+        self.events: list[tuple[int, str]] = []
+        self._rows: list[dict[str, float]] = []
+        self._period_closures = 0
+        self._period_foundings = 0
+        self._ledger = np.zeros((self.burn_in_weeks + self.horizon_weeks + 1, len(SPEND_CATEGORIES)))
+        self._lonely_hist: list[np.ndarray] = []
+        self._new_a: list[np.ndarray] = []
+        self._new_b: list[np.ndarray] = []
+        self._attend_count = np.zeros(n)
+        self._init_ties(rng)
+        self._init_groups(rng)
+        self._refresh_group_arrays()
+        self.regime = Regime(p.regime)
+        self.active_regime = Regime(burn_in_regime(p)) if self.burn_in_weeks > 0 else self.regime
+        self.active_regime.setup(self)
+
+    # ------------------------------------------------------------------------------------------
+    # Running
+    # ------------------------------------------------------------------------------------------
+    def step(self) -> None:
+        """One week: the phases in PHASES order."""
+        for name, _ in PHASES:
+            getattr(self, f"_phase_{name}")()
+        self.week += 1
+        if self.week >= self.horizon_weeks:
+            self.running = False
+
+    @staticmethod
+    def describe_schedule() -> str:
+        return "\n".join(f"{k + 1:2d}. {name}: {text}" for k, (name, text) in enumerate(PHASES))
+
+    @property
+    def year(self) -> int:
+        return self.week // WEEKS_PER_YEAR
+
+    def burn_in(self) -> None:
+        """Run the burn-in weeks (if any remain), leaving the model at week 0."""
+        while self.week < 0:
+            self.step()
+
+    def run(self, progress: Callable[[int, int], None] | None = None) -> None:
+        total = self.burn_in_weeks + self.horizon_weeks
+        while self.week < self.horizon_weeks:
+            self.step()
+            done = self.week + self.burn_in_weeks
+            if progress is not None and (done % WEEKS_PER_YEAR == 0 or done == total):
+                progress(done, total)
+
+    # ------------------------------------------------------------------------------------------
+    # Initialisation
+    # ------------------------------------------------------------------------------------------
+    def _init_ties(self, rng: np.random.Generator) -> None:
+        p = self.params.ties
+        n = self.res.n
+        m = int(n * p.initial_ties_mean / 2)
+        a = rng.integers(0, n, size=m)
+        b = self._partners_near(a, rng, p.bridging_share)
+        close = rng.random(m) < p.initial_close_share
+        w = np.where(close, rng.uniform(p.close_threshold, 1.0, m), rng.uniform(0.1, p.close_threshold, m))
+        self.ties.add(a, b, 0.0)
+        # weights: each tie takes the weight drawn for its (first) pair
+        keys = np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b)
+        order = np.argsort(keys, kind="stable")
+        pos = np.searchsorted(keys[order], self.ties.keys())
+        self.ties.w = w[order][pos]
+
+    def _partners_near(self, a: np.ndarray, rng: np.random.Generator, bridging: float) -> np.ndarray:
+        """A random partner for each resident in ``a``: in the same neighbourhood, except a
+        ``bridging`` share anywhere in the place. Draws exactly two values per resident."""
+        n = self.res.n
+        order, counts, start = self._nbhd_index
+        u, v = rng.random(a.size), rng.random(a.size)
+        nb = self.res.nbhd[a]
+        local = order[start[nb] + (u * counts[nb]).astype(np.int64)]
+        anywhere = (u * n).astype(np.int64)
+        return np.where(v < bridging, anywhere, local)
+
+    def _init_groups(self, rng: np.random.Generator) -> None:
+        p = self.params
+        kinds = [k for k in GROUP_KINDS if k in p.groups.kinds]
+        shares = np.array([p.groups.kinds[k].share for k in kinds])
+        chosen = rng.choice(len(kinds), size=p.place.n_groups, p=shares / shares.sum())
+        nbhds = rng.integers(0, p.place.n_neighbourhoods, size=p.place.n_groups)
+        for k, nb in zip(chosen, nbhds, strict=True):
+            kind = kinds[int(k)]
+            kp = p.groups.kinds[kind]
+            weekly_cost = (kp.running_cost_per_year + kp.staff * kp.staff_cost_per_year) / WEEKS_PER_YEAR
+            reserves = kp.initial_reserves_weeks * weekly_cost * rng.uniform(0.5, 1.5)
+            self._new_group(kind, int(nb), reserves)
+        # initial members and volunteers, drawn from each group's neighbourhood
+        self._refresh_group_arrays()
+        for g in self.all_groups:
+            pool = np.flatnonzero(self.res.nbhd == g.nbhd)
+            if g.kp.activities:
+                k = min(pool.size, int(rng.poisson(p.groups.members_initial_mean)))
+                who = rng.choice(pool, size=k, replace=False)
+                self.members.add(who, np.full(k, g.gid), len(self.all_groups))
+            free = pool[self.res.vol_group[pool] == NO_GROUP]
+            want = int(round(g.kp.volunteers_needed * p.residents.volunteer_initial_share / 0.16 * 0.8))
+            k = min(free.size, want)
+            self.res.vol_group[rng.choice(free, size=k, replace=False)] = g.gid
+
+    def _new_group(self, kind: str, nbhd: int, reserves: float) -> CommunityGroup:
+        g = CommunityGroup(self, len(self.all_groups), kind, nbhd, reserves, founded_week=self.week)
+        g.trust = self.params.groups.trust_initial * self.sector_trust[nbhd]
+        self.all_groups.append(g)
+        self.collab[g.gid] = set()
+        return g
+
+    # ------------------------------------------------------------------------------------------
+    # Helpers used by regimes and phases
+    # ------------------------------------------------------------------------------------------
+    @property
+    def groups(self):
+        """The active community groups (a Mesa AgentSet)."""
+        return self.agents_by_type.get(CommunityGroup, mesa.agent.AgentSet([], random=self.random))
+
+    def active_groups(self) -> list[CommunityGroup]:
+        return [g for g in self.all_groups if g.active]
+
+    def group_by_gid(self, gid: int) -> CommunityGroup:
+        return self.all_groups[gid]
+
+    def collaboration_count(self, gid: int) -> int:
+        return len(self.collab.get(gid, ()))
+
+    def collaborators(self, g: CommunityGroup) -> list[CommunityGroup]:
+        return [self.all_groups[k] for k in sorted(self.collab.get(g.gid, ()))]
+
+    def ledger(self, category: str, amount: float) -> None:
+        """Record council spend this week by recipient category."""
+        self._ledger[self.week + self.burn_in_weeks, SPEND_CATEGORIES.index(category)] += amount
+
+    def pay(self, group: CommunityGroup, source: str, amount: float) -> None:
+        """Council money (or in-kind value) to a local group."""
+        group.receive(source, amount)
+        self.ledger("local_groups", amount)
+        self.council.funded_this_year.add(group.gid)
+
+    @property
+    def spend_by_recipient(self) -> dict[str, float]:
+        """Council spend so far in the current budget year, by recipient category."""
+        w0 = self.year * WEEKS_PER_YEAR + self.burn_in_weeks
+        w1 = self.week + self.burn_in_weeks + 1
+        tot = self._ledger[max(0, w0):w1].sum(axis=0)
+        return dict(zip(SPEND_CATEGORIES, tot.tolist(), strict=True))
+
+    def log_event(self, text: str) -> None:
+        if self.week >= 0:
+            self.events.append((self.week, f"Year {self.year + 1}: {text}"))
+
+    def observed_lonely_share(self, nbhd: int | None) -> float:
+        """The council's reading of the lonely share (delayed and noisy)."""
+        c = self.params.council
+        if not self._lonely_hist:
+            return 0.0
+        k = max(0, len(self._lonely_hist) - 1 - c.observation_delay_weeks)
+        by_nb = self._lonely_hist[k]
+        true = float(by_nb.mean()) if nbhd is None else float(by_nb[nbhd])
+        return max(0.0, true + c.observation_noise_sd * float(self.streams["council"].standard_normal()))
+
+    def ties_matrix(self, min_weight: float = 0.0) -> sp.csr_matrix:
+        return self.ties.matrix(min_weight)
+
+    def _refresh_group_arrays(self) -> None:
+        G = len(self.all_groups)
+        self._g_active = np.array([g.active for g in self.all_groups], dtype=bool)
+        self._g_nbhd = np.array([g.nbhd for g in self.all_groups], dtype=np.int64)
+        self._g_trust = np.array([g.trust for g in self.all_groups])
+        self._g_acts = np.array([g.kp.activities and g.active for g in self.all_groups], dtype=bool)
+        self._g_visits = np.array([g.kp.visits and g.active for g in self.all_groups], dtype=bool)
+        self._g_needed = np.array([g.kp.volunteers_needed for g in self.all_groups], dtype=np.int64)
+        vol = self.res.vol_group
+        self._g_vols = np.bincount(vol[vol >= 0], minlength=G)
+        self._g_members = self.members.counts_by_group(G)
+        staff = np.array([g.staff for g in self.all_groups])
+        ppv = np.array([g.kp.places_per_volunteer for g in self.all_groups])
+        pps = np.array([g.kp.places_per_staff for g in self.all_groups])
+        self._g_capacity = self._g_vols * ppv + staff * pps
+        for g, m, v, c in zip(self.all_groups, self._g_members, self._g_vols, self._g_capacity, strict=True):
+            g.n_members, g.volunteers, g.capacity = int(m), int(v), float(c)
+            g.max_members_seen = max(g.max_members_seen, g.n_members)
+
+    def _pick_groups(self, who: np.ndarray, rng: np.random.Generator, eligible: np.ndarray,
+                     weight: np.ndarray, local_share: float = 0.85) -> np.ndarray:
+        """For each resident in ``who``, a group: in their neighbourhood with probability
+        ``local_share`` (else anywhere), chosen with probability proportional to ``weight`` among
+        ``eligible`` groups. -1 where none is eligible. Draws two values per resident."""
+        out = np.full(who.size, -1, dtype=np.int64)
+        if who.size == 0:
+            return out
+        u, v = rng.random(who.size), rng.random(who.size)
+        elig = np.flatnonzero(eligible & (weight > 0))
+        if elig.size == 0:
+            return out
+        target_nb = np.where(v < local_share, self.res.nbhd[who], -1)
+        for nb in np.unique(target_nb):
+            sel = target_nb == nb
+            cand = elig if nb < 0 else elig[self._g_nbhd[elig] == nb]
+            if cand.size == 0:
+                cand = elig
+            cw = np.cumsum(weight[cand])
+            out[sel] = cand[np.minimum(np.searchsorted(cw, u[sel] * cw[-1], side="right"), cand.size - 1)]
+        return out
+
+    def _client_counts(self) -> tuple[np.ndarray, np.ndarray]:
+        c = self.res.client_of
+        G = len(self.all_groups)
+        g = np.bincount(c[(c >= 0) & (c < PROVIDER_BASE)], minlength=G)
+        pv = np.bincount(c[c >= PROVIDER_BASE] - PROVIDER_BASE, minlength=len(self.providers))
+        return g, pv
+
+    def discharge_provider_clients(self, prov: OutsideProvider) -> None:
+        self.res.client_of[self.res.client_of == PROVIDER_BASE + prov.pid] = NO_GROUP
+
+    def refer(self, k: int, detection: float, rng: np.random.Generator) -> None:
+        """``k`` referrals (social prescribing or connectors): each finds a lonely resident with
+        probability ``detection`` (else a resident who is not lonely), who joins a nearby group
+        and, where a visiting group has a free place, becomes its client."""
+        if k <= 0:
+            return
+        thr = self.params.residents.lonely_threshold
+        lonely = np.flatnonzero(self.res.loneliness >= thr)
+        u = rng.random(k)
+        pick_any = rng.integers(0, self.res.n, size=k)
+        pick_lonely = lonely[rng.integers(0, lonely.size, size=k)] if lonely.size else pick_any
+        who = np.unique(np.where(u < detection, pick_lonely, pick_any))
+        self._refresh_group_arrays()
+        room = self._g_acts & (self._g_capacity > self._g_members)
+        grp = self._pick_groups(who, rng, room, self._g_trust + 0.1, local_share=0.95)
+        ok = grp >= 0
+        self.members.add(who[ok], grp[ok], len(self.all_groups), referred=True)
+        gclients, _ = self._client_counts()
+        visit_room = self._g_visits & (self._visit_places() > gclients)
+        cand = who[self.res.client_of[who] == NO_GROUP]
+        svc = self._pick_groups(cand, rng, visit_room, np.ones(len(self.all_groups)), local_share=0.95)
+        ok = svc >= 0
+        self.res.client_of[cand[ok]] = svc[ok]
+        self.res.client_since[cand[ok]] = self.week
+
+    def _visit_places(self) -> np.ndarray:
+        """One-to-one visit places a week per group: all of a visiting group's capacity if it runs
+        no activities, else 30% of it; plus its contract places."""
+        share = np.array([0.0 if not g.kp.visits else (0.3 if g.kp.activities else 1.0)
+                          for g in self.all_groups])
+        contract = np.array([g.contract_places for g in self.all_groups])
+        return self._g_capacity * share + contract
+
+    def found_group(self, kind: str, nbhd: int, reason: str = "") -> CommunityGroup:
+        """A new group with a few founders as volunteers and members."""
+        kp = self.params.groups.kinds[kind]
+        rng = self.streams["foundings"]
+        g = self._new_group(kind, nbhd, reserves=8 * kp.running_cost_per_year / WEEKS_PER_YEAR)
+        pool = np.flatnonzero((self.res.nbhd == nbhd) & (self.res.vol_group == NO_GROUP))
+        founders = rng.choice(pool, size=min(3, pool.size), replace=False) if pool.size else pool
+        self.res.vol_group[founders] = g.gid
+        pool = np.flatnonzero(self.res.nbhd == nbhd)
+        if kp.activities and pool.size:
+            joiners = rng.choice(pool, size=min(5, pool.size), replace=False)
+            self.members.add(np.concatenate([founders, joiners]), np.full(founders.size + joiners.size, g.gid),
+                             len(self.all_groups))
+        self._period_foundings += 1
+        self.log_event(f"a new {kind.replace('_', ' ')} group started in neighbourhood {nbhd + 1}"
+                       + (f": {reason}" if reason else ""))
+        self._refresh_group_arrays()
+        return g
+
+    def close_group(self, g: CommunityGroup, cause: str) -> None:
+        """A group closes: members lose their place to meet and part of the ties and trust it held."""
+        p = self.params.groups
+        g.active, g.closed_week, g.cause = False, self.week, cause
+        in_group = self.members.grp == g.gid
+        former = np.zeros(self.res.n, dtype=bool)
+        former[self.members.res[in_group]] = True
+        self.members.keep(~in_group)
+        both = former[self.ties.i] & former[self.ties.j]
+        self.ties.w[both] *= 1.0 - 0.5 * p.trust_loss_on_closure
+        self.res.vol_group[self.res.vol_group == g.gid] = NO_GROUP
+        self.res.client_of[self.res.client_of == g.gid] = NO_GROUP
+        for other in self.collab.pop(g.gid, set()):
+            self.collab[other].discard(g.gid)
+        self.sector_trust[g.nbhd] = max(0.2, self.sector_trust[g.nbhd] - 0.1 * p.trust_loss_on_closure)
+        g.contract_places = 0
+        g.contract_payment_per_week = 0.0
+        self._period_closures += 1
+        self.log_event(f"a {g.kind.replace('_', ' ')} group in neighbourhood {g.nbhd + 1} closed: "
+                       f"{CLOSURE_WORDS[cause]}")
+        g.remove()
+
+    # ------------------------------------------------------------------------------------------
+    # Phases
+    # ------------------------------------------------------------------------------------------
+    def _phase_calendar(self) -> None:
+        if self.week == 0 and self.active_regime is not self.regime:
+            self.active_regime.teardown(self)
+            self.active_regime = self.regime
+            self.regime.setup(self)
+        if self.week % WEEKS_PER_YEAR != 0:
+            return
+        self.council.set_budget(max(0, self.year))
+        luck = self.streams["finances"]
+        for g in self.active_groups():
+            g.new_budget_year(float(luck.standard_normal()))
+            if g.n_members + g.clients > 0:
+                g.trust += self.rates.trust_gain * (1.0 - g.trust) * (0.5 + self.council.relationship)
+        self.sector_trust += 0.1 * (1.0 - self.sector_trust)
+        self.council.end_budget_year()
+        self.active_regime.yearly(self)
+
+    def _phase_life_events(self) -> None:
+        r, p = self.res, self.params.residents
+        rng = self.streams["life_events"]
+        self._contact = np.zeros(r.n)
+        u_b, u_i = rng.random(r.n), rng.random(r.n)
+        bereaved = u_b < self.rates.bereavement[r.age]
+        ill = (u_i < self.rates.illness) & ~r.disabled
+        r.disabled |= ill
+        hit = bereaved | ill
+        r.loneliness[hit] = np.minimum(1.0, r.loneliness[hit] + p.life_event_loneliness)
+        if bereaved.any() and len(self.ties):
+            # each bereaved resident loses their strongest tie
+            t = self.ties
+            ends = np.concatenate([t.i, t.j])
+            eidx = np.tile(np.arange(len(t)), 2)
+            sel = bereaved[ends]
+            ends, eidx = ends[sel], eidx[sel]
+            if ends.size:
+                order = np.lexsort((t.w[eidx], ends))
+                last = np.r_[ends[order][1:] != ends[order][:-1], True]
+                drop = np.zeros(len(t), dtype=bool)
+                drop[eidx[order][last]] = True
+                t.keep(~drop)
+
+    def _phase_turnover(self) -> None:
+        r = self.res
+        rng = self.streams["turnover"]
+        leave = rng.random(r.n) < self.rates.move_or_die[r.age]
+        idx = np.flatnonzero(leave)
+        if idx.size == 0:
+            return
+        self.ties.remove_residents(leave)
+        self.members.keep(~leave[self.members.res])
+        r.replace(idx, self.week, self.params.residents, rng)
+        k = self.params.ties.newcomer_ties
+        if k > 0:
+            a = np.repeat(idx, k)
+            self.ties.add(a, self._partners_near(a, rng, 0.0), self.params.ties.close_threshold + 0.1)
+
+    def _phase_membership(self) -> None:
+        r, g, rates = self.res, self.params.groups, self.rates
+        rng = self.streams["membership"]
+        thr = self.params.residents.lonely_threshold
+        lonely = r.loneliness >= thr
+        m = self.members
+        u_leave = rng.random(len(m))
+        leave_p = rates.leave * (1.0 + lonely[m.res])
+        m.keep(u_leave >= leave_p)
+        self._refresh_group_arrays()
+        n_mem = m.counts_by_resident(r.n)
+        u_join = rng.random(r.n)
+        p_join = (rates.join * np.where(lonely, g.lonely_join_factor, 1.0)
+                  * (r.need / r.need.mean()) * self.sector_trust[r.nbhd]
+                  * np.where(r.disabled, self.params.residents.disability_contact_factor, 1.0))
+        joiners = np.flatnonzero((u_join < p_join) & (n_mem < g.max_memberships))
+        room = self._g_acts & (self._g_capacity > self._g_members)
+        grp = self._pick_groups(joiners, rng, room, self._g_trust + 0.05)
+        ok = grp >= 0
+        m.add(joiners[ok], grp[ok], len(self.all_groups))
+        self._refresh_group_arrays()
+
+    def _phase_activities(self) -> None:
+        r, m, p = self.res, self.members, self.params
+        rng = self.streams["attendance"]
+        if len(m) == 0:
+            return
+        fill = np.minimum(1.0, self._g_capacity / np.maximum(1, self._g_members))
+        lonely = r.loneliness >= p.residents.lonely_threshold
+        pr = (p.groups.attend_prob * fill[m.grp] * np.where(r.disabled[m.res], p.residents.disability_contact_factor, 1.0)
+              * np.where(lonely[m.res], p.residents.lonely_reciprocity, 1.0) * self._g_acts[m.grp])
+        att = rng.random(len(m)) < pr
+        a_res, a_grp = m.res[att], m.grp[att]
+        self._contact += p.residents.group_contact * np.bincount(a_res, minlength=r.n)
+        # co-attendance: some attendees get to know another attendee of the same activity
+        rng2 = self.streams["co_attendance"]
+        if a_res.size:
+            order = np.argsort(a_grp, kind="stable")
+            a_res, a_grp = a_res[order], a_grp[order]
+            counts = np.bincount(a_grp, minlength=len(self.all_groups))
+            start = np.concatenate([[0], np.cumsum(counts)[:-1]])
+            u, v = rng2.random(a_res.size), rng2.random(a_res.size)
+            meet = u < self.rates.co_attendance
+            partner = a_res[start[a_grp] + (v * counts[a_grp]).astype(np.int64)]
+            self._new_a.append(a_res[meet])
+            self._new_b.append(partner[meet])
+
+    def _phase_services(self) -> None:
+        r, p = self.res, self.params
+        rng = self.streams["services"]
+        thr = p.residents.lonely_threshold
+        gcl, pcl = self._client_counts()
+        # discharge after the support period; outcome verification for outcome contracts
+        c = r.client_of
+        done = np.flatnonzero((c >= 0) & (self.week - r.client_since >= p.groups.service_weeks))
+        if done.size:
+            obc = self._outcomes_instrument()
+            if obc is not None and obc.contract is not None:
+                holders = {m.gid for m in obc.contract.holders}
+                prov = obc.contract.provider
+                for i in done:
+                    code = int(c[i])
+                    if code in holders:
+                        obc.verify(self, code, None, bool(r.loneliness[i] >= thr))
+                    elif prov is not None and code == PROVIDER_BASE + prov.pid:
+                        obc.verify(self, None, prov.pid, bool(r.loneliness[i] >= thr))
+            c[done] = NO_GROUP
+            gcl, pcl = self._client_counts()
+        # intake: services with free places find lonely residents in their catchment
+        free_g = np.where(self._g_visits, np.floor(self._visit_places() - gcl), 0).astype(np.int64)
+        free_p = np.array([pv.contract_places - k for pv, k in zip(self.providers, pcl, strict=True)], dtype=np.int64)
+        pool_mask = (r.loneliness >= thr) & (c == NO_GROUP)
+        takes_g = rng.binomial(np.maximum(free_g, 0), self.rates.intake) if free_g.size else free_g
+        takes_p = rng.binomial(np.maximum(free_p, 0), self.rates.intake) if free_p.size else free_p
+        if takes_g.sum() + takes_p.sum() > 0:
+            pool = np.flatnonzero(pool_mask)
+            rng.shuffle(pool)
+            taken = np.zeros(r.n, dtype=bool)
+            for gid in np.flatnonzero(takes_g):
+                cand = pool[(r.nbhd[pool] == self._g_nbhd[gid]) & ~taken[pool]][: takes_g[gid]]
+                c[cand] = gid
+                r.client_since[cand] = self.week
+                taken[cand] = True
+            for pid in np.flatnonzero(takes_p):
+                cand = pool[~taken[pool]][: takes_p[pid]]
+                c[cand] = PROVIDER_BASE + pid
+                r.client_since[cand] = self.week
+                taken[cand] = True
+        # delivery: visits by local volunteers (which can become ties), calls by providers
+        u, v = rng.random(r.n), rng.random(r.n)
+        by_group = (c >= 0) & (c < PROVIDER_BASE)
+        by_prov = c >= PROVIDER_BASE
+        visited = by_group & (u < 0.9)
+        called = by_prov & (u < 0.85 * (1.0 - 0.5 * p.providers.staff_turnover_per_year))
+        self._contact[visited] += p.residents.visit_contact
+        self._contact[called] += p.residents.phone_contact
+        # a visit can turn into a friendship with the visiting volunteer (GoodGym's mechanism)
+        befriend = np.flatnonzero(visited & (v < 0.03))
+        if befriend.size:
+            vols = np.flatnonzero(r.vol_group >= 0)
+            vg = r.vol_group[vols]
+            order = np.argsort(vg, kind="stable")
+            vols, vg = vols[order], vg[order]
+            counts = np.bincount(vg, minlength=len(self.all_groups))
+            start = np.concatenate([[0], np.cumsum(counts)[:-1]])
+            gid = c[befriend]
+            has = counts[gid] > 0
+            pick = start[gid[has]] + (v[befriend][has] / 0.03 * counts[gid[has]]).astype(np.int64)
+            self._new_a.append(befriend[has])
+            self._new_b.append(vols[np.minimum(pick, vols.size - 1)])
+        # a provider's call occasionally signposts the client to a local group
+        signpost = np.flatnonzero(called & (v < 0.1 * p.providers.tie_formation_factor))
+        if signpost.size:
+            room = self._g_acts & (self._g_capacity > self._g_members)
+            grp = self._pick_groups(signpost, rng, room, self._g_trust + 0.05, local_share=1.0)
+            ok = grp >= 0
+            self.members.add(signpost[ok], grp[ok], len(self.all_groups), referred=True)
+        gcl, pcl = self._client_counts()
+        for grp_, k in zip(self.all_groups, gcl, strict=True):
+            grp_.clients = int(k)
+        for pv, k in zip(self.providers, pcl, strict=True):
+            pv.clients = int(k)
+
+    def _outcomes_instrument(self) -> OutcomesBased | None:
+        for ins in self.active_regime.instruments:
+            if isinstance(ins, OutcomesBased):
+                return ins
+        return None
+
+    def _phase_volunteering(self) -> None:
+        r, p, rates = self.res, self.params, self.rates
+        rng = self.streams["volunteering"]
+        G = len(self.all_groups)
+        vol = r.vol_group
+        # quitting: a steady rate, plus burnout where a group is stretched beyond its volunteers
+        gcl, _ = self._client_counts()
+        demand = self._g_members * p.groups.attend_prob + gcl
+        load = demand / np.maximum(1.0, self._g_capacity)
+        is_vol = vol >= 0
+        stretched = np.zeros(r.n, dtype=bool)
+        stretched[is_vol] = load[vol[is_vol]] > 1.5
+        u_quit = rng.random(r.n)
+        quit_ = is_vol & (u_quit < rates.vol_quit + rates.vol_burnout * stretched)
+        vol[quit_] = NO_GROUP
+        # starting: members of groups that need volunteers, against competing groups nearby
+        gap = np.maximum(0, self._g_needed - np.bincount(vol[vol >= 0], minlength=G))
+        seeking = (gap > 0) & self._g_active
+        competitors = np.bincount(self._g_nbhd[seeking], minlength=p.place.n_neighbourhoods)
+        partners = np.array([len(self.collab.get(k, ())) for k in range(G)])
+        rivals = np.maximum(0, competitors[self._g_nbhd] - 1 - partners)
+        skill = np.minimum(1.0, self.connector_years / p.regime.community_development.skill_years)
+        turf = p.groups.turf_penalty * (1.0 - 0.7 * skill[self._g_nbhd])
+        pull = (0.5 + self._g_trust) / (1.0 + turf * rivals / np.maximum(1, competitors[self._g_nbhd])) * (1 + self.brokerage)
+        m = self.members
+        u_join = rng.random(len(m))
+        cand = (u_join < rates.vol_join * pull[m.grp]) & seeking[m.grp] & (vol[m.res] == NO_GROUP)
+        who, where = m.res[cand], m.grp[cand]
+        who, first = np.unique(who, return_index=True)
+        vol[who] = where[first]
+        # brokerage by a funded volunteer centre: residents matched to groups that need help
+        if self.brokerage > 0:
+            k = int(rng.poisson(self.brokerage * r.n * 0.01 / WEEKS_PER_YEAR))
+            who = rng.integers(0, r.n, size=k)
+            who = who[vol[who] == NO_GROUP]
+            grp = self._pick_groups(who, rng, seeking, gap.astype(float), local_share=0.9)
+            ok = grp >= 0
+            vol[who[ok]] = grp[ok]
+        self._contact[vol >= 0] += p.residents.volunteer_contact
+        self._g_vols = np.bincount(vol[vol >= 0], minlength=G)
+        for g, v in zip(self.all_groups, self._g_vols, strict=True):
+            g.volunteers = int(v)
+
+    def _phase_regime_delivery(self) -> None:
+        self.active_regime.weekly(self)
+        # connectors introduce lonely residents to groups in their neighbourhoods
+        if self.connector_years.any():
+            cd = self.params.regime.community_development
+            rng = self.streams["community_development"]
+            skill = np.minimum(1.0, self.connector_years / cd.skill_years)
+            k = int(rng.poisson(skill.sum() * 50 / WEEKS_PER_YEAR))
+            self.refer(k, 0.6, rng)
+
+    def _phase_tie_contact(self) -> None:
+        r, t, p = self.res, self.ties, self.params
+        rng = self.streams["contact"]
+        lonely = r.loneliness >= p.residents.lonely_threshold
+        recip = np.where(lonely, p.residents.lonely_reciprocity, 1.0)
+        recip = recip * np.where(r.disabled, p.residents.disability_contact_factor, 1.0)
+        # time budget: a resident whose ties weigh more than they can keep up shares their time
+        load = np.bincount(t.i, weights=t.w, minlength=r.n) + np.bincount(t.j, weights=t.w, minlength=r.n)
+        effort = recip * np.minimum(1.0, p.ties.time_budget / np.maximum(load, 1e-9))
+        prob = p.ties.contact_prob * t.w * np.minimum(effort[t.i], effort[t.j])
+        self._met = rng.random(len(t)) < prob
+        n = r.n
+        self._contact += p.ties.tie_contact * (np.bincount(t.i[self._met], minlength=n)
+                                               + np.bincount(t.j[self._met], minlength=n))
+
+    def _phase_loneliness(self) -> None:
+        r, p = self.res, self.params.residents
+        rng = self.streams["loneliness"]
+        s = self._contact / r.need
+        shortfall = np.clip(1.0 - s, 0.0, 1.0)
+        met = np.clip(s, 0.0, 1.0)
+        L = r.loneliness
+        L += (p.loneliness_rise * r.prone * shortfall * (1.0 - L) - p.loneliness_fall / r.prone * met * L
+              + p.loneliness_noise_sd * rng.standard_normal(r.n))
+        np.clip(L, 0.0, 1.0, out=L)
+        lonely = L >= p.lonely_threshold
+        r.weeks_lonely = np.where(lonely, r.weeks_lonely + 1, 0)
+        r.contact = self._contact
+        self._lonely_hist.append(np.bincount(r.nbhd, weights=lonely, minlength=self.params.place.n_neighbourhoods)
+                                 / np.maximum(1, np.bincount(r.nbhd, minlength=self.params.place.n_neighbourhoods)))
+        if len(self._lonely_hist) > self.params.council.observation_delay_weeks + 1:
+            self._lonely_hist.pop(0)
+
+    def _phase_ties(self) -> None:
+        t, p = self.ties, self.params.ties
+        rng = self.streams["neighbours"]
+        met = self._met
+        t.w = np.where(met, t.w + p.strengthen * (1.0 - t.w), t.w * (1.0 - p.decay))
+        t.keep(t.w >= p.drop_below)
+        n = self.res.n
+        u = rng.random(n)
+        who = np.flatnonzero(u < self.rates.neighbour)
+        self._new_a.append(who)
+        self._new_b.append(self._partners_near(who, rng, p.bridging_share))
+        a, b = np.concatenate(self._new_a), np.concatenate(self._new_b)
+        self._new_a, self._new_b = [], []
+        t.add(a, b, p.new_tie_weight, reinforce=True)
+
+    def _phase_finances(self) -> None:
+        for g in self.active_groups():
+            g.weekly_finances()
+        for pv in self.providers:
+            pv.weekly_finances()
+
+    def _phase_closures_and_foundings(self) -> None:
+        p = self.params
+        for g in self.active_groups():
+            cause = g.update_closure_clocks(p.groups.min_members)
+            if cause is not None:
+                self.close_group(g, cause)
+        rng = self.streams["foundings"]
+        nb = p.place.n_neighbourhoods
+        u = rng.random(nb)
+        counts = np.bincount(self.res.nbhd, minlength=nb)
+        mem = np.bincount(self.res.nbhd[np.unique(self.members.res)], minlength=nb) / np.maximum(1, counts)
+        skill = np.minimum(1.0, self.connector_years / p.regime.community_development.skill_years)
+        rate = (self.rates.foundings_per_resident * counts * (mem / 0.35) ** p.groups.founding_capital_elasticity
+                * (1.0 + p.regime.community_development.seeding_boost * skill) * self.sector_trust)
+        kinds = [k for k in GROUP_KINDS if k in p.groups.kinds and k != "volunteer_centre"]
+        shares = np.array([p.groups.kinds[k].share for k in kinds])
+        for k in np.flatnonzero(u < rate):
+            kind = kinds[int(rng.choice(len(kinds), p=shares / shares.sum()))]
+            self.found_group(kind, int(k))
+        self._refresh_group_arrays()
+
+    def _phase_collaboration(self) -> None:
+        p = self.params
+        rng = self.streams["collaboration"]
+        skill = np.minimum(1.0, self.connector_years / p.regime.community_development.skill_years)
+        # lapses: collaborations fade unless a connector keeps brokering
+        for a in sorted(self.collab):
+            for b in sorted(x for x in self.collab[a] if x > a):
+                keep_p = 1.0 - self.rates.collab_decay * (1.0 - 0.7 * skill[self.all_groups[a].nbhd])
+                if rng.random() > keep_p:
+                    self.collab[a].discard(b)
+                    self.collab[b].discard(a)
+        # formation within neighbourhoods, faster with a skilled connector
+        active = np.flatnonzero(self._g_active)
+        for nbhd in range(p.place.n_neighbourhoods):
+            here = active[self._g_nbhd[active] == nbhd]
+            if here.size < 2:
+                continue
+            pairs = here.size * (here.size - 1) / 2
+            lam = pairs * self.rates.collab_form + skill[nbhd] * p.regime.community_development.brokering_per_year / WEEKS_PER_YEAR
+            for _ in range(int(rng.poisson(lam))):
+                a, b = rng.choice(here, size=2, replace=False)
+                self.collab[int(a)].add(int(b))
+                self.collab[int(b)].add(int(a))
+
+    def _phase_record(self) -> None:
+        if self.week < 0 or (self.week + 1) % self.params.record_every_weeks != 0:
+            if self.week < 0:
+                self._period_closures = self._period_foundings = 0
+            return
+        self._rows.append(self.measure())
+        self._period_closures = self._period_foundings = 0
+
+    # ------------------------------------------------------------------------------------------
+    # Outcomes
+    # ------------------------------------------------------------------------------------------
+    def measure(self) -> dict[str, float]:
+        """The outcomes now (see model.outcomes.OUTCOMES)."""
+        r, p = self.res, self.params
+        n = r.n
+        thr = p.residents.lonely_threshold
+        lonely = r.loneliness >= thr
+        t = self.ties
+        close = t.w >= p.ties.close_threshold
+        deg_close = np.bincount(t.i[close], minlength=n) + np.bincount(t.j[close], minlength=n)
+        A = sp.csr_matrix((np.ones(2 * close.sum()), (np.concatenate([t.i[close], t.j[close]]),
+                                                     np.concatenate([t.j[close], t.i[close]]))), shape=(n, n))
+        tri = np.asarray((A @ A).multiply(A).sum(axis=1)).ravel() / 2
+        possible = deg_close * (deg_close - 1) / 2
+        clustering = float(np.where(possible > 0, tri / np.maximum(possible, 1), 0.0).mean())
+        all_ties = t.matrix()
+        _, labels = connected_components(all_ties, directed=False)
+        largest = np.bincount(labels).max() / n
+        nb = p.place.n_neighbourhoods
+        by_nb = np.bincount(r.nbhd, weights=lonely, minlength=nb) / np.maximum(1, np.bincount(r.nbhd, minlength=nb))
+        active = self.active_groups()
+        kinds = np.array([sum(g.kind == k for g in active) for k in GROUP_KINDS], dtype=float)
+        shares = kinds[kinds > 0] / max(1, len(active))
+        n_act = len(active)
+        collab_pairs = sum(len(v) for v in self.collab.values()) / 2
+        w1 = self.week + self.burn_in_weeks + 1
+        spend = self._ledger[max(0, w1 - WEEKS_PER_YEAR):w1].sum(axis=0)
+        total_spend = spend.sum()
+        row: dict[str, float] = {
+            "week": self.week,
+            "year": self.year,
+            "lonely_share": float(lonely.mean()),
+            "mean_loneliness": float(r.loneliness.mean()),
+            "chronic_lonely_share": float((r.weeks_lonely >= p.residents.chronic_weeks).mean()),
+            "lonely_gap_neighbourhoods": float(by_nb.max() - by_nb.min()),
+            "mean_close_ties": float(deg_close.mean()),
+            "isolated_share": float((deg_close == 0).mean()),
+            "clustering": clustering,
+            "bridging_share": float((r.nbhd[t.i] != r.nbhd[t.j]).mean()) if len(t) else 0.0,
+            "largest_component_share": float(largest),
+            "volunteer_share": float((r.vol_group >= 0).mean()),
+            "volunteer_hours": float((r.vol_group >= 0).sum() * p.residents.volunteer_hours_per_week),
+            "membership_share": float((self.members.counts_by_resident(n) > 0).mean()),
+            "active_groups": float(n_act),
+            "group_closures": float(self._period_closures),
+            "group_foundings": float(self._period_foundings),
+            "kind_diversity": float(-(shares * np.log(shares)).sum()),
+            "mean_group_trust": float(np.mean([g.trust for g in active])) if active else 0.0,
+            "collaboration_density": float(collab_pairs / (n_act * (n_act - 1) / 2)) if n_act > 1 else 0.0,
+            "total_reserves": float(sum(g.reserves for g in active)),
+            "local_funding_share": float(spend[0] / total_spend) if total_spend > 0 else float("nan"),
+            "council_spend": float(total_spend),
+            "clients": float((r.client_of >= 0).sum()),
+        }
+        for k, band in enumerate(AGE_BANDS):
+            sel = r.age == k
+            row[f"lonely_share_{band}"] = float(lonely[sel].mean()) if sel.any() else float("nan")
+        row["lonely_share_disabled"] = float(lonely[r.disabled].mean()) if r.disabled.any() else float("nan")
+        row["lonely_share_not_disabled"] = float(lonely[~r.disabled].mean()) if (~r.disabled).any() else float("nan")
+        return row
+
+    def timeseries(self) -> pd.DataFrame:
+        cols = ["week", "year", *[c for c in OUTCOME_NAMES if c not in SUMMARY_ONLY]]
+        return pd.DataFrame(self._rows, columns=cols)
+
+    def summary(self) -> dict[str, float]:
+        """Each outcome averaged over the final year (closures and foundings: final-year totals,
+        and as rates per active group)."""
+        ts = self.timeseries()
+        last = ts[ts["week"] >= ts["week"].max() - WEEKS_PER_YEAR + 1] if len(ts) else ts
+        out: dict[str, float] = {}
+        for name in OUTCOME_NAMES:
+            if name in SUMMARY_ONLY:
+                continue
+            col = last[name]
+            out[name] = float(col.sum()) if name in EVENT_COUNTS else float(col.mean()) if len(col) else float("nan")
+        scale = WEEKS_PER_YEAR / max(1, len(last) * self.params.record_every_weeks)
+        mean_groups = max(1.0, out["active_groups"])
+        out["group_closures"] *= scale
+        out["group_foundings"] *= scale
+        out["group_closure_rate"] = out["group_closures"] / mean_groups
+        out["group_founding_rate"] = out["group_foundings"] / mean_groups
+        return out
+
+    def group_table(self) -> pd.DataFrame:
+        rows = []
+        for g in self.all_groups:
+            end = g.closed_week if g.closed_week is not None else self.week
+            rows.append({
+                "group_id": g.gid, "kind": g.kind, "neighbourhood": g.nbhd,
+                "founded_week": g.founded_week,
+                "closed_week": float(g.closed_week) if g.closed_week is not None else float("nan"),
+                "closed": g.closed_week is not None, "cause": g.cause,
+                "members": g.n_members, "max_members": g.max_members_seen,
+                "duration_weeks": end - g.founded_week, "reserves": g.reserves,
+                **{f"income_{s}": g.income_total[s] for s in INCOME_SOURCES},
+            })
+        return pd.DataFrame(rows)

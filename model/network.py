@@ -1,0 +1,117 @@
+"""Residents' social ties and group memberships as edge arrays.
+
+Ties are a weighted, undirected graph stored as three parallel arrays (``i < j``, weight): a
+sparse matrix in coordinate form, which is what the vectorised weekly updates (decay, removal,
+addition) need. :meth:`Ties.matrix` gives the symmetric CSR matrix for analysis.
+Memberships are (resident, group) pairs in two parallel arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+
+class Ties:
+    """Undirected weighted ties between residents (no self-ties, no duplicates), kept sorted by
+    key ``i * n + j``."""
+
+    __slots__ = ("n", "i", "j", "w")
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.i = np.empty(0, dtype=np.int64)
+        self.j = np.empty(0, dtype=np.int64)
+        self.w = np.empty(0, dtype=np.float64)
+
+    def __len__(self) -> int:
+        return int(self.i.size)
+
+    def keys(self) -> np.ndarray:
+        return self.i * self.n + self.j
+
+    def add(self, a: np.ndarray, b: np.ndarray, weight: float, reinforce: bool = False) -> int:
+        """Add ties between residents a[k] and b[k] at ``weight``; self-pairs are ignored, and an
+        existing pair is left as it is or, with ``reinforce``, moved ``weight`` of the way towards 1.
+        Returns the number of new ties. Ties stay sorted by key, so look-ups need no sort."""
+        if a.size == 0:
+            return 0
+        lo = np.minimum(a, b).astype(np.int64)
+        hi = np.maximum(a, b).astype(np.int64)
+        keep = lo != hi
+        keys = np.unique(lo[keep] * self.n + hi[keep])
+        existing = self.keys()
+        pos = np.searchsorted(existing, keys)
+        found = np.zeros(keys.size, dtype=bool)
+        inside = pos < existing.size
+        found[inside] = existing[pos[inside]] == keys[inside]
+        if reinforce and found.any():
+            hit = pos[found]
+            self.w[hit] += weight * (1.0 - self.w[hit])
+        keys, pos = keys[~found], pos[~found]
+        if keys.size == 0:
+            return 0
+        self.i = np.insert(self.i, pos, keys // self.n)
+        self.j = np.insert(self.j, pos, keys % self.n)
+        self.w = np.insert(self.w, pos, weight)
+        return int(keys.size)
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Keep only the ties where ``mask`` is true."""
+        self.i, self.j, self.w = self.i[mask], self.j[mask], self.w[mask]
+
+    def remove_residents(self, who: np.ndarray) -> None:
+        """Remove every tie of the residents flagged in boolean array ``who`` (length n)."""
+        if self.i.size:
+            self.keep(~(who[self.i] | who[self.j]))
+
+    def degree(self, min_weight: float = 0.0) -> np.ndarray:
+        m = self.w >= min_weight
+        return np.bincount(self.i[m], minlength=self.n) + np.bincount(self.j[m], minlength=self.n)
+
+    def matrix(self, min_weight: float = 0.0) -> sp.csr_matrix:
+        """Symmetric CSR matrix of tie weights (ties below ``min_weight`` left out)."""
+        m = self.w >= min_weight
+        i, j, w = self.i[m], self.j[m], self.w[m]
+        return sp.csr_matrix(
+            (np.concatenate([w, w]), (np.concatenate([i, j]), np.concatenate([j, i]))),
+            shape=(self.n, self.n),
+        )
+
+
+class Memberships:
+    """Group memberships as (resident, group) pairs."""
+
+    __slots__ = ("res", "grp", "referred")
+
+    def __init__(self) -> None:
+        self.res = np.empty(0, dtype=np.int64)
+        self.grp = np.empty(0, dtype=np.int64)
+        self.referred = np.empty(0, dtype=bool)
+
+    def __len__(self) -> int:
+        return int(self.res.size)
+
+    def add(self, res: np.ndarray, grp: np.ndarray, n_groups: int, referred: bool = False) -> int:
+        """Add memberships, skipping pairs that already exist. Returns the number added."""
+        if res.size == 0:
+            return 0
+        keys = res.astype(np.int64) * n_groups + grp
+        keys, first = np.unique(keys, return_index=True)
+        res, grp = res[first], grp[first]
+        if self.res.size:
+            new = ~np.isin(keys, self.res * n_groups + self.grp, assume_unique=True)
+            res, grp = res[new], grp[new]
+        self.res = np.concatenate([self.res, res.astype(np.int64)])
+        self.grp = np.concatenate([self.grp, grp.astype(np.int64)])
+        self.referred = np.concatenate([self.referred, np.full(res.size, referred)])
+        return int(res.size)
+
+    def keep(self, mask: np.ndarray) -> None:
+        self.res, self.grp, self.referred = self.res[mask], self.grp[mask], self.referred[mask]
+
+    def counts_by_group(self, n_groups: int) -> np.ndarray:
+        return np.bincount(self.grp, minlength=n_groups)
+
+    def counts_by_resident(self, n: int) -> np.ndarray:
+        return np.bincount(self.res, minlength=n)

@@ -1,0 +1,580 @@
+"""Typed model parameters.
+
+Every parameter lives in a slotted dataclass, so a misspelt name is an error rather than a silently
+ignored value. Rates are stated per year (field names end in ``_per_year``) and are converted to
+per-week probabilities in exactly one place, :func:`weekly_prob`, called from
+:class:`model.model.CommunityModel` when it builds its ``weekly`` rate table.
+
+Each default has its source or its reasoning in the comment beside it. "DOMAIN" refers to the
+empirical anchors in ``shared/DOMAIN.md``; "calibrated" means the value was chosen so that the
+``status_quo`` baseline on ``town`` reproduces the targets in ``docs/validation.md`` and has no
+direct empirical counterpart.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any, get_type_hints
+
+WEEKS_PER_YEAR = 52
+
+AGE_BANDS = ("16-24", "25-34", "35-49", "50-64", "65-74", "75+")
+GROUP_KINDS = ("club", "befriending", "faith", "goodgym", "volunteer_centre")
+
+
+class ConfigError(ValueError):
+    """A configuration problem, reported to users as one line."""
+
+
+def weekly_prob(p_per_year: float) -> float:
+    """Convert a yearly event probability into the weekly probability with the same yearly total."""
+    if p_per_year <= 0.0:
+        return 0.0
+    if p_per_year >= 1.0:
+        return 1.0
+    return 1.0 - (1.0 - p_per_year) ** (1.0 / WEEKS_PER_YEAR)
+
+
+def weekly_hazard(events_per_year: float) -> float:
+    """Weekly probability of at least one event for a Poisson process with the given yearly rate."""
+    return 1.0 - math.exp(-max(0.0, events_per_year) / WEEKS_PER_YEAR)
+
+
+def weekly_rate(rate_per_year: float) -> float:
+    """Convert a yearly amount (money, counts) into a weekly amount."""
+    return rate_per_year / WEEKS_PER_YEAR
+
+
+# --------------------------------------------------------------------------------------------
+# Places
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class PlaceParams:
+    """The size of the place simulated."""
+
+    name: str = "town"
+    n_residents: int = 10_000  # adults; the default place is a town (issue 2)
+    n_neighbourhoods: int = 8  # Leeds ABCD worked in neighbourhoods of 5,000-10,000 people (DOMAIN);
+    # a town of 10k adults (~13k people) split into 8 gives ~1,250 adults each: walkable areas
+    n_groups: int = 60  # charity density 0.8-6.6 per 1,000 people (DOMAIN); 60 per 10k adults
+    # (~4.6 per 1,000 people) counts informal groups too, so sits in the upper half
+
+
+PLACES: dict[str, dict[str, Any]] = {
+    "small": {"name": "small", "n_residents": 2_000, "n_neighbourhoods": 4, "n_groups": 14},
+    "town": {"name": "town", "n_residents": 10_000, "n_neighbourhoods": 8, "n_groups": 60},
+    "city": {"name": "city", "n_residents": 200_000, "n_neighbourhoods": 40, "n_groups": 1_000},
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Residents
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ResidentParams:
+    """Resident attributes, contact and loneliness dynamics."""
+
+    # Share of adults in each age band, AGE_BANDS order (ONS mid-year estimates, England, rounded).
+    age_shares: tuple[float, ...] = (0.14, 0.17, 0.24, 0.22, 0.12, 0.11)
+    # Share with a limiting illness or disability by age band (Census 2021 England, disabled under
+    # the Equality Act, adults, rounded: rises steeply with age).
+    disability_by_age: tuple[float, ...] = (0.10, 0.12, 0.15, 0.22, 0.30, 0.48)
+    # Weekly contact need (in contact units) by age band. Calibrated: younger adults report wanting
+    # more social contact (CLS loneliness is highest at 16-24), older adults less.
+    need_by_age: tuple[float, ...] = (2.2, 2.0, 1.8, 1.7, 1.6, 1.75)
+    need_sd: float = 0.35  # lognormal spread of individual sociability (calibrated)
+    proneness_sd: float = 0.6  # lognormal spread of chronic-loneliness proneness (calibrated so a
+    # minority is persistently lonely: ELSA 9% stable high over ten years, Di Gessa et al. 2025)
+    disability_contact_factor: float = 0.4  # disabled residents attend and meet 60% less often
+    # (calibrated to CLS: 14% lonely among disabled vs 3% among others)
+    loneliness_rise: float = 0.05  # weekly rise in loneliness at full shortfall (calibrated: a year
+    # of isolation takes a typical resident over the threshold, Fontanari-style balance)
+    loneliness_fall: float = 0.2  # weekly fall when contact fully meets need (calibrated)
+    loneliness_noise_sd: float = 0.02  # weekly idiosyncratic shocks (mood, events not modelled)
+    lonely_threshold: float = 0.5  # "often/always lonely" on the continuous scale
+    chronic_weeks: int = 52  # lonely for a year or more is chronic (DOMAIN)
+    lonely_reciprocity: float = 0.8  # a lonely resident answers/initiates contact 20% less often
+    # (Cacioppo et al.: lonely people withdraw, so their ties decay)
+    group_contact: float = 1.5  # contact units from attending one group activity in a week
+    volunteer_contact: float = 1.0  # contact units from a week of volunteering
+    visit_contact: float = 1.2  # contact units from a befriending/GoodGym visit
+    phone_contact: float = 0.8  # contact units from a standardised phone befriending call
+    # Life events, per year.
+    bereavement_per_year_by_age: tuple[float, ...] = (0.005, 0.005, 0.01, 0.02, 0.04, 0.08)
+    # losing a partner or close friend: rises with age (ONS widowhood rates, rounded)
+    illness_onset_per_year: float = 0.01  # new limiting illness among non-disabled adults
+    life_event_loneliness: float = 0.15  # loneliness jump from bereavement or illness onset
+    move_per_year_by_age: tuple[float, ...] = (0.18, 0.14, 0.07, 0.04, 0.03, 0.03)
+    # residents leaving the area (English Housing Survey: ~10% of households move each year,
+    # far more among the young); each leaver is replaced by a newcomer with few local ties
+    death_per_year_by_age: tuple[float, ...] = (0.0005, 0.0007, 0.0015, 0.005, 0.015, 0.06)
+    # ONS life tables, rounded; each death is replaced by a newcomer (population stays constant)
+    # Volunteering.
+    volunteer_initial_share: float = 0.16  # monthly formal volunteering 16% (CLS 2023/24, DOMAIN)
+    volunteer_quit_per_year: float = 0.2  # about one in five stops each year (NCVO, DOMAIN)
+    volunteer_burnout_per_year: float = 0.3  # extra yearly quit probability when a volunteer's
+    # group is fully stretched (load >= 1.5 x normal hours); calibrated
+    volunteer_join_per_year: float = 0.3  # a member's chance a year of starting to volunteer
+    # with the group they attend, before trust and the group's need for help; calibrated
+    volunteer_hours_per_week: float = 2.0  # median 8 hours a month (NCVO Time Well Spent, DOMAIN)
+
+
+# --------------------------------------------------------------------------------------------
+# Ties
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class TieParams:
+    """The social network: formation, strengthening, decay."""
+
+    initial_ties_mean: float = 7.0  # mean ties (all strengths) at start; Dunbar's 5/15 layers
+    initial_close_share: float = 0.55  # share of initial ties that are close
+    close_threshold: float = 0.5  # weight at or above which a tie counts as close
+    contact_prob: float = 0.8  # weekly chance of contact on a tie of weight 1 with time to spare
+    time_budget: float = 3.8  # total tie weight a resident can keep up: when their ties weigh more,
+    # each gets proportionally less contact and the weakest fade (Dunbar's support clique of ~5
+    # close ties; calibrated to UK 2021 close-friend counts, DOMAIN)
+    tie_contact: float = 1.0  # contact units from one contact on a tie
+    strengthen: float = 0.08  # weight gain towards 1 after a contact
+    decay: float = 0.015  # weekly proportional weight loss without contact (calibrated: inner-
+    # circle turnover 1-4% a year, Dunbar; close ties survive years of weekly contact)
+    drop_below: float = 0.05  # a tie this weak is gone
+    new_tie_weight: float = 0.25  # a new acquaintance; meeting an existing tie again at an activity
+    # or in the street moves its weight this much of the way towards 1
+    co_attendance_per_year: float = 3.0  # new acquaintances a year from attending one group weekly
+    neighbour_per_year: float = 1.0  # new acquaintances a year from the neighbourhood
+    bridging_share: float = 0.1  # share of neighbourhood-formed ties made outside the area
+    newcomer_ties: int = 1  # ties a newcomer brings with them (a partner or housemate)
+
+
+# --------------------------------------------------------------------------------------------
+# Community groups
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class GroupKindParams:
+    """Parameters of one kind of community group."""
+
+    share: float  # share of groups of this kind at start and among foundings
+    running_cost_per_year: float  # rent, insurance, materials (GBP)
+    staff_cost_per_year: float  # paid staff (GBP per FTE)
+    staff: float  # paid staff (FTE) at start
+    places_per_volunteer: float  # weekly activity/visit places each volunteer makes possible
+    places_per_staff: float  # weekly places each FTE makes possible
+    visits: bool  # delivers one-to-one visits to referred residents
+    activities: bool  # runs group activities for members
+    donations_per_member_per_year: float  # donations and subs (GBP)
+    volunteers_needed: int  # volunteers it seeks
+    initial_reserves_weeks: float  # reserves at start, in weeks of running costs
+
+
+def _default_kinds() -> dict[str, GroupKindParams]:
+    # Costs and sizes are assumptions chosen to respect DOMAIN's sector anchor: 80% of voluntary
+    # organisations have income under GBP 100k, a few (here the volunteer centre) are larger.
+    return {
+        # kind: share, running cost, staff cost/FTE, staff FTE, places/volunteer, places/FTE,
+        #       visits, activities, donations/member/yr, volunteers sought, reserves (weeks)
+        "club": GroupKindParams(0.45, 3_000, 0, 0.0, 6.0, 0.0, False, True, 12.0, 20, 26),
+        "befriending": GroupKindParams(0.15, 6_000, 28_000, 0.3, 1.0, 15.0, True, False, 4.0, 25, 20),
+        "faith": GroupKindParams(0.25, 8_000, 30_000, 0.2, 3.0, 20.0, True, True, 25.0, 35, 40),
+        "goodgym": GroupKindParams(0.12, 4_000, 30_000, 0.2, 1.5, 20.0, True, True, 6.0, 40, 20),
+        "volunteer_centre": GroupKindParams(0.03, 10_000, 32_000, 1.0, 4.0, 20.0, False, True,
+                                            2.0, 10, 26),
+    }
+
+
+@dataclass(slots=True)
+class GroupParams:
+    """Community groups: membership, finances, closure and founding."""
+
+    kinds: dict[str, GroupKindParams] = field(default_factory=_default_kinds)
+    members_initial_mean: float = 30.0  # members at start (small local groups)
+    join_per_year: float = 0.12  # a non-member's yearly chance of joining a nearby group, before
+    # fit and trust; calibrated to membership share ~50% (CLS civic participation ~ half of adults)
+    leave_per_year: float = 0.12  # a member's yearly chance of leaving (fit fades, moving on)
+    lonely_join_factor: float = 0.5  # lonely residents join half as often unless referred
+    max_memberships: int = 3  # groups one resident can belong to
+    attend_prob: float = 0.75  # weekly chance a member attends when there is room
+    trust_initial: float = 0.5  # local reputation in [0, 1]
+    trust_gain_per_year: float = 0.1  # reputation builds over years of activity (DOMAIN)
+    trust_loss_on_closure: float = 0.5  # members' trust in the local sector lost at a closure
+    closure_weeks: int = 26  # weeks without money or volunteers before a group closes
+    min_reserves: float = 0.0  # below this the group is out of money
+    foundings_per_year_per_10k: float = 3.0  # yearly foundings per 10k adults at average social
+    # capital; calibrated so foundings roughly balance closures (register removals 2.5-3.5%/yr)
+    founding_capital_elasticity: float = 1.5  # foundings grow with local membership share
+    collaboration_per_year: float = 0.1  # yearly chance two groups in one neighbourhood start to
+    # collaborate (share referrals, volunteers, rooms); connectors raise it
+    collaboration_decay_per_year: float = 0.15  # collaborations lapse without brokering
+    collaboration_cost_saving: float = 0.1  # running-cost saving per collaboration (shared rooms)
+    turf_penalty: float = 0.3  # recruitment lost per same-neighbourhood competitor for volunteers
+    in_kind_cost_saving: float = 0.4  # running-cost saving from council in-kind support
+    fundraising_sd: float = 0.3  # yearly luck in fundraising (lognormal spread): a bad year
+    # drains reserves; calibrated to closures of 3-10% a year
+    fundraising_cover: float = 0.95  # share of running costs a fully volunteered group raises itself
+    # (events, trading, small trusts); the rest must come from donations, grants or contracts.
+    # Calibrated so unfunded groups survive years, not decades (closures 3-10%/yr, DOMAIN)
+    min_members: int = 3  # fewer people served than this, for closure_weeks, and the group folds
+    service_weeks: int = 26  # a referred resident is supported for six months (DOMAIN's outcome)
+    intake_per_year: float = 4.0  # yearly chance rate at which a service with a free place finds a
+    # lonely resident in its catchment (outreach); calibrated
+    grant_writing_skill: float = 0.4  # mean bid-writing strength of local groups (0-1)
+    consortium_min_collaborations: int = 2  # collaboration ties a group needs to lead a consortium
+
+
+# --------------------------------------------------------------------------------------------
+# Council, providers, funding
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class CouncilParams:
+    """The council's budget, capacity and observation of outcomes."""
+
+    budget_per_resident_per_year: float = 6.0  # GBP per adult for community and prevention
+    # spending; an assumption: a town of 10k adults spends ~GBP 60k a year on grants and a
+    # befriending contract, the scale of small district-council VCS budgets
+    officer_capacity: int = 6  # grants/contracts the council can manage in a year
+    relationship_initial: float = 0.5  # council-sector relationship quality in [0, 1]
+    relationship_gain_per_year: float = 0.1  # grows with continuity and dialogue
+    relationship_churn_loss: float = 0.15  # lost each time a local funding relationship ends
+    observation_noise_sd: float = 0.01  # noise on the council's reading of lonely share
+    observation_delay_weeks: int = 26  # the council reads outcomes half a year late
+
+
+@dataclass(slots=True)
+class ProviderParams:
+    """Outside providers that bid for contracts."""
+
+    n_bidders: int = 2  # outside providers interested in a tender
+    unit_cost_per_client_per_year: float = 300.0  # phone befriending at scale (assumption)
+    local_unit_cost_per_client_per_year: float = 600.0  # the same place delivered by a local
+    # group: volunteers, visits in person, no scale economies (assumption)
+    quality: float = 0.5  # standardised delivery quality as scored by the council
+    bid_strength: float = 0.9  # professional bid writing
+    reserves: float = 5_000_000.0  # deep pockets
+    tie_formation_factor: float = 0.05  # phone contact rarely becomes a local tie
+    staff_turnover_per_year: float = 0.3  # caseworker churn breaks continuity with clients
+
+
+@dataclass(slots=True)
+class FundingParams:
+    """The path of the council's yearly budget."""
+
+    path: str = "stable"  # stable | austerity | shock
+    cut_per_year: float = 0.05  # austerity: yearly proportional cut (LGA: ~5%/yr 2010-2015 real)
+    shock_year: int = 3  # shock: the year (after burn-in) of a sudden cut
+    shock_size: float = 0.5  # shock: share of the budget lost
+    recovery_years: int = 0  # shock: years to climb back to the original budget (0: none)
+
+
+FUNDING_PATHS = ("stable", "austerity", "shock")
+
+
+# --------------------------------------------------------------------------------------------
+# Regimes
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class GrantsParams:
+    rule: str = "equal"  # equal | need_based | competitive | core
+    max_grant: float = 5_000.0  # small grants (GBP)
+    core_years: int = 3  # multi-year core funding term
+    competitive_share: float = 0.5  # share of applicants funded under the competitive rule
+
+
+GRANT_RULES = ("equal", "need_based", "competitive", "core")
+
+
+@dataclass(slots=True)
+class TenderParams:
+    contract_years: int = 2  # 1-3 year terms; most agreements last a year or two (NPC 2024)
+    price_weight: float = 0.6  # weight on price in the score (the rest on quality)
+    payment_ratio: float = 0.65  # contracts pay ~65% of full cost (NPC 2024, DOMAIN)
+    min_turnover: float = 50_000.0  # eligibility: yearly income (GBP)
+    min_reserves: float = 10_000.0  # eligibility: reserves (GBP)
+
+
+@dataclass(slots=True)
+class OutcomesParams:
+    payment_per_outcome: float = 1_500.0  # GBP per verified outcome (assumption)
+    verify_weeks: int = 26  # no longer lonely six months after referral (DOMAIN)
+    measurement_error: float = 0.15  # chance a verification reads the wrong way
+    investor: bool = False  # investor in outcomes: fund a portfolio, reward area improvement
+    portfolio_share: float = 0.6  # investor: share paid up front to a portfolio of local groups
+
+
+@dataclass(slots=True)
+class CommunityDevParams:
+    connector_cost_per_year: float = 30_000.0  # a community builder hosted locally (ABCD Leeds)
+    max_connectors: int = 4  # at most one per two neighbourhoods in the town
+    brokering_per_year: float = 1.0  # new collaborations a connector brokers a year at full skill
+    seeding_boost: float = 1.0  # founding-rate multiplier added per connector-neighbourhood
+    skill_years: float = 3.0  # years in post to reach full effectiveness ("seeds to trees")
+    in_kind_share: float = 0.2  # share of the budget spent on rooms, admin and activities fund
+
+
+@dataclass(slots=True)
+class SocialValueParams:
+    subcontract_share: float = 0.4  # share of the contract value passed to local groups
+    capacity_share: float = 0.1  # share invested in local capacity (grants via the winner)
+    social_value_weight: float = 0.3  # weight on social value in the score
+
+
+@dataclass(slots=True)
+class PartnershipParams:
+    link_worker_cost_per_year: float = 25_000.0  # a social-prescribing link worker (NHS band 4-5)
+    referrals_per_link_worker_per_year: float = 150.0  # caseload (NHS England ~ 200-250/yr)
+    detection_prob: float = 0.5  # share of a link worker's referrals who are actually lonely
+    volunteer_centre_share: float = 0.3  # share of the budget granted to volunteer centres
+    brokerage_boost: float = 1.0  # volunteer recruitment multiplier from brokerage
+
+
+REGIME_NAMES = (
+    "none",
+    "grants",
+    "competitive_tender",
+    "outcomes_based",
+    "community_development",
+    "social_value",
+    "partnership",
+)
+# Named mixtures: weights on the instruments above.
+MIXTURES: dict[str, dict[str, float]] = {
+    # the common status quo: some grants plus one tendered loneliness contract (DOMAIN)
+    "status_quo": {"grants": 0.4, "competitive_tender": 0.6},
+}
+
+
+@dataclass(slots=True)
+class RegimeParams:
+    """Which commissioning instruments the council uses, and their settings."""
+
+    name: str = "status_quo"  # a regime in REGIME_NAMES, a named mixture, or "mixture"
+    weights: dict[str, float] | None = None  # budget shares when name == "mixture"
+    grants: GrantsParams = field(default_factory=GrantsParams)
+    tender: TenderParams = field(default_factory=TenderParams)
+    outcomes: OutcomesParams = field(default_factory=OutcomesParams)
+    community_development: CommunityDevParams = field(default_factory=CommunityDevParams)
+    social_value: SocialValueParams = field(default_factory=SocialValueParams)
+    partnership: PartnershipParams = field(default_factory=PartnershipParams)
+
+    def instrument_weights(self) -> dict[str, float]:
+        """The budget share of each instrument this regime uses."""
+        if self.name == "mixture":
+            return dict(self.weights or {})
+        if self.name in MIXTURES:
+            return dict(self.weights or MIXTURES[self.name])
+        return {self.name: 1.0}
+
+
+# --------------------------------------------------------------------------------------------
+# The whole parameter set
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Params:
+    """Everything a run needs besides its seed."""
+
+    place: PlaceParams = field(default_factory=PlaceParams)
+    residents: ResidentParams = field(default_factory=ResidentParams)
+    ties: TieParams = field(default_factory=TieParams)
+    groups: GroupParams = field(default_factory=GroupParams)
+    council: CouncilParams = field(default_factory=CouncilParams)
+    providers: ProviderParams = field(default_factory=ProviderParams)
+    funding: FundingParams = field(default_factory=FundingParams)
+    regime: RegimeParams = field(default_factory=RegimeParams)
+    horizon_years: float = 10.0  # years simulated after burn-in
+    burn_in_years: float = 5.0  # years run under the regime-free baseline before recording
+    # starts (calibrated: the network and group ecosystem settle in ~3-5 years)
+    record_every_weeks: int = 4  # record outcomes every 4 weeks (monthly)
+
+    def validate(self) -> Params:
+        """Check values; raise ConfigError with one line naming the field and what is allowed."""
+        _validate(self)
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _check(cond: bool, msg: str) -> None:
+    if not cond:
+        raise ConfigError(msg)
+
+
+def _validate(p: Params) -> None:
+    _check(p.place.n_residents >= 50, f"place.n_residents must be at least 50 (got {p.place.n_residents})")
+    _check(p.place.n_neighbourhoods >= 1,
+           f"place.n_neighbourhoods must be at least 1 (got {p.place.n_neighbourhoods})")
+    _check(p.place.n_groups >= 0, f"place.n_groups must be non-negative (got {p.place.n_groups})")
+    _check(p.horizon_years > 0, f"horizon_years must be positive (got {p.horizon_years})")
+    _check(p.burn_in_years >= 0, f"burn_in_years must be non-negative (got {p.burn_in_years})")
+    _check(p.record_every_weeks >= 1,
+           f"record_every_weeks must be at least 1 (got {p.record_every_weeks})")
+    _check(p.council.budget_per_resident_per_year >= 0,
+           f"council.budget_per_resident_per_year must be non-negative "
+           f"(got {p.council.budget_per_resident_per_year})")
+    _check(p.funding.path in FUNDING_PATHS,
+           f"funding.path '{p.funding.path}' is not one of: {', '.join(FUNDING_PATHS)}")
+    _check(0 <= p.funding.cut_per_year < 1, "funding.cut_per_year must be in [0, 1)")
+    _check(0 <= p.funding.shock_size <= 1, "funding.shock_size must be in [0, 1]")
+    r = p.regime
+    allowed = (*REGIME_NAMES, *MIXTURES, "mixture")
+    _check(r.name in allowed, f"regime.name '{r.name}' is not one of: {', '.join(allowed)}")
+    w = r.instrument_weights()
+    _check(len(w) > 0, "regime.weights must name at least one instrument when regime.name is 'mixture'")
+    for k, v in w.items():
+        _check(k in REGIME_NAMES, f"regime.weights has unknown instrument '{k}'; allowed: "
+               f"{', '.join(REGIME_NAMES)}")
+        _check(v >= 0, f"regime.weights.{k} must be non-negative (got {v})")
+    total = sum(w.values())
+    _check(math.isclose(total, 1.0, abs_tol=1e-6),
+           f"regime.weights must sum to 1 (got {total:g})")
+    _check(r.grants.rule in GRANT_RULES,
+           f"regime.grants.rule '{r.grants.rule}' is not one of: {', '.join(GRANT_RULES)}")
+    _check(1 <= r.tender.contract_years <= 10, "regime.tender.contract_years must be in 1..10")
+    _check(0 < r.tender.payment_ratio <= 2, "regime.tender.payment_ratio must be in (0, 2]")
+    _check(0 <= r.tender.price_weight <= 1, "regime.tender.price_weight must be in [0, 1]")
+    _check(0 <= r.outcomes.measurement_error <= 0.5, "regime.outcomes.measurement_error must be in [0, 0.5]")
+    _check(r.community_development.max_connectors >= 0,
+           "regime.community_development.max_connectors must be non-negative")
+    kinds = p.groups.kinds
+    for k in kinds:
+        _check(k in GROUP_KINDS, f"groups.kinds has unknown kind '{k}'; allowed: {', '.join(GROUP_KINDS)}")
+    _check(sum(kp.share for kp in kinds.values()) > 0, "groups.kinds shares must not all be zero")
+    for name, vec in (("age_shares", p.residents.age_shares),
+                      ("disability_by_age", p.residents.disability_by_age),
+                      ("need_by_age", p.residents.need_by_age),
+                      ("bereavement_per_year_by_age", p.residents.bereavement_per_year_by_age),
+                      ("move_per_year_by_age", p.residents.move_per_year_by_age),
+                      ("death_per_year_by_age", p.residents.death_per_year_by_age)):
+        _check(len(vec) == len(AGE_BANDS),
+               f"residents.{name} needs {len(AGE_BANDS)} values, one per age band (got {len(vec)})")
+    _check(math.isclose(sum(p.residents.age_shares), 1.0, abs_tol=1e-3),
+           "residents.age_shares must sum to 1")
+    _check(0 < p.residents.lonely_threshold < 1, "residents.lonely_threshold must be in (0, 1)")
+
+
+# --------------------------------------------------------------------------------------------
+# Building Params from nested dictionaries (configs, overrides)
+# --------------------------------------------------------------------------------------------
+
+
+def _build(cls: type, data: dict[str, Any], path: str) -> Any:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path or 'config'} must be a mapping (got {type(data).__name__})")
+    hints = get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    obj = cls() if cls is not GroupKindParams else None
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        where = f"{path}.{key}" if path else key
+        if key not in names:
+            raise ConfigError(f"unknown parameter '{where}'; allowed: {', '.join(names)}")
+        kwargs[key] = _coerce(hints[key], value, where, getattr(obj, key, None))
+    if obj is None:
+        return cls(**kwargs)
+    for k, v in kwargs.items():
+        setattr(obj, k, v)
+    return obj
+
+
+def _coerce(hint: Any, value: Any, where: str, current: Any) -> Any:
+    if dataclasses.is_dataclass(current) and isinstance(value, dict):
+        merged = dataclasses.asdict(current)
+        return _build(type(current), _deep_merge(merged, value), where)
+    if where.endswith("groups.kinds"):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where} must be a mapping of kind name to its parameters")
+        out = dict(current or {})
+        for kname, kval in value.items():
+            if kname not in GROUP_KINDS:
+                raise ConfigError(f"unknown group kind '{where}.{kname}'; allowed: {', '.join(GROUP_KINDS)}")
+            base = dataclasses.asdict(out[kname]) if kname in out else {}
+            out[kname] = _build(GroupKindParams, _deep_merge(base, kval or {}), f"{where}.{kname}")
+        return out
+    text = str(hint)
+    try:
+        if value is None:
+            if "None" in text:
+                return None
+            raise ConfigError(f"{where} must not be empty")
+        if text.startswith("tuple"):
+            return tuple(float(x) for x in value)
+        if text.startswith("dict"):
+            return {str(k): float(v) for k, v in dict(value).items()}
+        if hint is bool or text == "bool":
+            if isinstance(value, bool):
+                return value
+            raise TypeError
+        if hint is int or text == "int":
+            if isinstance(value, bool) or float(value) != int(float(value)):
+                raise TypeError
+            return int(float(value))
+        if hint is float or text == "float":
+            if isinstance(value, bool):
+                raise TypeError
+            return float(value)
+        if hint is str or text == "str":
+            if not isinstance(value, str):
+                raise TypeError
+            return value
+    except ConfigError:
+        raise
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where} must be of type {text} (got {value!r})") from None
+    return value
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _deep_merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def make_params(
+    place: str | None = None,
+    regime: str | None = None,
+    funding: str | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> Params:
+    """Build validated Params from a place preset, a regime name, a funding path and overrides.
+
+    ``overrides`` is a nested mapping (``{"council": {"budget_per_resident_per_year": 8}}``) or a flat
+    mapping of dotted paths (``{"council.budget_per_resident_per_year": 8}``); both may be mixed.
+    """
+    data: dict[str, Any] = {}
+    if place is not None:
+        if place not in PLACES:
+            raise ConfigError(f"unknown place '{place}'; allowed: {', '.join(PLACES)}")
+        data["place"] = dict(PLACES[place])
+    if regime is not None:
+        data["regime"] = {"name": regime}
+    if funding is not None:
+        data["funding"] = {"path": funding}
+    for key, value in (overrides or {}).items():
+        nested: Any = value
+        for part in reversed(str(key).split(".")):
+            nested = {part: nested}
+        data = _deep_merge(data, nested)
+    return params_from_dict(data)
+
+
+def params_from_dict(data: dict[str, Any]) -> Params:
+    """Build validated Params from a (partial) nested mapping; unknown names are errors."""
+    return _build(Params, data or {}, "").validate()
