@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import pickle
+import tempfile
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from model.params import Params, params_from_dict
+
+if TYPE_CHECKING:
+    from model.model import CommunityModel
+
+CACHE_FORMAT = 1  # bump when the model's state layout changes
 
 
 @dataclass(slots=True)
@@ -37,21 +49,23 @@ def simulate(
     seed: int = 0,
     *,
     progress: Callable[[int, int], None] | None = None,
+    burn_in_cache: str | Path | None = None,
 ) -> Result:
     """Run one simulation: burn-in, then ``params.horizon_years`` under the regime.
 
     ``params`` may be a :class:`Params` or a nested mapping (validated; unknown names are errors).
     ``progress(week_done, weeks_total)`` is called every simulated year if given.
+    ``burn_in_cache``: a folder where the model at the end of its burn-in is kept, keyed by the
+    parameters that shape the burn-in and the seed; runs that differ only in regime, funding or
+    horizon then share one burn-in. Results are bit-identical with or without the cache.
     Same params and seed give identical tables, bit for bit.
     """
-    from model.model import CommunityModel
-
     if params is None:
         params = Params()
     elif not isinstance(params, Params):
         params = params_from_dict(dict(params))
     params.validate()
-    m = CommunityModel(params, seed=seed)
+    m = _model_after_burn_in(params, seed, Path(burn_in_cache) if burn_in_cache else None)
     m.run(progress=progress)
     return Result(
         timeseries=m.timeseries(),
@@ -61,3 +75,39 @@ def simulate(
         seed=seed,
         params=params,
     )
+
+
+def burn_in_key(params: Params, seed: int) -> str:
+    """Identifies a burn-in: the parameters that shape it, the seed and the software versions."""
+    import mesa
+    import numpy as np
+
+    from model.model import AFTER_BURN_IN
+
+    shaping = {k: v for k, v in params.to_dict().items() if k not in AFTER_BURN_IN}
+    text = json.dumps({"p": shaping, "seed": int(seed), "format": CACHE_FORMAT,
+                       "mesa": mesa.__version__, "numpy": np.__version__}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def _model_after_burn_in(params: Params, seed: int, cache: Path | None) -> CommunityModel:
+    from model.model import CommunityModel
+
+    path = cache / f"burn_in_{burn_in_key(params, seed)}.pkl" if cache is not None else None
+    if path is not None and path.exists():
+        try:
+            with path.open("rb") as fh:
+                m = pickle.load(fh)
+            m.start_study(params)
+            return m
+        except Exception as exc:  # a stale or truncated cache file: say so, recompute, overwrite
+            warnings.warn(f"burn-in cache {path.name} unusable ({exc}); recomputing", stacklevel=2)
+    m = CommunityModel(params, seed=seed)
+    m.burn_in()
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(m, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)  # atomic: concurrent jobs never read a half-written file
+    return m

@@ -11,6 +11,7 @@ status-quo arrangements, identical for every regime on the same seed (paired des
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -77,6 +78,7 @@ class WeeklyRates:
     leave: float
     co_attendance: float
     neighbour: float
+    triadic: float
     intake: float
     foundings_per_resident: float
     collab_form: float
@@ -98,6 +100,7 @@ class WeeklyRates:
             leave=weekly_prob(g.leave_per_year),
             co_attendance=weekly_hazard(p.ties.co_attendance_per_year),
             neighbour=weekly_hazard(p.ties.neighbour_per_year),
+            triadic=1.0 - np.exp(-4.0 * p.ties.triadic_per_year / WEEKS_PER_YEAR),  # per 4 weeks
             intake=weekly_hazard(g.intake_per_year),
             foundings_per_resident=g.foundings_per_year_per_10k / 10_000 / WEEKS_PER_YEAR,
             collab_form=weekly_hazard(g.collaboration_per_year),
@@ -107,12 +110,14 @@ class WeeklyRates:
 
 
 def burn_in_regime(p: Params) -> RegimeParams:
-    """The arrangements in place before the study starts: the status quo, with the run's own
-    instrument settings (so a sweep over grant size also changes the burn-in consistently)."""
-    r = p.regime
-    return RegimeParams(name="status_quo", grants=r.grants, tender=r.tender, outcomes=r.outcomes,
-                        community_development=r.community_development, social_value=r.social_value,
-                        partnership=r.partnership)
+    """The arrangements in place before the study starts: the status quo with its default
+    settings. The burn-in therefore depends only on the place and the seed, never on the regime or
+    its settings, so every configuration in a sweep starts from the same place (paired design)."""
+    return RegimeParams(name="status_quo")
+
+
+# Parameters that act only after the burn-in; runs differing only in these share their burn-in.
+AFTER_BURN_IN = ("regime", "funding", "horizon_years", "record_every_weeks")
 
 
 class CommunityModel(mesa.Model):
@@ -152,7 +157,7 @@ class CommunityModel(mesa.Model):
         self._lonely_hist: list[np.ndarray] = []
         self._new_a: list[np.ndarray] = []
         self._new_b: list[np.ndarray] = []
-        self._attend_count = np.zeros(n)
+        self._contact = np.zeros(n)  # contact units received this week (reset each week)
         self._init_ties(rng)
         self._init_groups(rng)
         self._refresh_group_arrays()
@@ -178,6 +183,20 @@ class CommunityModel(mesa.Model):
     @property
     def year(self) -> int:
         return self.week // WEEKS_PER_YEAR
+
+    def start_study(self, params: Params) -> None:
+        """At week 0 (after burn-in), adopt ``params`` for the study: its regime, funding path,
+        horizon and recording interval. Everything else must equal the model's own parameters."""
+        if self.week != 0:
+            raise ValueError("start_study needs a model at week 0 (after its burn-in)")
+        params.validate()
+        for f in dataclasses.fields(Params):
+            if f.name not in AFTER_BURN_IN and getattr(params, f.name) != getattr(self.params, f.name):
+                raise ValueError(f"start_study: '{f.name}' differs from the burn-in's parameters")
+        self.params = params
+        self.regime = Regime(params.regime)
+        self.horizon_weeks = int(round(params.horizon_years * WEEKS_PER_YEAR))
+        self.running = True
 
     def burn_in(self) -> None:
         """Run the burn-in weeks (if any remain), leaving the model at week 0."""
@@ -275,7 +294,10 @@ class CommunityModel(mesa.Model):
 
     def ledger(self, category: str, amount: float) -> None:
         """Record council spend this week by recipient category."""
-        self._ledger[self.week + self.burn_in_weeks, SPEND_CATEGORIES.index(category)] += amount
+        k = self.week + self.burn_in_weeks
+        if k >= self._ledger.shape[0]:  # stepping past the horizon (the workshop may)
+            self._ledger = np.vstack([self._ledger, np.zeros((WEEKS_PER_YEAR, len(SPEND_CATEGORIES)))])
+        self._ledger[k, SPEND_CATEGORIES.index(category)] += amount
 
     def pay(self, group: CommunityGroup, source: str, amount: float) -> None:
         """Council money (or in-kind value) to a local group."""
@@ -718,6 +740,20 @@ class CommunityModel(mesa.Model):
         who = np.flatnonzero(u < self.rates.neighbour)
         self._new_a.append(who)
         self._new_b.append(self._partners_near(who, rng, p.bridging_share))
+        # triadic closure: some residents meet a friend's friend (processed every 4 weeks, with
+        # the 4-week probability, to build the adjacency matrix once a month rather than weekly)
+        u2 = rng.random(n)
+        who = np.flatnonzero(u2 < self.rates.triadic) if self.week % 4 == 0 else np.empty(0, dtype=np.int64)
+        if who.size and len(t):
+            adj = t.matrix()
+            ptr, idx = adj.indptr, adj.indices
+            deg = ptr[who + 1] - ptr[who]
+            who, deg = who[deg > 0], deg[deg > 0]
+            friend = idx[ptr[who] + (rng.random(who.size) * deg).astype(np.int64)]
+            fdeg = ptr[friend + 1] - ptr[friend]
+            fof = idx[ptr[friend] + (rng.random(who.size) * fdeg).astype(np.int64)]
+            self._new_a.append(who)
+            self._new_b.append(fof)
         a, b = np.concatenate(self._new_a), np.concatenate(self._new_b)
         self._new_a, self._new_b = [], []
         t.add(a, b, p.new_tie_weight, reinforce=True)
@@ -793,13 +829,14 @@ class CommunityModel(mesa.Model):
         t = self.ties
         close = t.w >= p.ties.close_threshold
         deg_close = np.bincount(t.i[close], minlength=n) + np.bincount(t.j[close], minlength=n)
-        A = sp.csr_matrix((np.ones(2 * close.sum()), (np.concatenate([t.i[close], t.j[close]]),
-                                                     np.concatenate([t.j[close], t.i[close]]))), shape=(n, n))
+        A = t.matrix(p.ties.close_threshold)
+        A.data[:] = 1.0
         tri = np.asarray((A @ A).multiply(A).sum(axis=1)).ravel() / 2
         possible = deg_close * (deg_close - 1) / 2
         clustering = float(np.where(possible > 0, tri / np.maximum(possible, 1), 0.0).mean())
-        all_ties = t.matrix()
-        _, labels = connected_components(all_ties, directed=False)
+        # components of the whole tie graph: the upper triangle suffices for an undirected search
+        upper = sp.csr_matrix((np.ones(len(t)), t.j, np.searchsorted(t.i, np.arange(n + 1))), shape=(n, n))
+        _, labels = connected_components(upper, directed=False)
         largest = np.bincount(labels).max() / n
         nb = p.place.n_neighbourhoods
         by_nb = np.bincount(r.nbhd, weights=lonely, minlength=nb) / np.maximum(1, np.bincount(r.nbhd, minlength=nb))
@@ -809,7 +846,8 @@ class CommunityModel(mesa.Model):
         n_act = len(active)
         collab_pairs = sum(len(v) for v in self.collab.values()) / 2
         w1 = self.week + self.burn_in_weeks + 1
-        spend = self._ledger[max(0, w1 - WEEKS_PER_YEAR):w1].sum(axis=0)
+        # spend over the past 52 weeks, never reaching back into the burn-in
+        spend = self._ledger[max(self.burn_in_weeks, w1 - WEEKS_PER_YEAR):w1].sum(axis=0)
         total_spend = spend.sum()
         row: dict[str, float] = {
             "week": self.week,

@@ -73,10 +73,8 @@ class Ties:
         """Symmetric CSR matrix of tie weights (ties below ``min_weight`` left out)."""
         m = self.w >= min_weight
         i, j, w = self.i[m], self.j[m], self.w[m]
-        return sp.csr_matrix(
-            (np.concatenate([w, w]), (np.concatenate([i, j]), np.concatenate([j, i]))),
-            shape=(self.n, self.n),
-        )
+        upper = sp.csr_matrix((w, j, np.searchsorted(i, np.arange(self.n + 1))), shape=(self.n, self.n))
+        return (upper + upper.T).tocsr()
 
 
 class Memberships:

@@ -87,7 +87,7 @@ class ResidentParams:
     disability_by_age: tuple[float, ...] = (0.10, 0.12, 0.15, 0.22, 0.30, 0.48)
     # Weekly contact need (in contact units) by age band. Calibrated: younger adults report wanting
     # more social contact (CLS loneliness is highest at 16-24), older adults less.
-    need_by_age: tuple[float, ...] = (2.2, 2.0, 1.8, 1.7, 1.6, 1.75)
+    need_by_age: tuple[float, ...] = (2.8, 2.5, 2.25, 2.15, 2.05, 2.2)
     need_sd: float = 0.35  # lognormal spread of individual sociability (calibrated)
     proneness_sd: float = 0.6  # lognormal spread of chronic-loneliness proneness (calibrated so a
     # minority is persistently lonely: ELSA 9% stable high over ten years, Di Gessa et al. 2025)
@@ -120,7 +120,7 @@ class ResidentParams:
     volunteer_quit_per_year: float = 0.2  # about one in five stops each year (NCVO, DOMAIN)
     volunteer_burnout_per_year: float = 0.3  # extra yearly quit probability when a volunteer's
     # group is fully stretched (load >= 1.5 x normal hours); calibrated
-    volunteer_join_per_year: float = 0.3  # a member's chance a year of starting to volunteer
+    volunteer_join_per_year: float = 0.45  # a member's chance a year of starting to volunteer
     # with the group they attend, before trust and the group's need for help; calibrated
     volunteer_hours_per_week: float = 2.0  # median 8 hours a month (NCVO Time Well Spent, DOMAIN)
 
@@ -134,24 +134,28 @@ class ResidentParams:
 class TieParams:
     """The social network: formation, strengthening, decay."""
 
-    initial_ties_mean: float = 7.0  # mean ties (all strengths) at start; Dunbar's 5/15 layers
-    initial_close_share: float = 0.55  # share of initial ties that are close
+    initial_ties_mean: float = 16.0  # mean ties (all strengths) at start, near the settled network
+    # (~17 a resident, within Dunbar's 15-50 layers)
+    initial_close_share: float = 0.22  # share of initial ties that are close (settled: ~3.5 of ~17)
     close_threshold: float = 0.5  # weight at or above which a tie counts as close
     contact_prob: float = 0.8  # weekly chance of contact on a tie of weight 1 with time to spare
-    time_budget: float = 3.8  # total tie weight a resident can keep up: when their ties weigh more,
+    time_budget: float = 5.8  # total tie weight a resident can keep up: when their ties weigh more,
     # each gets proportionally less contact and the weakest fade (Dunbar's support clique of ~5
     # close ties; calibrated to UK 2021 close-friend counts, DOMAIN)
     tie_contact: float = 1.0  # contact units from one contact on a tie
     strengthen: float = 0.08  # weight gain towards 1 after a contact
-    decay: float = 0.015  # weekly proportional weight loss without contact (calibrated: inner-
+    decay: float = 0.02  # weekly proportional weight loss without contact (calibrated: inner-
     # circle turnover 1-4% a year, Dunbar; close ties survive years of weekly contact)
-    drop_below: float = 0.05  # a tie this weak is gone
+    drop_below: float = 0.12  # a tie this weak is gone (calibrated: lower, and acquaintances pile
+    # up for over a decade, diluting everyone's time budget)
     new_tie_weight: float = 0.25  # a new acquaintance; meeting an existing tie again at an activity
     # or in the street moves its weight this much of the way towards 1
-    co_attendance_per_year: float = 3.0  # new acquaintances a year from attending one group weekly
-    neighbour_per_year: float = 1.0  # new acquaintances a year from the neighbourhood
+    co_attendance_per_year: float = 1.5  # new acquaintances a year from attending one group weekly
+    neighbour_per_year: float = 0.3  # new acquaintances a year from the neighbourhood
+    triadic_per_year: float = 2.0  # meetings a year with a friend's friend (triadic closure, the
+    # main source of clustering in friendship networks); calibrated
     bridging_share: float = 0.1  # share of neighbourhood-formed ties made outside the area
-    newcomer_ties: int = 1  # ties a newcomer brings with them (a partner or housemate)
+    newcomer_ties: int = 3  # ties a newcomer brings with them (a partner, a housemate, a relative)
 
 
 # --------------------------------------------------------------------------------------------
@@ -208,7 +212,7 @@ class GroupParams:
     trust_loss_on_closure: float = 0.5  # members' trust in the local sector lost at a closure
     closure_weeks: int = 26  # weeks without money or volunteers before a group closes
     min_reserves: float = 0.0  # below this the group is out of money
-    foundings_per_year_per_10k: float = 3.0  # yearly foundings per 10k adults at average social
+    foundings_per_year_per_10k: float = 2.0  # yearly foundings per 10k adults at average social
     # capital; calibrated so foundings roughly balance closures (register removals 2.5-3.5%/yr)
     founding_capital_elasticity: float = 1.5  # foundings grow with local membership share
     collaboration_per_year: float = 0.1  # yearly chance two groups in one neighbourhood start to
@@ -219,7 +223,7 @@ class GroupParams:
     in_kind_cost_saving: float = 0.4  # running-cost saving from council in-kind support
     fundraising_sd: float = 0.3  # yearly luck in fundraising (lognormal spread): a bad year
     # drains reserves; calibrated to closures of 3-10% a year
-    fundraising_cover: float = 0.95  # share of running costs a fully volunteered group raises itself
+    fundraising_cover: float = 0.88  # share of running costs a fully volunteered group raises itself
     # (events, trading, small trusts); the rest must come from donations, grants or contracts.
     # Calibrated so unfunded groups survive years, not decades (closures 3-10%/yr, DOMAIN)
     min_members: int = 3  # fewer people served than this, for closure_weeks, and the group folds
@@ -395,8 +399,9 @@ class Params:
     funding: FundingParams = field(default_factory=FundingParams)
     regime: RegimeParams = field(default_factory=RegimeParams)
     horizon_years: float = 10.0  # years simulated after burn-in
-    burn_in_years: float = 5.0  # years run under the regime-free baseline before recording
-    # starts (calibrated: the network and group ecosystem settle in ~3-5 years)
+    burn_in_years: float = 8.0  # years run under the status-quo arrangements before recording
+    # starts (measured: close ties per resident change by under 3% a year after year 8; turnover
+    # sets the network's equilibrium, and residents stay ~12 years on average)
     record_every_weeks: int = 4  # record outcomes every 4 weeks (monthly)
 
     def validate(self) -> Params:
@@ -504,7 +509,7 @@ def _coerce(hint: Any, value: Any, where: str, current: Any) -> Any:
             base = dataclasses.asdict(out[kname]) if kname in out else {}
             out[kname] = _build(GroupKindParams, _deep_merge(base, kval or {}), f"{where}.{kname}")
         return out
-    text = str(hint)
+    text = getattr(hint, "__name__", None) if isinstance(hint, type) else str(hint)
     try:
         if value is None:
             if "None" in text:

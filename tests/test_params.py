@@ -1,0 +1,84 @@
+"""Parameter validation: bad input fails before the run with one line naming the field."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from model import ConfigError, Params, make_params, params_from_dict, simulate
+from model.params import WEEKS_PER_YEAR, weekly_hazard, weekly_prob
+
+
+@pytest.mark.parametrize(
+    ("overrides", "needle"),
+    [
+        ({"council.no_such_field": 1}, "unknown parameter 'council.no_such_field'"),
+        ({"no_such_group": 1}, "unknown parameter 'no_such_group'"),
+        ({"council.budget_per_resident_per_year": -1}, "council.budget_per_resident_per_year must be non-negative"),
+        ({"place.n_residents": -10}, "place.n_residents must be at least 50"),
+        ({"regime.name": "bogus"}, "regime.name 'bogus' is not one of"),
+        ({"regime.name": "mixture", "regime.weights": {"grants": 0.5, "partnership": 0.4}},
+         "regime.weights must sum to 1"),
+        ({"regime.name": "mixture", "regime.weights": {"grants": 0.5, "magic": 0.5}},
+         "unknown instrument 'magic'"),
+        ({"funding.path": "boom"}, "funding.path 'boom' is not one of"),
+        ({"regime.grants.rule": "lottery"}, "regime.grants.rule 'lottery' is not one of"),
+        ({"place.n_residents": "many"}, "place.n_residents must be of type int"),
+        ({"horizon_years": -1}, "horizon_years must be positive"),
+    ],
+)
+def test_bad_input_is_one_line_naming_the_field(overrides, needle):
+    with pytest.raises(ConfigError) as err:
+        make_params("small", overrides=overrides)
+    msg = str(err.value)
+    assert needle in msg
+    assert "\n" not in msg
+
+
+def test_unknown_place_lists_choices():
+    with pytest.raises(ConfigError, match="unknown place 'village'; allowed: small, town, city"):
+        make_params("village")
+
+
+def test_simulate_rejects_bad_mapping_before_running():
+    with pytest.raises(ConfigError, match="unknown parameter 'ties.speed'"):
+        simulate({"ties": {"speed": 2}}, seed=0)
+
+
+def test_dotted_and_nested_overrides_agree():
+    a = make_params("small", "grants", overrides={"regime.grants.rule": "core", "council.officer_capacity": 9})
+    b = make_params("small", "grants", overrides={"regime": {"grants": {"rule": "core"}},
+                                                  "council": {"officer_capacity": 9}})
+    assert a.to_dict() == b.to_dict()
+    assert a.regime.grants.rule == "core" and a.council.officer_capacity == 9
+    # untouched siblings keep their defaults
+    assert a.regime.grants.max_grant == Params().regime.grants.max_grant
+
+
+def test_group_kind_override_merges_with_default_kind():
+    p = params_from_dict({"groups": {"kinds": {"club": {"running_cost_per_year": 999}}}})
+    assert p.groups.kinds["club"].running_cost_per_year == 999
+    assert p.groups.kinds["club"].share == Params().groups.kinds["club"].share
+    with pytest.raises(ConfigError, match="unknown group kind"):
+        params_from_dict({"groups": {"kinds": {"choir": {"share": 1}}}})
+
+
+def test_slots_catch_attribute_typos():
+    p = Params()
+    with pytest.raises(AttributeError):
+        p.council.budget_per_resident = 5  # type: ignore[attr-defined]
+
+
+def test_yearly_rates_convert_to_weekly_in_one_place():
+    # a weekly probability compounded over a year gives back the yearly probability
+    for p_year in (0.01, 0.2, 0.9):
+        assert math.isclose(1 - (1 - weekly_prob(p_year)) ** WEEKS_PER_YEAR, p_year, rel_tol=1e-9)
+    assert weekly_prob(0) == 0 and weekly_prob(1) == 1
+    assert math.isclose(weekly_hazard(52.0), 1 - math.exp(-1))
+
+
+def test_named_mixture_weights():
+    p = make_params(regime="status_quo")
+    w = p.regime.instrument_weights()
+    assert set(w) == {"grants", "competitive_tender"} and math.isclose(sum(w.values()), 1.0)
