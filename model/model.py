@@ -146,7 +146,8 @@ class CommunityModel(mesa.Model):
         self.council = Council(self)
         self.providers = [OutsideProvider(self, k) for k in range(p.providers.n_bidders)]
         self.collab: dict[int, set[int]] = {}
-        self.connector_years = np.zeros(nb)
+        self.connector_years = np.zeros(nb)  # years a connector has worked each neighbourhood
+        self.connector_fte = np.zeros(nb)  # connector time in each neighbourhood (full-time = 1)
         self.sector_trust = np.ones(nb)  # residents' trust in local groups, by neighbourhood
         self.brokerage = 0.0
         self.events: list[tuple[int, str]] = []
@@ -327,6 +328,12 @@ class CommunityModel(mesa.Model):
         true = float(by_nb.mean()) if nbhd is None else float(by_nb[nbhd])
         return max(0.0, true + c.observation_noise_sd * float(self.streams["council"].standard_normal()))
 
+    def connector_skill(self) -> np.ndarray:
+        """Connector effectiveness by neighbourhood (0-1): time in post, grown over the years spent
+        there ("seeds to trees"), times the share of a full-time post."""
+        years = self.params.regime.community_development.skill_years
+        return np.minimum(1.0, self.connector_years / years) * self.connector_fte
+
     def ties_matrix(self, min_weight: float = 0.0) -> sp.csr_matrix:
         return self.ties.matrix(min_weight)
 
@@ -488,10 +495,10 @@ class CommunityModel(mesa.Model):
         if bereaved.any() and len(self.ties):
             # each bereaved resident loses their strongest tie
             t = self.ties
-            ends = np.concatenate([t.i, t.j])
-            eidx = np.tile(np.arange(len(t)), 2)
-            sel = bereaved[ends]
-            ends, eidx = ends[sel], eidx[sel]
+            e_i = np.flatnonzero(bereaved[t.i])
+            e_j = np.flatnonzero(bereaved[t.j])
+            ends = np.concatenate([t.i[e_i], t.j[e_j]])
+            eidx = np.concatenate([e_i, e_j])
             if ends.size:
                 order = np.lexsort((t.w[eidx], ends))
                 last = np.r_[ends[order][1:] != ends[order][:-1], True]
@@ -664,7 +671,7 @@ class CommunityModel(mesa.Model):
         competitors = np.bincount(self._g_nbhd[seeking], minlength=p.place.n_neighbourhoods)
         partners = np.array([len(self.collab.get(k, ())) for k in range(G)])
         rivals = np.maximum(0, competitors[self._g_nbhd] - 1 - partners)
-        skill = np.minimum(1.0, self.connector_years / p.regime.community_development.skill_years)
+        skill = self.connector_skill()
         turf = p.groups.turf_penalty * (1.0 - 0.7 * skill[self._g_nbhd])
         pull = (0.5 + self._g_trust) / (1.0 + turf * rivals / np.maximum(1, competitors[self._g_nbhd])) * (1 + self.brokerage)
         m = self.members
@@ -689,10 +696,9 @@ class CommunityModel(mesa.Model):
     def _phase_regime_delivery(self) -> None:
         self.active_regime.weekly(self)
         # connectors introduce lonely residents to groups in their neighbourhoods
-        if self.connector_years.any():
-            cd = self.params.regime.community_development
+        if self.connector_fte.any():
             rng = self.streams["community_development"]
-            skill = np.minimum(1.0, self.connector_years / cd.skill_years)
+            skill = self.connector_skill()
             k = int(rng.poisson(skill.sum() * 50 / WEEKS_PER_YEAR))
             self.refer(k, 0.6, rng)
 
@@ -775,7 +781,7 @@ class CommunityModel(mesa.Model):
         u = rng.random(nb)
         counts = np.bincount(self.res.nbhd, minlength=nb)
         mem = np.bincount(self.res.nbhd[np.unique(self.members.res)], minlength=nb) / np.maximum(1, counts)
-        skill = np.minimum(1.0, self.connector_years / p.regime.community_development.skill_years)
+        skill = self.connector_skill()
         rate = (self.rates.foundings_per_resident * counts * (mem / 0.35) ** p.groups.founding_capital_elasticity
                 * (1.0 + p.regime.community_development.seeding_boost * skill) * self.sector_trust)
         kinds = [k for k in GROUP_KINDS if k in p.groups.kinds and k != "volunteer_centre"]
@@ -788,7 +794,7 @@ class CommunityModel(mesa.Model):
     def _phase_collaboration(self) -> None:
         p = self.params
         rng = self.streams["collaboration"]
-        skill = np.minimum(1.0, self.connector_years / p.regime.community_development.skill_years)
+        skill = self.connector_skill()
         # lapses: collaborations fade unless a connector keeps brokering
         for a in sorted(self.collab):
             for b in sorted(x for x in self.collab[a] if x > a):

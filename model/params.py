@@ -87,14 +87,16 @@ class ResidentParams:
     disability_by_age: tuple[float, ...] = (0.10, 0.12, 0.15, 0.22, 0.30, 0.48)
     # Weekly contact need (in contact units) by age band. Calibrated: younger adults report wanting
     # more social contact (CLS loneliness is highest at 16-24), older adults less.
-    need_by_age: tuple[float, ...] = (2.8, 2.5, 2.25, 2.15, 2.05, 2.2)
+    need_by_age: tuple[float, ...] = (3.55, 3.15, 2.8, 2.7, 2.6, 2.75)
     need_sd: float = 0.35  # lognormal spread of individual sociability (calibrated)
-    proneness_sd: float = 0.6  # lognormal spread of chronic-loneliness proneness (calibrated so a
-    # minority is persistently lonely: ELSA 9% stable high over ten years, Di Gessa et al. 2025)
+    proneness_sd: float = 0.6  # lognormal spread of chronic-loneliness proneness (scales the rise
+    # and inversely the fall of loneliness). ELSA finds 9% stable high over ten years (Di Gessa et
+    # al. 2025); the model's chronic share is lower (docs/validation.md, known shortfalls)
     disability_contact_factor: float = 0.4  # disabled residents attend and meet 60% less often
     # (calibrated to CLS: 14% lonely among disabled vs 3% among others)
-    loneliness_rise: float = 0.05  # weekly rise in loneliness at full shortfall (calibrated: a year
-    # of isolation takes a typical resident over the threshold, Fontanari-style balance)
+    loneliness_rise: float = 0.05  # weekly rise in loneliness at full shortfall, times (1 - L):
+    # about three months without contact takes a typical resident from content to lonely
+    # (calibrated with need_by_age to the CLS 6.6% lonely share; Fontanari-style balance)
     loneliness_fall: float = 0.2  # weekly fall when contact fully meets need (calibrated)
     loneliness_noise_sd: float = 0.02  # weekly idiosyncratic shocks (mood, events not modelled)
     lonely_threshold: float = 0.5  # "often/always lonely" on the continuous scale
@@ -144,8 +146,9 @@ class TieParams:
     # close ties; calibrated to UK 2021 close-friend counts, DOMAIN)
     tie_contact: float = 1.0  # contact units from one contact on a tie
     strengthen: float = 0.08  # weight gain towards 1 after a contact
-    decay: float = 0.02  # weekly proportional weight loss without contact (calibrated: inner-
-    # circle turnover 1-4% a year, Dunbar; close ties survive years of weekly contact)
+    decay: float = 0.02  # weekly proportional weight loss without contact: an untended close tie
+    # falls below "close" in about five months; tended close ties last years (Dunbar: inner-circle
+    # turnover 1-4% a year); calibrated with time_budget to the close-tie counts
     drop_below: float = 0.12  # a tie this weak is gone (calibrated: lower, and acquaintances pile
     # up for over a decade, diluting everyone's time budget)
     new_tie_weight: float = 0.25  # a new acquaintance; meeting an existing tie again at an activity

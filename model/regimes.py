@@ -430,30 +430,32 @@ class CommunityDevelopment(Instrument):
     def yearly(self, model: CommunityModel, budget: float) -> None:
         cd = self.params.community_development
         in_kind = budget * cd.in_kind_share
-        n = min(cd.max_connectors, int((budget - in_kind) // cd.connector_cost_per_year))
         nb = model.params.place.n_neighbourhoods
+        # connector posts (full-time equivalents); when the money does not stretch to a whole post,
+        # the last one is part-time, so every pound of the budget is used
+        fte = min(float(cd.max_connectors), float(nb), (budget - in_kind) / cd.connector_cost_per_year)
+        posts = int(np.ceil(fte - 1e-9))
         # connectors stay in the same neighbourhoods year after year (continuity builds skill)
-        covered = [int(k * nb / n) for k in range(n)] if n else []
-        for k in range(nb):
-            if k in covered:
-                model.connector_years[k] += 1.0
-            else:
-                model.connector_years[k] = 0.0
-        model.ledger("local_groups", n * cd.connector_cost_per_year)  # hosted by local groups
+        covered = [int(k * nb / posts) for k in range(posts)]
+        new_fte = np.zeros(nb)
+        for k, where in enumerate(covered):
+            new_fte[where] = min(1.0, fte - k)
+        model.connector_years = np.where(new_fte > 0, model.connector_years + 1.0, 0.0)
+        model.connector_fte = new_fte
+        model.ledger("local_groups", fte * cd.connector_cost_per_year)  # hosted by local groups
         # in-kind support: rooms and admin time for groups in covered neighbourhoods, and a small
-        # activities fund spread among them
+        # activities fund spread among them (among all groups if no neighbourhood is covered)
         covered_set = set(covered)
         for g in model.active_groups():
             g.in_kind = g.nbhd in covered_set
-        targets = [g for g in model.active_groups() if g.in_kind]
-        if targets and in_kind > 0:
+        targets = [g for g in model.active_groups() if g.in_kind] or model.active_groups()
+        if in_kind > 0:
             for g in targets:
                 model.pay(g, "in_kind", in_kind / len(targets))
-        for gid in (g.gid for g in targets):
-            model.council.funded_this_year.add(gid)
 
     def teardown(self, model: CommunityModel) -> None:
         model.connector_years[:] = 0.0
+        model.connector_fte[:] = 0.0
         for g in model.active_groups():
             g.in_kind = False
 

@@ -172,6 +172,7 @@ def test_foundings_grow_with_community_development_support():
     def foundings(skill_years: float) -> int:
         m = bare(**{"groups.foundings_per_year_per_10k": 40.0})
         m.connector_years[:] = skill_years
+        m.connector_fte[:] = 1.0
         n0 = len(m.all_groups)
         for _ in range(52):
             m._phase_closures_and_foundings()
@@ -258,3 +259,11 @@ def test_stepping_past_the_horizon_keeps_recording():
         m.step()
     assert m.timeseries()["week"].max() >= m.horizon_weeks + 50
     assert m.timeseries()["council_spend"].iloc[-1] >= 0
+
+
+def test_community_development_spends_its_budget_even_below_one_salary():
+    m = bare("community_development")  # small place: GBP 12k, less than one connector's salary
+    m.step()
+    spent = m.spend_by_recipient["local_groups"]
+    assert spent == pytest.approx(m.council.budget)
+    assert 0 < m.connector_fte.sum() < 1

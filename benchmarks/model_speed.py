@@ -1,0 +1,152 @@
+"""Model speed and memory. Prints one `name: value` line per figure.
+
+    python benchmarks/model_speed.py [--quick]
+
+- town_10y_*: the default town (10k adults), status quo, 10 years after the default burn-in.
+- scale_<n>_*: one simulated year (no burn-in) at n residents, each in a fresh process so peak
+  memory (max RSS) is that run's own.
+- per_agent_mesa_* and speedup_vs_per_agent_mesa: the resident weekly rule (contact along ties,
+  then the loneliness balance) as one Mesa Agent per resident vs the model's vectorised phases, on
+  the same 10k-resident state.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import mesa
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from model import make_params  # noqa: E402
+from model.model import CommunityModel  # noqa: E402
+
+
+def town_ten_years() -> None:
+    p = make_params("town", "status_quo")
+    t0 = time.perf_counter()
+    m = CommunityModel(p, seed=0)
+    m.burn_in()
+    t1 = time.perf_counter()
+    while m.week < m.horizon_weeks:
+        m.step()
+    t2 = time.perf_counter()
+    weeks = m.horizon_weeks
+    print(f"town_burn_in_seconds: {t1 - t0:.2f}")
+    print(f"town_10y_seconds: {t2 - t1:.2f}")
+    print(f"town_10y_resident_weeks_per_second: {p.place.n_residents * weeks / (t2 - t1):.3g}")
+    print(f"town_10y_with_burn_in_seconds: {t2 - t0:.2f}")
+
+
+def one_year(n: int) -> dict:
+    nb = max(4, n // 1250)
+    groups = max(10, n * 6 // 1000)
+    p = make_params(overrides={"place.n_residents": n, "place.n_neighbourhoods": nb, "place.n_groups": groups,
+                               "burn_in_years": 0, "horizon_years": 1, "place.name": f"scale_{n}"})
+    t0 = time.perf_counter()
+    m = CommunityModel(p, seed=0)
+    t1 = time.perf_counter()
+    m.run()
+    t2 = time.perf_counter()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # MiB on Linux
+    return {"n": n, "init_s": t1 - t0, "year_s": t2 - t1, "peak_mib": peak}
+
+
+class ResidentAgent(mesa.Agent):
+    """One resident as a Mesa agent running the same weekly rule as the vectorised phases."""
+
+    def __init__(self, model, need, prone, loneliness):
+        super().__init__(model)
+        self.need, self.prone, self.loneliness = need, prone, loneliness
+        self.ties: list[tuple[ResidentAgent, float]] = []
+        self.contact = 0.0
+
+    def step(self):
+        p = self.model.p
+        rng = self.model.rng
+        for other, w in self.ties:
+            recip = 0.8 if self.loneliness >= 0.5 else 1.0
+            recip_o = 0.8 if other.loneliness >= 0.5 else 1.0
+            if rng.random() < p.ties.contact_prob * w * min(recip, recip_o) * 0.5:
+                self.contact += 1.0
+                other.contact += 1.0
+
+    def advance(self):
+        r = self.model.p.residents
+        s = self.contact / self.need
+        short, met = min(1.0, max(0.0, 1.0 - s)), min(1.0, s)
+        L = self.loneliness
+        L += r.loneliness_rise * self.prone * short * (1 - L) - r.loneliness_fall / self.prone * met * L
+        L += r.loneliness_noise_sd * self.model.rng.standard_normal()
+        self.loneliness = min(1.0, max(0.0, L))
+        self.contact = 0.0
+
+
+class PerAgentModel(mesa.Model):
+    def __init__(self, src: CommunityModel):
+        super().__init__(rng=0)
+        self.p = src.params
+        r = src.res
+        agents = [ResidentAgent(self, r.need[k], r.prone[k], r.loneliness[k]) for k in range(r.n)]
+        for i, j, w in zip(src.ties.i.tolist(), src.ties.j.tolist(), src.ties.w.tolist(), strict=True):
+            agents[i].ties.append((agents[j], w))
+        self.residents = self.agents_by_type[ResidentAgent]
+
+    def step(self):
+        self.residents.do("step")
+        self.residents.do("advance")
+
+
+def per_agent_comparison(weeks: int) -> None:
+    src = CommunityModel(make_params("town", "none", overrides={"burn_in_years": 0}), seed=0)
+    n = src.res.n
+    pa = PerAgentModel(src)
+    t0 = time.perf_counter()
+    for _ in range(weeks):
+        pa.step()
+    t_agent = (time.perf_counter() - t0) / weeks
+    t0 = time.perf_counter()
+    for _ in range(weeks * 5):
+        src._contact = np.zeros(n)
+        src._phase_tie_contact()
+        src._phase_loneliness()
+    t_vec = (time.perf_counter() - t0) / (weeks * 5)
+    print(f"per_agent_mesa_agent_steps_per_second: {n / t_agent:.3g}")
+    print(f"vectorised_agent_steps_per_second: {n / t_vec:.3g}")
+    print(f"speedup_vs_per_agent_mesa: {t_agent / t_vec:.1f}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="skip the 1M-resident year")
+    ap.add_argument("--one-year", type=int, help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.one_year:
+        print(json.dumps(one_year(a.one_year)))
+        return
+    town_ten_years()
+    sizes = [10_000, 100_000] + ([] if a.quick else [1_000_000])
+    prev = None
+    for n in sizes:
+        out = subprocess.run([sys.executable, __file__, "--one-year", str(n)], capture_output=True, text=True,
+                             check=True)
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"scale_{n}_one_year_seconds: {r['year_s']:.2f}")
+        print(f"scale_{n}_init_seconds: {r['init_s']:.2f}")
+        print(f"scale_{n}_peak_memory_mib: {r['peak_mib']:.0f}")
+        if prev is not None:
+            print(f"scale_{n}_time_ratio_vs_{prev[0]}: {r['year_s'] / prev[1]:.2f} (size ratio {n / prev[0]:.0f})")
+        prev = (n, r["year_s"])
+    per_agent_comparison(weeks=3)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,202 @@
+"""What the workshop's controls mean as model configuration.
+
+The app shows a handful of dropdowns and sliders; this module is the only place that says which model
+parameters they set. Everything here is pure (no Solara, no model runs), so it is unit-tested.
+
+A workshop run starts from a :class:`Start`: the parameters ``resilience workshop`` composed from its
+command line (the same overrides as ``resilience run``: place, regime, funding, experiment, seed and any
+dotted model parameter) and the seed. The controls then set their parameters on top of that start;
+every other setting from the command line is kept.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from model import Params, make_params, params_from_dict
+from model.params import FUNDING_PATHS, MIXTURES, REGIME_NAMES
+
+START_ENV = "RESILIENCE_WORKSHOP_START"  # the app server reads its starting point from this (JSON)
+
+# Workshop defaults applied under the command-line overrides: record every week (the charts move
+# each step) and allow twenty years of play (the model stops at its horizon). The burn-in keeps the
+# model's default: on the small place it takes well under a second.
+WORKSHOP_DEFAULTS: dict[str, Any] = {"record_every_weeks": 1, "horizon_years": 20.0}
+
+REGIME_CHOICES: tuple[str, ...] = (*REGIME_NAMES, *MIXTURES)
+
+REGIME_LABELS: dict[str, str] = {
+    "none": "No funding (the community on its own)",
+    "grants": "Small grants to local groups",
+    "competitive_tender": "Competitive tender (a service contract)",
+    "outcomes_based": "Payment by outcomes",
+    "community_development": "Community development (connectors)",
+    "social_value": "Tender with social value",
+    "partnership": "Partnership (GP link workers + volunteer centre)",
+    "status_quo": "Status quo (grants + a tendered contract)",
+    "mixture": "A mixture (as given on the command line)",
+}
+
+FUNDING_LABELS: dict[str, str] = {
+    "stable": "Stable budget",
+    "austerity": "Austerity (cut every year)",
+    "shock": "A sudden cut",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Slider:
+    """One slider: the control field it sets, its label and range."""
+
+    field: str
+    label: str
+    min: float
+    max: float
+    step: float
+    unit: str = ""
+
+
+# The sliders the app shows, in order. Each field of Controls below that is not a dropdown.
+SLIDERS: tuple[Slider, ...] = (
+    Slider("budget_per_resident", "Budget per resident a year", 0, 20, 0.5, "£"),
+    Slider("max_grant", "Largest grant", 500, 20_000, 500, "£"),
+    Slider("contract_years", "Contract length", 1, 5, 1, "years"),
+    Slider("payment_ratio", "Contract pays share of cost", 0.3, 1.2, 0.05),
+    Slider("max_connectors", "Connectors", 0, 8, 1),
+    Slider("link_worker_share", "Partnership: share to link workers", 0, 1, 0.1),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Controls:
+    """The values of the app's controls. Frozen and hashable: a new value means a new model run."""
+
+    regime: str = "status_quo"
+    funding: str = "stable"
+    budget_per_resident: float = 6.0
+    max_grant: float = 5_000.0
+    contract_years: int = 2
+    payment_ratio: float = 0.65
+    max_connectors: int = 4
+    link_worker_share: float = 0.7
+    investor: bool = False  # payment by outcomes as an investor in outcomes (a portfolio of local groups)
+    seed: int = 42
+
+    def replace(self, **changes: Any) -> Controls:
+        return dataclasses.replace(self, **changes)
+
+
+# Control field -> dotted model parameter. link_worker_share is the complement of the partnership's
+# volunteer-centre share (what is not granted to the volunteer centre pays for link workers).
+PARAM_OF: dict[str, str] = {
+    "budget_per_resident": "council.budget_per_resident_per_year",
+    "max_grant": "regime.grants.max_grant",
+    "contract_years": "regime.tender.contract_years",
+    "payment_ratio": "regime.tender.payment_ratio",
+    "max_connectors": "regime.community_development.max_connectors",
+    "link_worker_share": "regime.partnership.volunteer_centre_share",
+    "investor": "regime.outcomes.investor",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Start:
+    """Where ``resilience workshop`` starts: the full model parameters its command line composed
+    (``Params.to_dict()``, already validated) and the seed. Passed to the app server as JSON."""
+
+    params: dict[str, Any] = field(default_factory=dict)  # nested, as Params.to_dict(); {} = defaults
+    seed: int = 0
+
+    def to_json(self) -> str:
+        return json.dumps({"params": self.params, "seed": self.seed})
+
+    @classmethod
+    def from_json(cls, text: str | None) -> Start:
+        """The start from JSON; without one (``solara run workshop.page`` directly), the small place."""
+        if not text:
+            return cls(params=start_defaults(), seed=0)
+        data = json.loads(text)
+        return cls(params=dict(data.get("params") or {}), seed=int(data.get("seed", 0)))
+
+
+def start_defaults() -> dict[str, Any]:
+    """The workshop's starting point when nothing is given: the small place, workshop defaults."""
+    return make_params(place="small", overrides=dict(WORKSHOP_DEFAULTS)).to_dict()
+
+
+def _round(value: float, step: float) -> float:
+    return round(round(value / step) * step, 10)
+
+
+def start_params(start: Start) -> Params:
+    """The validated parameters of the starting point."""
+    return params_from_dict(start.params)
+
+
+def controls_from_params(params: Params, seed: int) -> Controls:
+    """The control values that show a given parameter set (used to initialise the controls)."""
+    r = params.regime
+    return Controls(
+        regime=r.name,  # one of REGIME_CHOICES, or "mixture" when the command line gave weights
+        funding=params.funding.path,
+        budget_per_resident=float(params.council.budget_per_resident_per_year),
+        max_grant=float(r.grants.max_grant),
+        contract_years=int(r.tender.contract_years),
+        payment_ratio=float(r.tender.payment_ratio),
+        max_connectors=int(r.community_development.max_connectors),
+        link_worker_share=_round(1.0 - float(r.partnership.volunteer_centre_share), 1e-6),
+        investor=bool(r.outcomes.investor),
+        seed=int(seed),
+    )
+
+
+def controls_from_start(start: Start) -> Controls:
+    """The controls as the app first shows them."""
+    return controls_from_params(start_params(start), start.seed)
+
+
+def control_overrides(controls: Controls) -> dict[str, Any]:
+    """The dotted model parameters the controls set (not including regime and funding, which are
+    passed to :func:`model.make_params` by name)."""
+    out: dict[str, Any] = {}
+    for name, dotted in PARAM_OF.items():
+        value = getattr(controls, name)
+        if name == "link_worker_share":
+            value = _round(1.0 - float(value), 1e-6)
+        elif name in ("contract_years", "max_connectors"):
+            value = int(value)
+        elif name == "investor":
+            value = bool(value)
+        else:
+            value = float(value)
+        out[dotted] = value
+    return out
+
+
+def params_for(start: Start, controls: Controls) -> Params:
+    """The validated parameters of a run: the start's parameters with the controls on top.
+
+    Raises :class:`model.ConfigError` if the combination is invalid.
+    """
+    if controls.regime not in (*REGIME_CHOICES, "mixture"):
+        raise ValueError(f"unknown regime '{controls.regime}'")
+    if controls.funding not in FUNDING_PATHS:
+        raise ValueError(f"unknown funding path '{controls.funding}'")
+    data = copy.deepcopy(start.params)
+    regime = data.setdefault("regime", {})
+    if controls.regime != regime.get("name"):
+        # another regime chosen on the controls: the start's mixture weights no longer apply
+        regime["weights"] = None
+    regime["name"] = controls.regime
+    data.setdefault("funding", {})["path"] = controls.funding
+    for dotted, value in control_overrides(controls).items():
+        *parents, leaf = dotted.split(".")
+        node = data
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return params_from_dict(data)
