@@ -55,8 +55,8 @@ class CommunityGroup(mesa.Agent):
         # contract and support state
         self.contract_places = 0  # client places this group must serve under a contract
         self.contract_payment_per_week = 0.0
-        self.contract_funded_staff = 0.0
         self.in_kind = False  # receives rooms/admin support from the council
+        self.in_kind_per_week = 0.0  # its value: running costs the council covers (GBP a week)
         self.max_members_seen = 0
         self.luck = 1.0  # this year's fundraising luck (lognormal, mean 1)
 
@@ -66,9 +66,8 @@ class CommunityGroup(mesa.Agent):
         saving = 0.0
         g = self.model.params.groups
         saving += min(0.3, g.collaboration_cost_saving * self.model.collaboration_count(self.gid))
-        if self.in_kind:
-            saving += g.in_kind_cost_saving
-        return self.kp.running_cost_per_year * max(0.0, 1.0 - saving) / WEEKS_PER_YEAR
+        cost = self.kp.running_cost_per_year * max(0.0, 1.0 - saving) / WEEKS_PER_YEAR
+        return max(0.0, cost - self.in_kind_per_week)
 
     @property
     def staff_cost_per_week(self) -> float:
@@ -90,6 +89,12 @@ class CommunityGroup(mesa.Agent):
         self.income_year[source] += amount
         self.income_total[source] += amount
 
+    def receive_in_kind(self, amount: float) -> None:
+        """Support in kind (rooms, admin time): it lowers running costs (``in_kind_per_week``), so it
+        is tallied as income by source but never added to reserves."""
+        self.income_year["in_kind"] += amount
+        self.income_total["in_kind"] += amount
+
     def spend(self, amount: float) -> None:
         self.reserves -= amount
         self.costs_year += amount
@@ -100,13 +105,12 @@ class CommunityGroup(mesa.Agent):
         self.costs_year = 0.0
         sd = self.model.params.groups.fundraising_sd
         self.luck = float(np.exp(sd * luck_z - sd * sd / 2))
-        # paid staff follow funded income: a group keeps only the staff that its grants, contracts
-        # and outcome payments paid for last year, up to its kind's establishment plus any staff a
-        # contract requires
-        funded = (self.income_last_year["grants"] + self.income_last_year["contracts"]
-                  + self.income_last_year["outcome_payments"])
+        # paid core staff follow funded income: a group keeps only the core staff that last year's
+        # grants and outcome payments paid for, up to its kind's establishment. (Contract delivery
+        # staff are not core staff: they are the per-client delivery cost of the contract.)
+        funded = self.income_last_year["grants"] + self.income_last_year["outcome_payments"]
         cost = self.kp.staff_cost_per_year
-        self.staff = min(self.kp.staff + self.contract_funded_staff, funded / cost) if cost else 0.0
+        self.staff = min(self.kp.staff, funded / cost) if cost else 0.0
 
     def weekly_finances(self) -> None:
         """Donations and fundraising in, running and staff costs out."""
@@ -124,8 +128,9 @@ class CommunityGroup(mesa.Agent):
             self.receive("fundraising", fundraising)
         self.spend(self.running_cost_per_week + self.staff_cost_per_week)
         if self.contract_places:
-            self.spend(self.contract_places * p.providers.local_unit_cost_per_client_per_year
-                       / WEEKS_PER_YEAR)
+            # delivery at full local cost for each contract client actually served
+            served = min(self.clients, self.contract_places)
+            self.spend(served * p.providers.local_unit_cost_per_client_per_year / WEEKS_PER_YEAR)
             self.receive("contracts", self.contract_payment_per_week)
 
     def update_closure_clocks(self, min_members: int) -> str | None:
@@ -168,7 +173,7 @@ class OutsideProvider(mesa.Agent):
 
     def weekly_finances(self) -> None:
         p = self.model.params.providers
-        cost = self.contract_places * p.unit_cost_per_client_per_year / WEEKS_PER_YEAR
+        cost = min(self.clients, self.contract_places) * p.unit_cost_per_client_per_year / WEEKS_PER_YEAR
         self.reserves += self.contract_payment_per_week * (1.0 - self.subcontract_share) - cost
         self.income_total += self.contract_payment_per_week
 
@@ -189,7 +194,9 @@ class Council(mesa.Agent):
         """The yearly budget on the configured funding path (year 0 is the first regime year)."""
         f = self.model.params.funding
         factor = 1.0
-        if f.path == "austerity":
+        if year < 0:  # the burn-in: stable funding whatever the study's path
+            pass
+        elif f.path == "austerity":
             factor = (1.0 - f.cut_per_year) ** year
         elif f.path == "shock" and year >= f.shock_year:
             factor = 1.0 - f.shock_size

@@ -156,9 +156,11 @@ class CommunityModel(mesa.Model):
         self._period_foundings = 0
         self._ledger = np.zeros((self.burn_in_weeks + self.horizon_weeks + 1, len(SPEND_CATEGORIES)))
         self._lonely_hist: list[np.ndarray] = []
-        self._new_a: list[np.ndarray] = []
-        self._new_b: list[np.ndarray] = []
+        self._new_a: list[np.ndarray] = []  # new-tie candidates this week: one end,
+        self._new_b: list[np.ndarray] = []  # the other end,
+        self._new_w: list[np.ndarray] = []  # and the weight a new tie starts at
         self._contact = np.zeros(n)  # contact units received this week (reset each week)
+        self._groups_changed = True  # group arrays must be rebuilt (founding, closure, new year)
         self._init_ties(rng)
         self._init_groups(rng)
         self._refresh_group_arrays()
@@ -255,8 +257,9 @@ class CommunityModel(mesa.Model):
             self._new_group(kind, int(nb), reserves)
         # initial members and volunteers, drawn from each group's neighbourhood
         self._refresh_group_arrays()
+        order, counts, start = self._nbhd_index
         for g in self.all_groups:
-            pool = np.flatnonzero(self.res.nbhd == g.nbhd)
+            pool = order[start[g.nbhd]:start[g.nbhd] + counts[g.nbhd]]
             if g.kp.activities:
                 k = min(pool.size, int(rng.poisson(p.groups.members_initial_mean)))
                 who = rng.choice(pool, size=k, replace=False)
@@ -269,7 +272,10 @@ class CommunityModel(mesa.Model):
     def _new_group(self, kind: str, nbhd: int, reserves: float) -> CommunityGroup:
         g = CommunityGroup(self, len(self.all_groups), kind, nbhd, reserves, founded_week=self.week)
         g.trust = self.params.groups.trust_initial * self.sector_trust[nbhd]
+        if self.week > -self.burn_in_weeks:
+            g.staff = 0.0  # a new group starts volunteer-run; staff come with funded income
         self.all_groups.append(g)
+        self._groups_changed = True
         self.collab[g.gid] = set()
         return g
 
@@ -328,6 +334,12 @@ class CommunityModel(mesa.Model):
         true = float(by_nb.mean()) if nbhd is None else float(by_nb[nbhd])
         return max(0.0, true + c.observation_noise_sd * float(self.streams["council"].standard_normal()))
 
+    def _queue_ties(self, a: np.ndarray, b: np.ndarray) -> None:
+        """New acquaintances (or a meeting that reinforces an existing tie), added in the ties phase."""
+        self._new_a.append(a)
+        self._new_b.append(b)
+        self._new_w.append(np.full(a.size, self.params.ties.new_tie_weight))
+
     def connector_skill(self) -> np.ndarray:
         """Connector effectiveness by neighbourhood (0-1): time in post, grown over the years spent
         there ("seeds to trees"), times the share of a full-time post."""
@@ -338,23 +350,32 @@ class CommunityModel(mesa.Model):
         return self.ties.matrix(min_weight)
 
     def _refresh_group_arrays(self) -> None:
+        """Per-group arrays for the vectorised phases. What changes only when groups are founded or
+        closed, or once a year (trust, staff), is rebuilt only then (``_groups_changed``); members,
+        volunteers and capacity are recounted from the resident arrays every call."""
         G = len(self.all_groups)
-        self._g_active = np.array([g.active for g in self.all_groups], dtype=bool)
-        self._g_nbhd = np.array([g.nbhd for g in self.all_groups], dtype=np.int64)
-        self._g_trust = np.array([g.trust for g in self.all_groups])
-        self._g_acts = np.array([g.kp.activities and g.active for g in self.all_groups], dtype=bool)
-        self._g_visits = np.array([g.kp.visits and g.active for g in self.all_groups], dtype=bool)
-        self._g_needed = np.array([g.kp.volunteers_needed for g in self.all_groups], dtype=np.int64)
+        if self._groups_changed or getattr(self, "_g_active", np.empty(0)).size != G:
+            gs = self.all_groups
+            self._g_active = np.array([g.active for g in gs], dtype=bool)
+            self._g_nbhd = np.array([g.nbhd for g in gs], dtype=np.int64)
+            self._g_trust = np.array([g.trust for g in gs])
+            self._g_acts = np.array([g.kp.activities and g.active for g in gs], dtype=bool)
+            self._g_visits = np.array([g.kp.visits and g.active for g in gs], dtype=bool)
+            self._g_needed = np.array([g.kp.volunteers_needed for g in gs], dtype=np.int64)
+            self._g_staff_places = np.array([g.staff * g.kp.places_per_staff for g in gs])
+            self._g_ppv = np.array([g.kp.places_per_volunteer for g in gs])
+            self._g_visit_share = np.array([0.0 if not g.kp.visits else (0.3 if g.kp.activities else 1.0)
+                                            for g in gs])
+            self._groups_changed = False
         vol = self.res.vol_group
         self._g_vols = np.bincount(vol[vol >= 0], minlength=G)
         self._g_members = self.members.counts_by_group(G)
-        staff = np.array([g.staff for g in self.all_groups])
-        ppv = np.array([g.kp.places_per_volunteer for g in self.all_groups])
-        pps = np.array([g.kp.places_per_staff for g in self.all_groups])
-        self._g_capacity = self._g_vols * ppv + staff * pps
-        for g, m, v, c in zip(self.all_groups, self._g_members, self._g_vols, self._g_capacity, strict=True):
-            g.n_members, g.volunteers, g.capacity = int(m), int(v), float(c)
-            g.max_members_seen = max(g.max_members_seen, g.n_members)
+        self._g_capacity = self._g_vols * self._g_ppv + self._g_staff_places
+        for g, m, v, c in zip(self.all_groups, self._g_members.tolist(), self._g_vols.tolist(),
+                              self._g_capacity.tolist(), strict=True):
+            g.n_members, g.volunteers, g.capacity = m, v, c
+            if m > g.max_members_seen:
+                g.max_members_seen = m
 
     def _pick_groups(self, who: np.ndarray, rng: np.random.Generator, eligible: np.ndarray,
                      weight: np.ndarray, local_share: float = 0.85) -> np.ndarray:
@@ -413,13 +434,14 @@ class CommunityModel(mesa.Model):
         self.res.client_of[cand[ok]] = svc[ok]
         self.res.client_since[cand[ok]] = self.week
 
+    def visit_places_of(self, g: CommunityGroup) -> float:
+        return float(self._visit_places()[g.gid])
+
     def _visit_places(self) -> np.ndarray:
         """One-to-one visit places a week per group: all of a visiting group's capacity if it runs
         no activities, else 30% of it; plus its contract places."""
-        share = np.array([0.0 if not g.kp.visits else (0.3 if g.kp.activities else 1.0)
-                          for g in self.all_groups])
         contract = np.array([g.contract_places for g in self.all_groups])
-        return self._g_capacity * share + contract
+        return self._g_capacity * self._g_visit_share + contract
 
     def found_group(self, kind: str, nbhd: int, reason: str = "") -> CommunityGroup:
         """A new group with a few founders as volunteers and members."""
@@ -444,6 +466,7 @@ class CommunityModel(mesa.Model):
         """A group closes: members lose their place to meet and part of the ties and trust it held."""
         p = self.params.groups
         g.active, g.closed_week, g.cause = False, self.week, cause
+        self._groups_changed = True
         in_group = self.members.grp == g.gid
         former = np.zeros(self.res.n, dtype=bool)
         former[self.members.res[in_group]] = True
@@ -457,6 +480,8 @@ class CommunityModel(mesa.Model):
         self.sector_trust[g.nbhd] = max(0.2, self.sector_trust[g.nbhd] - 0.1 * p.trust_loss_on_closure)
         g.contract_places = 0
         g.contract_payment_per_week = 0.0
+        if g.kind == "volunteer_centre" and not any(x.active and x.kind == "volunteer_centre" for x in self.all_groups):
+            self.brokerage = 0.0
         self._period_closures += 1
         self.log_event(f"a {g.kind.replace('_', ' ')} group in neighbourhood {g.nbhd + 1} closed: "
                        f"{CLOSURE_WORDS[cause]}")
@@ -472,13 +497,14 @@ class CommunityModel(mesa.Model):
             self.regime.setup(self)
         if self.week % WEEKS_PER_YEAR != 0:
             return
-        self.council.set_budget(max(0, self.year))
+        self.council.set_budget(self.year)  # negative years (burn-in) are funded stably
         luck = self.streams["finances"]
         for g in self.active_groups():
             g.new_budget_year(float(luck.standard_normal()))
             if g.n_members + g.clients > 0:
                 g.trust += self.rates.trust_gain * (1.0 - g.trust) * (0.5 + self.council.relationship)
         self.sector_trust += 0.1 * (1.0 - self.sector_trust)
+        self._groups_changed = True  # trust and staff changed
         self.council.end_budget_year()
         self.active_regime.yearly(self)
 
@@ -517,9 +543,11 @@ class CommunityModel(mesa.Model):
         self.members.keep(~leave[self.members.res])
         r.replace(idx, self.week, self.params.residents, rng)
         k = self.params.ties.newcomer_ties
-        if k > 0:
+        if k > 0:  # added with the week's other new ties (one insertion a week), already close
             a = np.repeat(idx, k)
-            self.ties.add(a, self._partners_near(a, rng, 0.0), self.params.ties.close_threshold + 0.1)
+            self._new_a.append(a)
+            self._new_b.append(self._partners_near(a, rng, 0.0))
+            self._new_w.append(np.full(a.size, self.params.ties.close_threshold + 0.1))
 
     def _phase_membership(self) -> None:
         r, g, rates = self.res, self.params.groups, self.rates
@@ -530,7 +558,7 @@ class CommunityModel(mesa.Model):
         u_leave = rng.random(len(m))
         leave_p = rates.leave * (1.0 + lonely[m.res])
         m.keep(u_leave >= leave_p)
-        self._refresh_group_arrays()
+        self._g_members = m.counts_by_group(len(self.all_groups))
         n_mem = m.counts_by_resident(r.n)
         u_join = rng.random(r.n)
         p_join = (rates.join * np.where(lonely, g.lonely_join_factor, 1.0)
@@ -565,8 +593,7 @@ class CommunityModel(mesa.Model):
             u, v = rng2.random(a_res.size), rng2.random(a_res.size)
             meet = u < self.rates.co_attendance
             partner = a_res[start[a_grp] + (v * counts[a_grp]).astype(np.int64)]
-            self._new_a.append(a_res[meet])
-            self._new_b.append(partner[meet])
+            self._queue_ties(a_res[meet], partner[meet])
 
     def _phase_services(self) -> None:
         r, p = self.res, self.params
@@ -604,8 +631,14 @@ class CommunityModel(mesa.Model):
                 c[cand] = gid
                 r.client_since[cand] = self.week
                 taken[cand] = True
+            obc = self._outcomes_instrument()
             for pid in np.flatnonzero(takes_p):
-                cand = pool[~taken[pool]][: takes_p[pid]]
+                free = pool[~taken[pool]]
+                if obc is not None and obc.contract is not None and obc.contract.provider is self.providers[pid]:
+                    # paid only for outcomes, an outside provider takes on the residents nearest to
+                    # recovery first ("creaming"), not the most lonely
+                    free = free[np.argsort(r.loneliness[free], kind="stable")]
+                cand = free[: takes_p[pid]]
                 c[cand] = PROVIDER_BASE + pid
                 r.client_since[cand] = self.week
                 taken[cand] = True
@@ -629,8 +662,7 @@ class CommunityModel(mesa.Model):
             gid = c[befriend]
             has = counts[gid] > 0
             pick = start[gid[has]] + (v[befriend][has] / 0.03 * counts[gid[has]]).astype(np.int64)
-            self._new_a.append(befriend[has])
-            self._new_b.append(vols[np.minimum(pick, vols.size - 1)])
+            self._queue_ties(befriend[has], vols[np.minimum(pick, vols.size - 1)])
         # a provider's call occasionally signposts the client to a local group
         signpost = np.flatnonzero(called & (v < 0.1 * p.providers.tie_formation_factor))
         if signpost.size:
@@ -744,10 +776,10 @@ class CommunityModel(mesa.Model):
         n = self.res.n
         u = rng.random(n)
         who = np.flatnonzero(u < self.rates.neighbour)
-        self._new_a.append(who)
-        self._new_b.append(self._partners_near(who, rng, p.bridging_share))
+        self._queue_ties(who, self._partners_near(who, rng, p.bridging_share))
         # triadic closure: some residents meet a friend's friend (processed every 4 weeks, with
         # the 4-week probability, to build the adjacency matrix once a month rather than weekly)
+        rng = self.streams["triadic"]
         u2 = rng.random(n)
         who = np.flatnonzero(u2 < self.rates.triadic) if self.week % 4 == 0 else np.empty(0, dtype=np.int64)
         if who.size and len(t):
@@ -758,11 +790,10 @@ class CommunityModel(mesa.Model):
             friend = idx[ptr[who] + (rng.random(who.size) * deg).astype(np.int64)]
             fdeg = ptr[friend + 1] - ptr[friend]
             fof = idx[ptr[friend] + (rng.random(who.size) * fdeg).astype(np.int64)]
-            self._new_a.append(who)
-            self._new_b.append(fof)
-        a, b = np.concatenate(self._new_a), np.concatenate(self._new_b)
-        self._new_a, self._new_b = [], []
-        t.add(a, b, p.new_tie_weight, reinforce=True)
+            self._queue_ties(who, fof)
+        a, b, w = np.concatenate(self._new_a), np.concatenate(self._new_b), np.concatenate(self._new_w)
+        self._new_a, self._new_b, self._new_w = [], [], []
+        t.add(a, b, w, reinforce=True)
 
     def _phase_finances(self) -> None:
         for g in self.active_groups():
@@ -835,11 +866,13 @@ class CommunityModel(mesa.Model):
         t = self.ties
         close = t.w >= p.ties.close_threshold
         deg_close = np.bincount(t.i[close], minlength=n) + np.bincount(t.j[close], minlength=n)
-        A = t.matrix(p.ties.close_threshold)
-        A.data[:] = 1.0
-        tri = np.asarray((A @ A).multiply(A).sum(axis=1)).ravel() / 2
-        possible = deg_close * (deg_close - 1) / 2
-        clustering = float(np.where(possible > 0, tri / np.maximum(possible, 1), 0.0).mean())
+        # clustering: transitivity of the close-tie graph, 3 x triangles / connected triples; each
+        # triangle u < v < w is counted once by (U @ U) .* U with U the upper triangle
+        ci, cj = t.i[close], t.j[close]
+        U = sp.csr_matrix((np.ones(ci.size), cj, np.searchsorted(ci, np.arange(n + 1))), shape=(n, n))
+        triangles = float((U @ U).multiply(U).sum())
+        triples = float((deg_close * (deg_close - 1) / 2).sum())
+        clustering = 3.0 * triangles / triples if triples > 0 else 0.0
         # components of the whole tie graph: the upper triangle suffices for an undirected search
         upper = sp.csr_matrix((np.ones(len(t)), t.j, np.searchsorted(t.i, np.arange(n + 1))), shape=(n, n))
         _, labels = connected_components(upper, directed=False)

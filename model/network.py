@@ -30,16 +30,18 @@ class Ties:
     def keys(self) -> np.ndarray:
         return self.i * self.n + self.j
 
-    def add(self, a: np.ndarray, b: np.ndarray, weight: float, reinforce: bool = False) -> int:
-        """Add ties between residents a[k] and b[k] at ``weight``; self-pairs are ignored, and an
-        existing pair is left as it is or, with ``reinforce``, moved ``weight`` of the way towards 1.
-        Returns the number of new ties. Ties stay sorted by key, so look-ups need no sort."""
+    def add(self, a: np.ndarray, b: np.ndarray, weight: float | np.ndarray, reinforce: bool = False) -> int:
+        """Add ties between residents a[k] and b[k] at ``weight`` (one value, or one per pair); self-
+        pairs are ignored, and an existing pair is left as it is or, with ``reinforce``, moved
+        ``weight`` of the way towards 1. Returns the number of new ties. Ties stay sorted by key, so
+        look-ups need no sort."""
         if a.size == 0:
             return 0
         lo = np.minimum(a, b).astype(np.int64)
         hi = np.maximum(a, b).astype(np.int64)
         keep = lo != hi
-        keys = np.unique(lo[keep] * self.n + hi[keep])
+        keys, first = np.unique(lo[keep] * self.n + hi[keep], return_index=True)
+        weight = np.broadcast_to(np.asarray(weight, dtype=np.float64), a.shape)[keep][first]
         existing = self.keys()
         pos = np.searchsorted(existing, keys)
         found = np.zeros(keys.size, dtype=bool)
@@ -47,8 +49,8 @@ class Ties:
         found[inside] = existing[pos[inside]] == keys[inside]
         if reinforce and found.any():
             hit = pos[found]
-            self.w[hit] += weight * (1.0 - self.w[hit])
-        keys, pos = keys[~found], pos[~found]
+            self.w[hit] += weight[found] * (1.0 - self.w[hit])
+        keys, pos, weight = keys[~found], pos[~found], weight[~found]
         if keys.size == 0:
             return 0
         self.i = np.insert(self.i, pos, keys // self.n)

@@ -26,7 +26,7 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("lonely_gap_neighbourhoods", "Gap in lonely share between neighbourhoods", "lower"),
     Outcome("mean_close_ties", "Close ties per resident", "higher"),
     Outcome("isolated_share", "Residents with no close tie (share)", "lower"),
-    Outcome("clustering", "Clustering of close ties", "higher"),
+    Outcome("clustering", "Clustering of close ties (transitivity)", "higher"),
     Outcome("bridging_share", "Ties bridging neighbourhoods (share)", "higher"),
     Outcome("largest_component_share", "Largest connected share of residents", "higher"),
     Outcome("volunteer_share", "Residents volunteering monthly (share)", "higher"),

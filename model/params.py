@@ -58,8 +58,9 @@ class PlaceParams:
 
     name: str = "town"
     n_residents: int = 10_000  # adults; the default place is a town (issue 2)
-    n_neighbourhoods: int = 8  # Leeds ABCD worked in neighbourhoods of 5,000-10,000 people (DOMAIN);
-    # a town of 10k adults (~13k people) split into 8 gives ~1,250 adults each: walkable areas
+    n_neighbourhoods: int = 8  # ~1,250 adults (~1,600 people) each: a walkable area, the scale at
+    # which people meet by chance. Smaller than Leeds ABCD's 5,000-10,000-person areas (DOMAIN),
+    # which each cover several of these
     n_groups: int = 60  # charity density 0.8-6.6 per 1,000 people (DOMAIN); 60 per 10k adults
     # (~4.6 per 1,000 people) counts informal groups too, so sits in the upper half
 
@@ -223,7 +224,6 @@ class GroupParams:
     collaboration_decay_per_year: float = 0.15  # collaborations lapse without brokering
     collaboration_cost_saving: float = 0.1  # running-cost saving per collaboration (shared rooms)
     turf_penalty: float = 0.3  # recruitment lost per same-neighbourhood competitor for volunteers
-    in_kind_cost_saving: float = 0.4  # running-cost saving from council in-kind support
     fundraising_sd: float = 0.3  # yearly luck in fundraising (lognormal spread): a bad year
     # drains reserves; calibrated to closures of 3-10% a year
     fundraising_cover: float = 0.88  # share of running costs a fully volunteered group raises itself
@@ -249,7 +249,8 @@ class CouncilParams:
     budget_per_resident_per_year: float = 6.0  # GBP per adult for community and prevention
     # spending; an assumption: a town of 10k adults spends ~GBP 60k a year on grants and a
     # befriending contract, the scale of small district-council VCS budgets
-    officer_capacity: int = 6  # grants/contracts the council can manage in a year
+    officer_capacity: int = 6  # funding relationships officers can manage: up to 4x this many small
+    # grants a year (light to administer) and 2x this many portfolio grants (assumption)
     relationship_initial: float = 0.5  # council-sector relationship quality in [0, 1]
     relationship_gain_per_year: float = 0.1  # grows with continuity and dialogue
     relationship_churn_loss: float = 0.15  # lost each time a local funding relationship ends
@@ -304,17 +305,19 @@ GRANT_RULES = ("equal", "need_based", "competitive", "core")
 
 @dataclass(slots=True)
 class TenderParams:
-    contract_years: int = 2  # 1-3 year terms; most agreements last a year or two (NPC 2024)
+    contract_years: int = 1  # 1-3 year terms; most public-service funding agreements last one year
+    # (DOMAIN, NPC 2024)
     price_weight: float = 0.6  # weight on price in the score (the rest on quality)
     payment_ratio: float = 0.65  # contracts pay ~65% of full cost (NPC 2024, DOMAIN)
-    min_turnover: float = 50_000.0  # eligibility: yearly income (GBP)
-    min_reserves: float = 10_000.0  # eligibility: reserves (GBP)
+    min_turnover_ratio: float = 2.0  # eligibility: last year's income at least this times the yearly
+    # contract value; 2x is the most the Public Contracts Regulations 2015 (reg. 58(9)) allow
+    min_reserves_weeks: float = 8.0  # eligibility: reserves covering this many weeks of the contract's
+    # value (working capital to deliver before payment arrives; assumption)
 
 
 @dataclass(slots=True)
 class OutcomesParams:
     payment_per_outcome: float = 1_500.0  # GBP per verified outcome (assumption)
-    verify_weeks: int = 26  # no longer lonely six months after referral (DOMAIN)
     measurement_error: float = 0.15  # chance a verification reads the wrong way
     investor: bool = False  # investor in outcomes: fund a portfolio, reward area improvement
     portfolio_share: float = 0.6  # investor: share paid up front to a portfolio of local groups
@@ -340,10 +343,12 @@ class SocialValueParams:
 @dataclass(slots=True)
 class PartnershipParams:
     link_worker_cost_per_year: float = 25_000.0  # a social-prescribing link worker (NHS band 4-5)
-    referrals_per_link_worker_per_year: float = 150.0  # caseload (NHS England ~ 200-250/yr)
+    referrals_per_link_worker_per_year: float = 200.0  # caseload (NHS England: ~200-250 a year)
     detection_prob: float = 0.5  # share of a link worker's referrals who are actually lonely
     volunteer_centre_share: float = 0.3  # share of the budget granted to volunteer centres
-    brokerage_boost: float = 1.0  # volunteer recruitment multiplier from brokerage
+    brokerage_boost: float = 1.0  # extra volunteer recruitment from a fully funded volunteer centre
+    volunteer_centre_grant: float = 20_000.0  # a volunteer centre's core grant for full brokerage
+    # (assumption: one worker plus costs); a smaller grant brokers proportionally less
 
 
 REGIME_NAMES = (
@@ -455,6 +460,8 @@ def _validate(p: Params) -> None:
     _check(0 < r.tender.payment_ratio <= 2, "regime.tender.payment_ratio must be in (0, 2]")
     _check(0 <= r.tender.price_weight <= 1, "regime.tender.price_weight must be in [0, 1]")
     _check(0 <= r.outcomes.measurement_error <= 0.5, "regime.outcomes.measurement_error must be in [0, 0.5]")
+    _check(p.council.officer_capacity >= 1,
+           f"council.officer_capacity must be at least 1 (got {p.council.officer_capacity})")
     _check(r.community_development.max_connectors >= 0,
            "regime.community_development.max_connectors must be non-negative")
     kinds = p.groups.kinds

@@ -172,20 +172,23 @@ class _TenderBase(Instrument):
         self.contract: _Contract | None = None
 
     # -- bidding -------------------------------------------------------------------------------
-    def _local_bidders(self, model: CommunityModel) -> list[list[CommunityGroup]]:
-        """Eligible local bids: single groups over the thresholds, and consortia led by groups with
-        strong collaboration ties (their combined turnover and reserves count)."""
+    def _local_bidders(self, model: CommunityModel, value: float) -> list[list[CommunityGroup]]:
+        """Eligible local bids for a contract worth ``value`` a year: single groups over the
+        thresholds, and consortia led by groups with strong collaboration ties (their combined
+        turnover and reserves count). Thresholds scale with the contract's value."""
         t = self.params.tender
+        min_turnover = t.min_turnover_ratio * value
+        min_reserves = t.min_reserves_weeks * value / WEEKS_PER_YEAR
         bids: list[list[CommunityGroup]] = []
         deliverers = [g for g in model.active_groups() if g.kp.visits and g.contract_places == 0]
         for g in deliverers:
-            if g.turnover_last_year >= t.min_turnover and g.reserves >= t.min_reserves:
+            if g.turnover_last_year >= min_turnover and g.reserves >= min_reserves:
                 bids.append([g])
             elif model.collaboration_count(g.gid) >= model.params.groups.consortium_min_collaborations:
                 members = [g] + [p for p in model.collaborators(g) if p.kp.visits and p.contract_places == 0]
                 turnover = sum(m.turnover_last_year for m in members)
                 reserves = sum(max(0.0, m.reserves) for m in members)
-                if len(members) >= 2 and turnover >= t.min_turnover and reserves >= t.min_reserves:
+                if len(members) >= 2 and turnover >= min_turnover and reserves >= min_reserves:
                     bids.append(members)
         return bids
 
@@ -202,7 +205,7 @@ class _TenderBase(Instrument):
         p = model.params.providers
         rng = model.streams["tender"]
         ref_price = t.payment_ratio * p.local_unit_cost_per_client_per_year
-        local = self._local_bidders(model)
+        local = self._local_bidders(model, value)
         providers = model.providers
         prices, quality, skill, social = [], [], [], []
         for members in local:
@@ -233,8 +236,6 @@ class _TenderBase(Instrument):
             for m, chunk in zip(members, share_places, strict=True):
                 m.contract_places = len(chunk)
                 m.contract_payment_per_week = value / WEEKS_PER_YEAR * len(chunk) / places
-                m.contract_funded_staff = len(chunk) * p.local_unit_cost_per_client_per_year / max(
-                    1.0, m.kp.staff_cost_per_year or 1.0)
             self.contract = _Contract(members, None, places, value, end_year)
             who = members[0].name + (f" with {len(members) - 1} partners" if len(members) > 1 else "")
         else:
@@ -257,7 +258,6 @@ class _TenderBase(Instrument):
         for m in c.holders:
             m.contract_places = 0
             m.contract_payment_per_week = 0.0
-            m.contract_funded_staff = 0.0
             model.council.funded_this_year.discard(m.gid)
         if c.provider is not None:
             c.provider.contract_places = 0
@@ -268,11 +268,30 @@ class _TenderBase(Instrument):
         self.contract = None
 
     # -- lifecycle -----------------------------------------------------------------------------
+    def _holder_gone(self) -> bool:
+        c = self.contract
+        return c is not None and c.provider is None and all(not m.active for m in c.holders)
+
+    def _rescale(self, budget: float) -> None:
+        """A running contract is varied to this year's budget (cuts reach contracts too): places
+        and payments scale with the value."""
+        c = self.contract
+        if c is None or c.value <= 0 or abs(budget - c.value) < 1e-9:
+            return
+        f = budget / c.value
+        for m in c.holders:
+            m.contract_places = int(m.contract_places * f)
+            m.contract_payment_per_week *= f
+        if c.provider is not None:
+            c.provider.contract_places = int(c.provider.contract_places * f)
+            c.provider.contract_payment_per_week *= f
+        c.places, c.value = int(c.places * f), budget
+
     def yearly(self, model: CommunityModel, budget: float) -> None:
         c = self.contract
-        if c is not None and (c.end_year < model.year or all(not m.active for m in c.holders)
-                              and c.provider is None):
+        if c is not None and (c.end_year < model.year or self._holder_gone()):
             self.end_contract(model)
+        self._rescale(budget)
         if self.contract is None:
             self.award(model, budget, self.params.tender.contract_years)
         c = self.contract
@@ -319,16 +338,16 @@ class SocialValueTender(_TenderBase):
     def _provider_social_value(self) -> float:
         return self.params.social_value.subcontract_share
 
-    def award(self, model: CommunityModel, value: float, years: int) -> None:
+    def yearly(self, model: CommunityModel, budget: float) -> None:
         sv = self.params.social_value
-        capacity = value * sv.capacity_share
-        super().award(model, value - capacity, years)
-        # capacity investment: small grants, through the winner, to local groups that deliver
+        capacity = budget * sv.capacity_share
+        super().yearly(model, budget - capacity)
+        # capacity investment, every year of the contract: small grants to local groups that run
+        # activities or visits
         targets = [g for g in model.active_groups() if g.kp.visits or g.kp.activities]
-        if targets and capacity > 0:
-            each = capacity / len(targets)
+        if targets and capacity > 0 and self.contract is not None:
             for g in targets:
-                model.pay(g, "grants", each)
+                model.pay(g, "grants", capacity / len(targets))
 
     def _pay_subcontractors(self, model: CommunityModel, amount: float) -> None:
         partners = [g for g in model.active_groups() if g.kp.visits]
@@ -364,9 +383,9 @@ class OutcomesBased(_TenderBase):
         if o.investor:
             self._investor_year(model, budget)
             return
-        # contracts carry no guaranteed payment: places are sized on the outcome price
+        # contracts carry no guaranteed payment: places are sized as for a tender
         c = self.contract
-        if c is not None and c.end_year < model.year:
+        if c is not None and (c.end_year < model.year or self._holder_gone()):
             self.end_contract(model)
         self.pot = budget
         if self.contract is None:
@@ -407,7 +426,14 @@ class OutcomesBased(_TenderBase):
         if o.investor or self.contract is None:
             return
         rng = model.streams["outcomes"]
-        success = (not lonely_now) != (rng.random() < o.measurement_error)
+        u_err, u_share = rng.random(), rng.random()
+        if holder_gid is not None:
+            # a holder group also visits people outside the contract: only the contract's share of
+            # its places counts
+            g = model.group_by_gid(holder_gid)
+            if u_share >= g.contract_places / max(1.0, model.visit_places_of(g)):
+                return
+        success = (not lonely_now) != (u_err < o.measurement_error)
         if not success or self.pot < o.payment_per_outcome:
             return
         self.pot -= o.payment_per_outcome
@@ -442,22 +468,26 @@ class CommunityDevelopment(Instrument):
             new_fte[where] = min(1.0, fte - k)
         model.connector_years = np.where(new_fte > 0, model.connector_years + 1.0, 0.0)
         model.connector_fte = new_fte
-        model.ledger("local_groups", fte * cd.connector_cost_per_year)  # hosted by local groups
-        # in-kind support: rooms and admin time for groups in covered neighbourhoods, and a small
-        # activities fund spread among them (among all groups if no neighbourhood is covered)
+        # connectors are council staff (community builders), so not money reaching local groups
+        model.ledger("in_house", fte * cd.connector_cost_per_year)
+        # in-kind support: the council covers running costs (rooms, admin time) of groups in the
+        # covered neighbourhoods (of all groups if no neighbourhood is covered)
         covered_set = set(covered)
         for g in model.active_groups():
-            g.in_kind = g.nbhd in covered_set
-        targets = [g for g in model.active_groups() if g.in_kind] or model.active_groups()
+            g.in_kind, g.in_kind_per_week = False, 0.0
+        targets = [g for g in model.active_groups() if g.nbhd in covered_set] or model.active_groups()
         if in_kind > 0:
             for g in targets:
-                model.pay(g, "in_kind", in_kind / len(targets))
+                g.in_kind, g.in_kind_per_week = True, in_kind / len(targets) / WEEKS_PER_YEAR
+                g.receive_in_kind(in_kind / len(targets))
+                model.ledger("local_groups", in_kind / len(targets))
+                model.council.funded_this_year.add(g.gid)
 
     def teardown(self, model: CommunityModel) -> None:
         model.connector_years[:] = 0.0
         model.connector_fte[:] = 0.0
         for g in model.active_groups():
-            g.in_kind = False
+            g.in_kind, g.in_kind_per_week = False, 0.0
 
 
 # ----------------------------------------------------------------------------------------------
@@ -471,22 +501,25 @@ class Partnership(Instrument):
 
     def __init__(self, params: RegimeParams, weight: float) -> None:
         super().__init__(params, weight)
-        self.link_workers = 0
+        self.link_workers = 0.0  # full-time equivalents (the last post may be part-time)
 
     def yearly(self, model: CommunityModel, budget: float) -> None:
         pp = self.params.partnership
         vc_budget = budget * pp.volunteer_centre_share
-        self.link_workers = int((budget - vc_budget) // pp.link_worker_cost_per_year)
+        self.link_workers = (budget - vc_budget) / pp.link_worker_cost_per_year
         model.ledger("in_house", self.link_workers * pp.link_worker_cost_per_year)
         centres = [g for g in model.active_groups() if g.kind == "volunteer_centre"]
         if not centres and vc_budget > 0:
             centres = [model.found_group("volunteer_centre", nbhd=0, reason="the council funded a volunteer centre")]
         for c in centres:
             model.pay(c, "grants", vc_budget / len(centres))
-        model.brokerage = pp.brokerage_boost if centres else 0.0
+        # brokerage grows with the centre's funding, up to a fully funded centre
+        model.brokerage = pp.brokerage_boost * min(1.0, vc_budget / pp.volunteer_centre_grant) if centres else 0.0
 
     def weekly(self, model: CommunityModel) -> None:
-        if self.link_workers == 0:
+        if model.brokerage > 0 and not any(g.kind == "volunteer_centre" for g in model.active_groups()):
+            model.brokerage = 0.0  # the centre closed
+        if self.link_workers <= 0:
             return
         pp = self.params.partnership
         rng = model.streams["partnership"]
@@ -496,4 +529,4 @@ class Partnership(Instrument):
 
     def teardown(self, model: CommunityModel) -> None:
         model.brokerage = 0.0
-        self.link_workers = 0
+        self.link_workers = 0.0

@@ -25,6 +25,7 @@ STREAM_NAMES: tuple[str, ...] = (
     "contact",  # contact along ties
     "loneliness",  # idiosyncratic shocks
     "neighbours",  # ties formed in the neighbourhood
+    "triadic",  # meeting a friend's friend
     "finances",  # donations and fundraising noise
     "foundings",  # new groups
     "collaboration",  # ties between groups
