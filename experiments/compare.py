@@ -187,22 +187,29 @@ def paired_table(
     return a.merge(b, on=list(match), suffixes=("", "_baseline"), validate="one_to_one")
 
 
-def summarise(runs: pd.DataFrame, metrics: Sequence[str], baseline: str) -> pd.DataFrame:
-    """Per stratum, regime and metric: mean [95% CI], and the paired difference to the baseline."""
+def _completed_strata(runs: pd.DataFrame):
+    """Completed runs, split by stratum (the other swept settings): yields the stratum's values, its
+    runs, and the columns that match a regime's replicate to the baseline's (seed and settings)."""
     ok = runs[runs["status"] == "completed"] if "status" in runs else runs
     keys = key_columns(ok)
     strata = strata_columns(ok)
     match = [c for c in keys if c != "regime"]
     ok = _keys_filled(ok, keys)
-    rows = []
     groups = ok.groupby(strata, sort=True, dropna=False) if strata else [((), ok)]
     for skey, part in groups:
         skey = skey if isinstance(skey, tuple) else (skey,)
+        yield dict(zip(strata, skey, strict=True)), part, match
+
+
+def summarise(runs: pd.DataFrame, metrics: Sequence[str], baseline: str) -> pd.DataFrame:
+    """Per stratum, regime and metric: mean [95% CI], and the paired difference to the baseline."""
+    rows = []
+    for stratum, part, match in _completed_strata(runs):
         for metric in metrics:
             for regime in regime_order(part["regime"].unique()):
                 vals = part.loc[part["regime"] == regime, metric]
                 m, lo, hi = mean_ci(vals)
-                row = {**dict(zip(strata, skey, strict=True)), "metric": metric, "regime": regime,
+                row = {**stratum, "metric": metric, "regime": regime,
                        "baseline": baseline, "n": int(vals.notna().sum()), "mean": m,
                        "ci_low": lo, "ci_high": hi}
                 if regime != baseline and baseline in set(part["regime"]):
@@ -222,15 +229,8 @@ def cost_effectiveness(runs: pd.DataFrame, confidence: float = CONFIDENCE) -> pd
     need = {"spend_total", "lonely_person_years", "regime"}
     if not need <= set(runs.columns) or "none" not in set(runs["regime"]):
         return pd.DataFrame()
-    ok = runs[runs["status"] == "completed"] if "status" in runs else runs
-    keys = key_columns(ok)
-    strata = strata_columns(ok)
-    match = [c for c in keys if c != "regime"]
-    ok = _keys_filled(ok, keys)
     rows = []
-    groups = ok.groupby(strata, sort=True, dropna=False) if strata else [((), ok)]
-    for skey, part in groups:
-        skey = skey if isinstance(skey, tuple) else (skey,)
+    for stratum, part, match in _completed_strata(runs):
         for regime in regime_order(part["regime"].unique()):
             if regime == "none":
                 continue
@@ -243,7 +243,7 @@ def cost_effectiveness(runs: pd.DataFrame, confidence: float = CONFIDENCE) -> pd
             spend = pairs["spend_total"].to_numpy(float) - pairs["spend_total_none"].to_numpy(float)
             averted = (pairs["lonely_person_years_none"].to_numpy(float)
                        - pairs["lonely_person_years"].to_numpy(float))
-            row = {**dict(zip(strata, skey, strict=True)), "regime": regime, "n_pairs": len(pairs),
+            row = {**stratum, "regime": regime, "n_pairs": len(pairs),
                    "spend_over_horizon": float(spend.mean()) if len(pairs) else math.nan,
                    "lonely_person_years_averted": float(averted.mean()) if len(pairs) else math.nan,
                    "cost_per_lonely_person_year_averted": math.nan, "ci_low": math.nan,
