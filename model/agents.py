@@ -60,13 +60,23 @@ class CommunityGroup(mesa.Agent):
         self.max_members_seen = 0
         self.luck = 1.0  # this year's fundraising luck (lognormal, mean 1)
 
-    # -- finances ------------------------------------------------------------------------------
+    # -- size and finances -----------------------------------------------------------------------
+    @property
+    def scale(self) -> float:
+        """How much of its kind's full operation the group runs: people served / full size."""
+        g = self.model.params.groups
+        return min(1.0, max(g.min_scale, (self.n_members + self.clients) / g.full_size))
+
+    @property
+    def volunteers_sought(self) -> float:
+        return max(3.0, self.kp.volunteers_needed * self.scale)
+
     @property
     def running_cost_per_week(self) -> float:
         saving = 0.0
         g = self.model.params.groups
         saving += min(0.3, g.collaboration_cost_saving * self.model.collaboration_count(self.gid))
-        cost = self.kp.running_cost_per_year * max(0.0, 1.0 - saving) / WEEKS_PER_YEAR
+        cost = self.kp.running_cost_per_year * self.scale * max(0.0, 1.0 - saving) / WEEKS_PER_YEAR
         return max(0.0, cost - self.in_kind_per_week)
 
     @property
@@ -116,12 +126,12 @@ class CommunityGroup(mesa.Agent):
         """Donations and fundraising in, running and staff costs out."""
         p = self.model.params
         kp = self.kp
-        vol_ratio = min(1.0, self.volunteers / kp.volunteers_needed) if kp.volunteers_needed else 1.0
+        vol_ratio = min(1.0, self.volunteers / self.volunteers_sought)
         donations = self.n_members * kp.donations_per_member_per_year * (0.5 + self.trust) / WEEKS_PER_YEAR
         # volunteer-led fundraising (events, trading, small trusts) covers most running costs of a
-        # fully staffed group; it falls with its volunteer base (assumption, see ODD)
-        fundraising = (kp.running_cost_per_year * p.groups.fundraising_cover * vol_ratio * self.luck
-                       / WEEKS_PER_YEAR)
+        # group with the volunteers it seeks; it falls with its volunteer base (assumption, see ODD)
+        fundraising = (kp.running_cost_per_year * self.scale * p.groups.fundraising_cover * vol_ratio
+                       * self.luck / WEEKS_PER_YEAR)
         if donations:
             self.receive("donations", donations)
         if fundraising:

@@ -361,7 +361,6 @@ class CommunityModel(mesa.Model):
             self._g_trust = np.array([g.trust for g in gs])
             self._g_acts = np.array([g.kp.activities and g.active for g in gs], dtype=bool)
             self._g_visits = np.array([g.kp.visits and g.active for g in gs], dtype=bool)
-            self._g_needed = np.array([g.kp.volunteers_needed for g in gs], dtype=np.int64)
             self._g_staff_places = np.array([g.staff * g.kp.places_per_staff for g in gs])
             self._g_ppv = np.array([g.kp.places_per_volunteer for g in gs])
             self._g_visit_share = np.array([0.0 if not g.kp.visits else (0.3 if g.kp.activities else 1.0)
@@ -698,7 +697,8 @@ class CommunityModel(mesa.Model):
         quit_ = is_vol & (u_quit < rates.vol_quit + rates.vol_burnout * stretched)
         vol[quit_] = NO_GROUP
         # starting: members of groups that need volunteers, against competing groups nearby
-        gap = np.maximum(0, self._g_needed - np.bincount(vol[vol >= 0], minlength=G))
+        sought = np.array([g.volunteers_sought for g in self.all_groups])
+        gap = np.maximum(0.0, sought - np.bincount(vol[vol >= 0], minlength=G))
         seeking = (gap > 0) & self._g_active
         competitors = np.bincount(self._g_nbhd[seeking], minlength=p.place.n_neighbourhoods)
         partners = np.array([len(self.collab.get(k, ())) for k in range(G)])
