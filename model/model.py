@@ -258,16 +258,26 @@ class CommunityModel(mesa.Model):
         # initial members and volunteers, drawn from each group's neighbourhood
         self._refresh_group_arrays()
         order, counts, start = self._nbhd_index
+        res_parts: list[np.ndarray] = []
+        grp_parts: list[np.ndarray] = []
         for g in self.all_groups:
             pool = order[start[g.nbhd]:start[g.nbhd] + counts[g.nbhd]]
             if g.kp.activities:
                 k = min(pool.size, int(rng.poisson(p.groups.members_initial_mean)))
-                who = rng.choice(pool, size=k, replace=False)
-                self.members.add(who, np.full(k, g.gid), len(self.all_groups))
+                who = np.sort(rng.choice(pool, size=k, replace=False))
+                res_parts.append(who)
+                grp_parts.append(np.full(k, g.gid, dtype=np.int64))
             free = pool[self.res.vol_group[pool] == NO_GROUP]
             want = int(round(g.kp.volunteers_needed * p.residents.volunteer_initial_share / 0.16 * 0.8))
             k = min(free.size, want)
             self.res.vol_group[rng.choice(free, size=k, replace=False)] = g.gid
+        # one append for all groups (members are drawn without replacement within a group, and
+        # pairs in different groups differ, so no duplicate check is needed)
+        if res_parts:
+            m = self.members
+            m.res = np.concatenate([m.res, *res_parts])
+            m.grp = np.concatenate([m.grp, *grp_parts])
+            m.referred = np.zeros(m.res.size, dtype=bool)
 
     def _new_group(self, kind: str, nbhd: int, reserves: float) -> CommunityGroup:
         g = CommunityGroup(self, len(self.all_groups), kind, nbhd, reserves, founded_week=self.week)
@@ -625,8 +635,18 @@ class CommunityModel(mesa.Model):
             pool = np.flatnonzero(pool_mask)
             rng.shuffle(pool)
             taken = np.zeros(r.n, dtype=bool)
+            # the pool by neighbourhood (shuffled order kept within each): a group takes the next
+            # residents of its own neighbourhood's slice
+            by_nb = pool[np.argsort(r.nbhd[pool], kind="stable")]
+            nbs = r.nbhd[by_nb]
+            nb_ids = np.arange(self.params.place.n_neighbourhoods)
+            next_free, nb_end = np.searchsorted(nbs, nb_ids), np.searchsorted(nbs, nb_ids, side="right")
             for gid in np.flatnonzero(takes_g):
-                cand = pool[(r.nbhd[pool] == self._g_nbhd[gid]) & ~taken[pool]][: takes_g[gid]]
+                k = self._g_nbhd[gid]
+                lo = next_free[k]
+                hi = min(nb_end[k], lo + takes_g[gid])
+                cand = by_nb[lo:hi]
+                next_free[k] = hi
                 c[cand] = gid
                 r.client_since[cand] = self.week
                 taken[cand] = True
