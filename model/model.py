@@ -420,8 +420,8 @@ class CommunityModel(mesa.Model):
 
     def refer(self, k: int, detection: float, rng: np.random.Generator) -> None:
         """``k`` referrals (social prescribing or connectors): each finds a lonely resident with
-        probability ``detection`` (else a resident who is not lonely), who joins a nearby group
-        and, where a visiting group has a free place, becomes its client."""
+        probability ``detection`` (else any resident, lonely or not), who joins a nearby group and,
+        where a visiting group has a free place, becomes its client."""
         if k <= 0:
             return
         thr = self.params.residents.lonely_threshold

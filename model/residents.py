@@ -48,7 +48,7 @@ class Residents:
         self.disabled[idx] = u_dis < np.asarray(p.disability_by_age)[age]
         self.need[idx] = np.asarray(p.need_by_age)[age] * np.exp(p.need_sd * z_need - p.need_sd**2 / 2)
         self.prone[idx] = np.exp(p.proneness_sd * z_prone - p.proneness_sd**2 / 2)
-        # starting loneliness: Beta(2, 6)-shaped (mean 0.25) through its inverse-CDF-free proxy
+        # starting loneliness: right-skewed, mean 0.9 / 3.2 = 0.28 (the burn-in settles it)
         self.loneliness[idx] = u_lon ** 2.2 * 0.9
 
     def replace(self, idx: np.ndarray, week: int, p: ResidentParams, rng: np.random.Generator) -> None:
