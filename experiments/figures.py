@@ -145,9 +145,22 @@ def kaplan_meier(durations_years: np.ndarray, closed: np.ndarray) -> stats._surv
     return stats.ecdf(data)
 
 
+def study_period(groups: pd.DataFrame) -> pd.DataFrame:
+    """Group lifetimes within the recorded period (week 0 on): groups that closed during the burn-in
+    are left out, and groups already open at week 0 enter then (left truncation), so the curves say
+    what happened under each regime, not during the burn-in every regime shares."""
+    if "founded_week" not in groups.columns:
+        return groups
+    end = groups["founded_week"] + groups["duration_weeks"]
+    g = groups[end >= 0].copy()
+    g["duration_weeks"] = end[end >= 0] - g["founded_week"].clip(lower=0)
+    return g
+
+
 def survival_figure(groups: pd.DataFrame, out: Path, title: str = "") -> list[Path]:
     if groups.empty or not {"duration_weeks", "closed", "regime"} <= set(groups.columns):
         return []
+    groups = study_period(groups)
     colours = palette(groups["regime"].unique())
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     drawn = 0

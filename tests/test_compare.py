@@ -191,3 +191,19 @@ def test_compare_rejects_unknown_metric_and_baseline(tmp_path):
         compare(tmp_path, metrics=["happiness"], tables=tables, figures=False)
     with pytest.raises(ValueError, match="baseline regime 'partnership'"):
         compare(tmp_path, baseline="partnership", tables=tables, figures=False)
+
+
+def test_survival_uses_only_the_recorded_period():
+    import pandas as pd
+
+    from experiments.figures import study_period
+
+    g = pd.DataFrame({
+        "founded_week": [-100, -100, -100, 20],
+        "duration_weeks": [50, 150, 300, 30],  # closed in burn-in; closed at 50; open to 200; new
+        "closed": [True, True, False, True],
+        "regime": ["none"] * 4,
+    })
+    out = study_period(g)
+    assert list(out["duration_weeks"]) == [50, 200, 30]  # first group dropped, others from week 0
+    assert list(out["closed"]) == [True, False, True]
