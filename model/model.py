@@ -452,10 +452,13 @@ class CommunityModel(mesa.Model):
         contract = np.array([g.contract_places for g in self.all_groups])
         return self._g_capacity * self._g_visit_share + contract
 
-    def found_group(self, kind: str, nbhd: int, reason: str = "") -> CommunityGroup:
-        """A new group with a few founders as volunteers and members."""
+    def found_group(self, kind: str, nbhd: int, reason: str = "",
+                    rng: np.random.Generator | None = None) -> CommunityGroup:
+        """A new group with a few founders as volunteers and members. ``rng``: the stream of the
+        process that founds it (a regime passes its own, so it does not shift the draws of
+        spontaneous foundings)."""
         kp = self.params.groups.kinds[kind]
-        rng = self.streams["foundings"]
+        rng = self.streams["foundings"] if rng is None else rng
         g = self._new_group(kind, nbhd, reserves=8 * kp.running_cost_per_year / WEEKS_PER_YEAR)
         pool = np.flatnonzero((self.res.nbhd == nbhd) & (self.res.vol_group == NO_GROUP))
         founders = rng.choice(pool, size=min(3, pool.size), replace=False) if pool.size else pool

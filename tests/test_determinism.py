@@ -87,3 +87,10 @@ def test_burn_in_does_not_depend_on_regime_settings():
     a.burn_in()
     b.burn_in()
     assert np.array_equal(a.res.loneliness, b.res.loneliness)
+
+
+def test_a_regime_founding_a_group_leaves_spontaneous_foundings_draws_alone():
+    a = _run_to("none", 2)
+    b = _run_to("partnership", 2)  # funds (founds) a volunteer centre at week 0
+    assert any(g.kind == "volunteer_centre" and g.founded_week == 0 for g in b.all_groups)
+    assert a.streams.state("foundings") == b.streams.state("foundings")
