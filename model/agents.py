@@ -46,7 +46,6 @@ class CommunityGroup(mesa.Agent):
         self.income_year = dict.fromkeys(INCOME_SOURCES, 0.0)
         self.income_last_year = dict.fromkeys(INCOME_SOURCES, 0.0)
         self.income_total = dict.fromkeys(INCOME_SOURCES, 0.0)
-        self.costs_year = 0.0
         # state refreshed each week from the resident arrays
         self.n_members = 0
         self.volunteers = 0
@@ -107,12 +106,10 @@ class CommunityGroup(mesa.Agent):
 
     def spend(self, amount: float) -> None:
         self.reserves -= amount
-        self.costs_year += amount
 
     def new_budget_year(self, luck_z: float) -> None:
         self.income_last_year = self.income_year
         self.income_year = dict.fromkeys(INCOME_SOURCES, 0.0)
-        self.costs_year = 0.0
         sd = self.model.params.groups.fundraising_sd
         self.luck = float(np.exp(sd * luck_z - sd * sd / 2))
         # paid core staff follow funded income: a group keeps only the core staff that last year's

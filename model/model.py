@@ -277,7 +277,6 @@ class CommunityModel(mesa.Model):
             m = self.members
             m.res = np.concatenate([m.res, *res_parts])
             m.grp = np.concatenate([m.grp, *grp_parts])
-            m.referred = np.zeros(m.res.size, dtype=bool)
 
     def _new_group(self, kind: str, nbhd: int, reserves: float) -> CommunityGroup:
         g = CommunityGroup(self, len(self.all_groups), kind, nbhd, reserves, founded_week=self.week)
@@ -434,7 +433,7 @@ class CommunityModel(mesa.Model):
         room = self._g_acts & (self._g_capacity > self._g_members)
         grp = self._pick_groups(who, rng, room, self._g_trust + 0.1, local_share=0.95)
         ok = grp >= 0
-        self.members.add(who[ok], grp[ok], len(self.all_groups), referred=True)
+        self.members.add(who[ok], grp[ok], len(self.all_groups))
         gclients, _ = self._client_counts()
         visit_room = self._g_visits & (self._visit_places() > gclients)
         cand = who[self.res.client_of[who] == NO_GROUP]
@@ -444,7 +443,7 @@ class CommunityModel(mesa.Model):
         self.res.client_since[cand[ok]] = self.week
 
     def visit_places_of(self, g: CommunityGroup) -> float:
-        return float(self._visit_places()[g.gid])
+        return float(self._g_capacity[g.gid] * self._g_visit_share[g.gid] + g.contract_places)
 
     def _visit_places(self) -> np.ndarray:
         """One-to-one visit places a week per group: all of a visiting group's capacity if it runs
@@ -691,7 +690,7 @@ class CommunityModel(mesa.Model):
             room = self._g_acts & (self._g_capacity > self._g_members)
             grp = self._pick_groups(signpost, rng, room, self._g_trust + 0.05, local_share=1.0)
             ok = grp >= 0
-            self.members.add(signpost[ok], grp[ok], len(self.all_groups), referred=True)
+            self.members.add(signpost[ok], grp[ok], len(self.all_groups))
         gcl, pcl = self._client_counts()
         for grp_, k in zip(self.all_groups, gcl, strict=True):
             grp_.clients = int(k)
@@ -784,7 +783,6 @@ class CommunityModel(mesa.Model):
         np.clip(L, 0.0, 1.0, out=L)
         lonely = L >= p.lonely_threshold
         r.weeks_lonely = np.where(lonely, r.weeks_lonely + 1, 0)
-        r.contact = self._contact
         self._lonely_hist.append(np.bincount(r.nbhd, weights=lonely, minlength=self.params.place.n_neighbourhoods)
                                  / np.maximum(1, np.bincount(r.nbhd, minlength=self.params.place.n_neighbourhoods)))
         if len(self._lonely_hist) > self.params.council.observation_delay_weeks + 1:

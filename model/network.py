@@ -82,17 +82,16 @@ class Ties:
 class Memberships:
     """Group memberships as (resident, group) pairs."""
 
-    __slots__ = ("res", "grp", "referred")
+    __slots__ = ("res", "grp")
 
     def __init__(self) -> None:
         self.res = np.empty(0, dtype=np.int64)
         self.grp = np.empty(0, dtype=np.int64)
-        self.referred = np.empty(0, dtype=bool)
 
     def __len__(self) -> int:
         return int(self.res.size)
 
-    def add(self, res: np.ndarray, grp: np.ndarray, n_groups: int, referred: bool = False) -> int:
+    def add(self, res: np.ndarray, grp: np.ndarray, n_groups: int) -> int:
         """Add memberships, skipping pairs that already exist. Returns the number added."""
         if res.size == 0:
             return 0
@@ -104,11 +103,10 @@ class Memberships:
             res, grp = res[new], grp[new]
         self.res = np.concatenate([self.res, res.astype(np.int64)])
         self.grp = np.concatenate([self.grp, grp.astype(np.int64)])
-        self.referred = np.concatenate([self.referred, np.full(res.size, referred)])
         return int(res.size)
 
     def keep(self, mask: np.ndarray) -> None:
-        self.res, self.grp, self.referred = self.res[mask], self.grp[mask], self.referred[mask]
+        self.res, self.grp = self.res[mask], self.grp[mask]
 
     def counts_by_group(self, n_groups: int) -> np.ndarray:
         return np.bincount(self.grp, minlength=n_groups)

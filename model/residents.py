@@ -20,7 +20,7 @@ class Residents:
 
     __slots__ = (
         "n", "age", "nbhd", "disabled", "need", "prone", "loneliness", "weeks_lonely",
-        "vol_group", "client_of", "client_since", "arrived_week", "contact",
+        "vol_group", "client_of", "client_since", "arrived_week",
     )
 
     def __init__(self, n: int, n_nbhd: int, p: ResidentParams, rng: np.random.Generator) -> None:
@@ -37,7 +37,6 @@ class Residents:
         self.client_of = np.full(n, NO_GROUP, dtype=np.int64)
         self.client_since = np.zeros(n, dtype=np.int64)
         self.arrived_week = np.zeros(n, dtype=np.int64)
-        self.contact = np.zeros(n)
 
     def _draw_traits(self, idx: np.ndarray, p: ResidentParams, rng: np.random.Generator) -> None:
         """Disability, sociability (need), proneness and starting loneliness for slots ``idx``.

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
 
@@ -207,22 +205,23 @@ def test_contracts_paying_below_cost_drain_a_local_holder():
     paid = sum(g.contract_payment_per_week for g in holders) * 52
     # pays ~65% of full cost; places are whole numbers, so up to one place (~3% here) of rounding
     assert paid == pytest.approx(0.65 * full_cost, rel=0.05)
-    # once its places are filled, the holder's reserves fall week by week
+    # with its places filled, a week under the contract leaves the holder poorer than a week
+    # without it: it cross-subsidises the contract from its reserves
     g = holders[0]
-    for _ in range(30):
-        m.step()
-    before = g.reserves
     g.clients = g.contract_places
+    before = g.reserves
     g.weekly_finances()
-    contract_margin = g.contract_payment_per_week - g.contract_places * 600 / 52
-    assert contract_margin < 0 and g.reserves - before < g.contract_payment_per_week
+    with_contract = g.reserves - before
+    g.contract_places, g.contract_payment_per_week = 0, 0.0
+    before = g.reserves
+    g.weekly_finances()
+    assert with_contract < g.reserves - before
 
 
 def test_local_groups_can_win_a_tender_when_thresholds_allow():
     m = bare("competitive_tender", **{"regime.tender.min_turnover_ratio": 0.0,
                                       "regime.tender.min_reserves_weeks": 0.0, "regime.tender.price_weight": 0.0})
     m.step()
-    assert any(g.contract_places > 0 for g in m.all_groups) or any(p.holds_contract for p in m.providers)
     assert any(g.contract_places > 0 for g in m.all_groups)  # quality-only scoring favours local
 
 
@@ -274,12 +273,6 @@ def test_same_budget_across_regimes():
         m.step()
         budgets.add(round(m.council.budget, 6))
     assert len(budgets) == 1
-
-
-def test_params_are_not_shared_between_models():
-    p = small_params()
-    m = CommunityModel(p, seed=1)
-    assert dataclasses.is_dataclass(m.params)
 
 
 def test_stepping_past_the_horizon_keeps_recording():
