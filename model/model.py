@@ -19,8 +19,8 @@ import mesa
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
+from model import kernels
 from model.agents import INCOME_SOURCES, CommunityGroup, Council, OutsideProvider
 from model.network import Memberships, Ties
 from model.outcomes import EVENT_COUNTS, OUTCOME_NAMES, SUMMARY_ONLY
@@ -532,15 +532,11 @@ class CommunityModel(mesa.Model):
         if bereaved.any() and len(self.ties):
             # each bereaved resident loses their strongest tie
             t = self.ties
-            e_i = np.flatnonzero(bereaved[t.i])
-            e_j = np.flatnonzero(bereaved[t.j])
-            ends = np.concatenate([t.i[e_i], t.j[e_j]])
-            eidx = np.concatenate([e_i, e_j])
-            if ends.size:
-                order = np.lexsort((t.w[eidx], ends))
-                last = np.r_[ends[order][1:] != ends[order][:-1], True]
+            best = kernels.strongest_tie(t.i, t.j, t.w, bereaved)
+            best = best[best >= 0]
+            if best.size:
                 drop = np.zeros(len(t), dtype=bool)
-                drop[eidx[order][last]] = True
+                drop[best] = True
                 t.keep(~drop)
 
     def _phase_turnover(self) -> None:
@@ -762,14 +758,12 @@ class CommunityModel(mesa.Model):
         lonely = r.loneliness >= p.residents.lonely_threshold
         recip = np.where(lonely, p.residents.lonely_reciprocity, 1.0)
         recip = recip * np.where(r.disabled, p.residents.disability_contact_factor, 1.0)
-        # time budget: a resident whose ties weigh more than they can keep up shares their time
-        load = np.bincount(t.i, weights=t.w, minlength=r.n) + np.bincount(t.j, weights=t.w, minlength=r.n)
-        effort = recip * np.minimum(1.0, p.ties.time_budget / np.maximum(load, 1e-9))
-        prob = p.ties.contact_prob * t.w * np.minimum(effort[t.i], effort[t.j])
-        self._met = rng.random(len(t)) < prob
-        n = r.n
-        self._contact += p.ties.tie_contact * (np.bincount(t.i[self._met], minlength=n)
-                                               + np.bincount(t.j[self._met], minlength=n))
+        # time budget: a resident whose ties weigh more than they can keep up shares their time;
+        # a tie meets with probability contact_prob * weight * the lower effort of its two ends
+        u = rng.random(len(t))
+        self._met, meetings = kernels.tie_contact(t.i, t.j, t.w, recip, r.n, p.ties.time_budget,
+                                                  p.ties.contact_prob, u)
+        self._contact += p.ties.tie_contact * meetings
 
     def _phase_loneliness(self) -> None:
         r, p = self.res, self.params.residents
@@ -791,9 +785,7 @@ class CommunityModel(mesa.Model):
     def _phase_ties(self) -> None:
         t, p = self.ties, self.params.ties
         rng = self.streams["neighbours"]
-        met = self._met
-        t.w = np.where(met, t.w + p.strengthen * (1.0 - t.w), t.w * (1.0 - p.decay))
-        t.keep(t.w >= p.drop_below)
+        t.compact(kernels.update_and_prune(t.i, t.j, t.w, self._met, p.strengthen, p.decay, p.drop_below))
         n = self.res.n
         u = rng.random(n)
         who = np.flatnonzero(u < self.rates.neighbour)
@@ -804,8 +796,7 @@ class CommunityModel(mesa.Model):
         u2 = rng.random(n)
         who = np.flatnonzero(u2 < self.rates.triadic) if self.week % 4 == 0 else np.empty(0, dtype=np.int64)
         if who.size and len(t):
-            adj = t.matrix()
-            ptr, idx = adj.indptr, adj.indices
+            ptr, idx = kernels.adjacency(t.i, t.j, n)
             deg = ptr[who + 1] - ptr[who]
             who, deg = who[deg > 0], deg[deg > 0]
             friend = idx[ptr[who] + (rng.random(who.size) * deg).astype(np.int64)]
@@ -885,19 +876,14 @@ class CommunityModel(mesa.Model):
         thr = p.residents.lonely_threshold
         lonely = r.loneliness >= thr
         t = self.ties
-        close = t.w >= p.ties.close_threshold
-        deg_close = np.bincount(t.i[close], minlength=n) + np.bincount(t.j[close], minlength=n)
-        # clustering: transitivity of the close-tie graph, 3 x triangles / connected triples; each
-        # triangle u < v < w is counted once by (U @ U) .* U with U the upper triangle
-        ci, cj = t.i[close], t.j[close]
-        U = sp.csr_matrix((np.ones(ci.size), cj, np.searchsorted(ci, np.arange(n + 1))), shape=(n, n))
-        triangles = float((U @ U).multiply(U).sum())
+        # close-tie degrees, triangles among close ties (each counted once), the largest connected
+        # component of all ties and the ties crossing neighbourhoods, in one pass over the edges
+        deg_close, triangles, largest, bridging = kernels.close_tie_stats(
+            t.i, t.j, t.w, n, p.ties.close_threshold, r.nbhd)
+        # clustering: transitivity of the close-tie graph, 3 x triangles / connected triples
         triples = float((deg_close * (deg_close - 1) / 2).sum())
-        clustering = 3.0 * triangles / triples if triples > 0 else 0.0
-        # components of the whole tie graph: the upper triangle suffices for an undirected search
-        upper = sp.csr_matrix((np.ones(len(t)), t.j, np.searchsorted(t.i, np.arange(n + 1))), shape=(n, n))
-        _, labels = connected_components(upper, directed=False)
-        largest = np.bincount(labels).max() / n
+        clustering = 3.0 * float(triangles) / triples if triples > 0 else 0.0
+        largest = largest / n
         nb = p.place.n_neighbourhoods
         by_nb = np.bincount(r.nbhd, weights=lonely, minlength=nb) / np.maximum(1, np.bincount(r.nbhd, minlength=nb))
         active = self.active_groups()
@@ -919,7 +905,7 @@ class CommunityModel(mesa.Model):
             "mean_close_ties": float(deg_close.mean()),
             "isolated_share": float((deg_close == 0).mean()),
             "clustering": clustering,
-            "bridging_share": float((r.nbhd[t.i] != r.nbhd[t.j]).mean()) if len(t) else 0.0,
+            "bridging_share": bridging / len(t) if len(t) else 0.0,
             "largest_component_share": float(largest),
             "volunteer_share": float((r.vol_group >= 0).mean()),
             "volunteer_hours": float((r.vol_group >= 0).sum() * p.residents.volunteer_hours_per_week),

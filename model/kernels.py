@@ -1,0 +1,222 @@
+"""Compiled per-edge and per-resident kernels (numba).
+
+The tie network has ~17 edges per resident, and a week passes over the edge arrays several times
+(contact, strengthening and decay, removal, insertion, measurement). In numpy each of those passes
+builds several temporary arrays; here each is one loop. The kernels do exactly the arithmetic of
+the numpy expressions they replace, in the same order (sums in edge order, as ``np.bincount``
+does), and take their random numbers from the caller, so results are identical to the numpy form.
+Loops over edges are written without data-dependent branches where a branch would be unpredictable
+(a 0/1 factor or an unconditional write with a conditional advance), which is what makes them fast.
+
+Edges are stored with ``i < j``, sorted by (i, j); ``i``/``j`` are int32 and ``w`` float64.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+_JIT = {"cache": True, "nogil": True}
+
+
+@njit(**_JIT)
+def tie_contact(i, j, w, recip, n, time_budget, contact_prob, u):
+    """Contact along ties. Each resident's time is shared over their ties' total weight (the time
+    budget); a tie meets this week when ``u < contact_prob * w * min(effort_i, effort_j)``.
+    Returns (met per edge, number of meetings per resident)."""
+    load_i = np.zeros(n)
+    load_j = np.zeros(n)
+    for k in range(i.size):
+        load_i[i[k]] += w[k]
+        load_j[j[k]] += w[k]
+    effort = np.empty(n)
+    for r in range(n):
+        load = load_i[r] + load_j[r]
+        effort[r] = recip[r] * min(1.0, time_budget / max(load, 1e-9))
+    met = np.empty(i.size, dtype=np.bool_)
+    meetings = np.zeros(n, dtype=np.int64)
+    for k in range(i.size):
+        hit = u[k] < contact_prob * w[k] * min(effort[i[k]], effort[j[k]])
+        met[k] = hit
+        meetings[i[k]] += hit
+        meetings[j[k]] += hit
+    return met, meetings
+
+
+@njit(**_JIT)
+def update_and_prune(i, j, w, met, strengthen, decay, drop_below):
+    """Ties that met move ``strengthen`` of the way to 1, the others decay by ``decay``; ties that
+    fall below ``drop_below`` are removed. Compacts the arrays in place; returns the new length."""
+    m = 0
+    keep = 1.0 - decay
+    for k in range(i.size):
+        wk = w[k]
+        f = np.float64(met[k])  # 0 or 1: x is exactly one of the two values, without a branch
+        x = (wk + strengthen * (1.0 - wk)) * f + wk * keep * (1.0 - f)
+        i[m], j[m], w[m] = i[k], j[k], x
+        m += x >= drop_below
+    return m
+
+
+@njit(**_JIT)
+def drop_residents(i, j, w, gone):
+    """Remove every tie with an end flagged in ``gone``, compacting in place; returns the length."""
+    m = 0
+    for k in range(i.size):
+        i[m], j[m], w[m] = i[k], j[k], w[k]
+        m += not (gone[i[k]] or gone[j[k]])
+    return m
+
+
+@njit(**_JIT)
+def strongest_tie(i, j, w, flagged):
+    """For each flagged resident, the index of their strongest tie (-1 if none). Equal weights go to
+    the later edge, the tie as an i-end before the tie as a j-end (the order of a stable lexsort on
+    (weight, resident) over the i-ends then the j-ends)."""
+    n = flagged.size
+    best_i = np.full(n, -1, dtype=np.int64)
+    best_j = np.full(n, -1, dtype=np.int64)
+    for k in range(i.size):
+        a, b = i[k], j[k]
+        if flagged[a] and (best_i[a] < 0 or w[k] >= w[best_i[a]]):
+            best_i[a] = k
+        if flagged[b] and (best_j[b] < 0 or w[k] >= w[best_j[b]]):
+            best_j[b] = k
+    for r in range(n):
+        if best_j[r] >= 0 and (best_i[r] < 0 or w[best_j[r]] >= w[best_i[r]]):
+            best_i[r] = best_j[r]
+    return best_i
+
+
+@njit(**_JIT)
+def merge_new(i, j, w, lo, hi, weight, reinforce):
+    """Merge new pairs (``lo < hi``, sorted by (lo, hi), no duplicates) into the sorted edge
+    arrays. A pair already present is left alone or, with ``reinforce``, moved ``weight`` of the
+    way to 1 (in place). Returns the merged arrays and the number of new ties."""
+    k_new = lo.size
+    E = i.size
+    # locate each pair by binary search on (i, j)
+    pos = np.empty(k_new, dtype=np.int64)
+    found = np.zeros(k_new, dtype=np.bool_)
+    n_new = 0
+    for q in range(k_new):
+        a, b = lo[q], hi[q]
+        left, right = 0, E
+        while left < right:
+            mid = (left + right) // 2
+            if i[mid] < a or (i[mid] == a and j[mid] < b):
+                left = mid + 1
+            else:
+                right = mid
+        pos[q] = left
+        if left < E and i[left] == a and j[left] == b:
+            found[q] = True
+            if reinforce:
+                w[left] += weight[q] * (1.0 - w[left])
+        else:
+            n_new += 1
+    if n_new == 0:
+        return i, j, w, 0
+    ni = np.empty(E + n_new, dtype=i.dtype)
+    nj = np.empty(E + n_new, dtype=j.dtype)
+    nw = np.empty(E + n_new, dtype=w.dtype)
+    src = 0
+    dst = 0
+    for q in range(k_new):
+        if found[q]:
+            continue
+        p = pos[q]
+        seg = p - src
+        ni[dst:dst + seg] = i[src:p]
+        nj[dst:dst + seg] = j[src:p]
+        nw[dst:dst + seg] = w[src:p]
+        dst += seg
+        src = p
+        ni[dst], nj[dst], nw[dst] = lo[q], hi[q], weight[q]
+        dst += 1
+    seg = E - src
+    ni[dst:dst + seg] = i[src:]
+    nj[dst:dst + seg] = j[src:]
+    nw[dst:dst + seg] = w[src:]
+    return ni, nj, nw, n_new
+
+
+@njit(**_JIT)
+def adjacency(i, j, n):
+    """Symmetric adjacency of the edges in CSR form (indptr, indices), each row's neighbours in
+    increasing order (as scipy's canonical CSR of ``upper + upper.T``)."""
+    deg = np.zeros(n + 1, dtype=np.int64)
+    for k in range(i.size):
+        deg[i[k] + 1] += 1
+        deg[j[k] + 1] += 1
+    ptr = np.cumsum(deg)
+    fill = ptr[:-1].copy()
+    idx = np.empty(2 * i.size, dtype=np.int64)
+    # edges are sorted by (i, j): row r first receives its lower neighbours (edges where r is the
+    # j-end, in increasing i) and then its higher ones (where r is the i-end, in increasing j)
+    for k in range(i.size):
+        idx[fill[i[k]]] = j[k]
+        fill[i[k]] += 1
+        idx[fill[j[k]]] = i[k]
+        fill[j[k]] += 1
+    return ptr, idx
+
+
+@njit(**_JIT)
+def close_tie_stats(i, j, w, n, close_threshold, nbhd):
+    """Network outcomes: close-tie degree per resident, triangles among close ties (each counted
+    once), size of the largest connected component of all ties, and the number of ties that cross
+    neighbourhoods."""
+    deg = np.zeros(n, dtype=np.int64)
+    ci = np.empty(i.size, dtype=np.int32)
+    cj = np.empty(i.size, dtype=np.int32)
+    m = 0
+    bridging = 0
+    for k in range(i.size):
+        a, b = i[k], j[k]
+        close = w[k] >= close_threshold
+        deg[a] += close
+        deg[b] += close
+        ci[m], cj[m] = a, b
+        m += close
+        bridging += nbhd[a] != nbhd[b]
+    # upper-triangle CSR of close ties (each row's higher neighbours, increasing: edges are sorted)
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    for k in range(m):
+        ptr[ci[k] + 1] += 1
+    for r in range(n):
+        ptr[r + 1] += ptr[r]
+    # triangles a < b < c: mark a's higher neighbours, then look for them among each b's
+    mark = np.full(n, -1, dtype=np.int64)
+    triangles = 0
+    for a in range(n):
+        for p in range(ptr[a], ptr[a + 1]):
+            mark[cj[p]] = a
+        for p in range(ptr[a], ptr[a + 1]):
+            b = cj[p]
+            for q in range(ptr[b], ptr[b + 1]):
+                triangles += mark[cj[q]] == a
+    # connected components of all ties: union-find with path halving
+    parent = np.arange(n)
+    for k in range(i.size):
+        a, b = i[k], j[k]
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        while parent[b] != b:
+            parent[b] = parent[parent[b]]
+            b = parent[b]
+        if a != b:
+            if a < b:
+                parent[b] = a
+            else:
+                parent[a] = b
+    size = np.zeros(n, dtype=np.int64)
+    largest = 0
+    for r in range(n):
+        a = r
+        while parent[a] != a:
+            a = parent[a]
+        size[a] += 1
+        largest = max(largest, size[a])
+    return deg, triangles, largest, bridging
