@@ -50,10 +50,10 @@ def update_and_prune(i, j, w, met, strengthen, decay, drop_below):
     m = 0
     keep = 1.0 - decay
     for k in range(i.size):
-        wk = w[k]
+        a, b, wk = i[k], j[k], w[k]
         f = np.float64(met[k])  # 0 or 1: x is exactly one of the two values, without a branch
         x = (wk + strengthen * (1.0 - wk)) * f + wk * keep * (1.0 - f)
-        i[m], j[m], w[m] = i[k], j[k], x
+        i[m], j[m], w[m] = a, b, x
         m += x >= drop_below
     return m
 
@@ -63,8 +63,26 @@ def drop_residents(i, j, w, gone):
     """Remove every tie with an end flagged in ``gone``, compacting in place; returns the length."""
     m = 0
     for k in range(i.size):
+        a, b = i[k], j[k]
+        i[m], j[m], w[m] = a, b, w[k]
+        m += 1 - (gone[a] | gone[b])
+    return m
+
+
+@njit(**_JIT)
+def remove_edges(i, j, w, drop):
+    """Remove the edges at the sorted, distinct indices ``drop``, compacting in place (only the
+    part after the first removed edge moves); returns the new length."""
+    if drop.size == 0:
+        return i.size
+    m = drop[0]
+    q = 0
+    for k in range(drop[0], i.size):
+        if q < drop.size and drop[q] == k:
+            q += 1
+            continue
         i[m], j[m], w[m] = i[k], j[k], w[k]
-        m += not (gone[i[k]] or gone[j[k]])
+        m += 1
     return m
 
 
@@ -151,7 +169,7 @@ def adjacency(i, j, n):
         deg[j[k] + 1] += 1
     ptr = np.cumsum(deg)
     fill = ptr[:-1].copy()
-    idx = np.empty(2 * i.size, dtype=np.int64)
+    idx = np.empty(2 * i.size, dtype=np.int32)
     # edges are sorted by (i, j): row r first receives its lower neighbours (edges where r is the
     # j-end, in increasing i) and then its higher ones (where r is the i-end, in increasing j)
     for k in range(i.size):
@@ -220,3 +238,40 @@ def close_tie_stats(i, j, w, n, close_threshold, nbhd):
         size[a] += 1
         largest = max(largest, size[a])
     return deg, triangles, largest, bridging
+
+
+@njit(**_JIT)
+def pick_groups(u, v, home, local_share, eligible, weight, g_nbhd, n_nbhd):
+    """For each resident (home neighbourhood ``home``), an eligible group chosen with probability
+    proportional to ``weight``: among those in the home neighbourhood if ``v < local_share`` (all
+    eligible groups if it has none), else among all. ``u`` picks along the cumulative weights (as
+    ``searchsorted(cumsum(w), u * total, side="right")``). -1 where no group is eligible."""
+    out = np.full(u.size, -1, dtype=np.int64)
+    elig = np.flatnonzero(eligible)
+    if elig.size == 0:
+        return out
+    # cumulative weights of the eligible groups: all of them, and each neighbourhood's own
+    cw_all = np.cumsum(weight[elig])
+    order = np.argsort(g_nbhd[elig], kind="mergesort")  # stable: keeps gid order within each
+    by_nb = elig[order]
+    start = np.zeros(n_nbhd + 1, dtype=np.int64)
+    for g in by_nb:
+        start[g_nbhd[g] + 1] += 1
+    for k in range(n_nbhd):
+        start[k + 1] += start[k]
+    cw_nb = np.empty(by_nb.size)
+    for k in range(n_nbhd):
+        acc = 0.0
+        for p in range(start[k], start[k + 1]):
+            acc += weight[by_nb[p]]
+            cw_nb[p] = acc
+    for r in range(u.size):
+        nb = home[r]
+        if v[r] < local_share and start[nb + 1] > start[nb]:
+            lo, hi = start[nb], start[nb + 1]
+            cand, cw = by_nb[lo:hi], cw_nb[lo:hi]
+        else:
+            cand, cw = elig, cw_all
+        x = np.searchsorted(cw, u[r] * cw[-1], side="right")
+        out[r] = cand[min(x, cand.size - 1)]
+    return out

@@ -390,22 +390,12 @@ class CommunityModel(mesa.Model):
         """For each resident in ``who``, a group: in their neighbourhood with probability
         ``local_share`` (else anywhere), chosen with probability proportional to ``weight`` among
         ``eligible`` groups. -1 where none is eligible. Draws two values per resident."""
-        out = np.full(who.size, -1, dtype=np.int64)
         if who.size == 0:
-            return out
+            return np.full(0, -1, dtype=np.int64)
         u, v = rng.random(who.size), rng.random(who.size)
-        elig = np.flatnonzero(eligible & (weight > 0))
-        if elig.size == 0:
-            return out
-        target_nb = np.where(v < local_share, self.res.nbhd[who], -1)
-        for nb in np.unique(target_nb):
-            sel = target_nb == nb
-            cand = elig if nb < 0 else elig[self._g_nbhd[elig] == nb]
-            if cand.size == 0:
-                cand = elig
-            cw = np.cumsum(weight[cand])
-            out[sel] = cand[np.minimum(np.searchsorted(cw, u[sel] * cw[-1], side="right"), cand.size - 1)]
-        return out
+        return kernels.pick_groups(u, v, self.res.nbhd[who], local_share, eligible & (weight > 0),
+                                   np.asarray(weight, dtype=np.float64), self._g_nbhd,
+                                   self.params.place.n_neighbourhoods)
 
     def _client_counts(self) -> tuple[np.ndarray, np.ndarray]:
         c = self.res.client_of
@@ -533,11 +523,8 @@ class CommunityModel(mesa.Model):
             # each bereaved resident loses their strongest tie
             t = self.ties
             best = kernels.strongest_tie(t.i, t.j, t.w, bereaved)
-            best = best[best >= 0]
-            if best.size:
-                drop = np.zeros(len(t), dtype=bool)
-                drop[best] = True
-                t.keep(~drop)
+            best = np.unique(best[best >= 0])  # sorted; one tie can be both ends' strongest
+            t.compact(kernels.remove_edges(t.i, t.j, t.w, best))
 
     def _phase_turnover(self) -> None:
         r = self.res
@@ -823,7 +810,9 @@ class CommunityModel(mesa.Model):
         nb = p.place.n_neighbourhoods
         u = rng.random(nb)
         counts = np.bincount(self.res.nbhd, minlength=nb)
-        mem = np.bincount(self.res.nbhd[np.unique(self.members.res)], minlength=nb) / np.maximum(1, counts)
+        has = np.zeros(self.res.n, dtype=bool)
+        has[self.members.res] = True  # residents in at least one group
+        mem = np.bincount(self.res.nbhd[has], minlength=nb) / np.maximum(1, counts)
         skill = self.connector_skill()
         rate = (self.rates.foundings_per_resident * counts * (mem / 0.35) ** p.groups.founding_capital_elasticity
                 * (1.0 + p.regime.community_development.seeding_boost * skill) * self.sector_trust)
@@ -839,12 +828,14 @@ class CommunityModel(mesa.Model):
         rng = self.streams["collaboration"]
         skill = self.connector_skill()
         # lapses: collaborations fade unless a connector keeps brokering
-        for a in sorted(self.collab):
-            for b in sorted(x for x in self.collab[a] if x > a):
-                keep_p = 1.0 - self.rates.collab_decay * (1.0 - 0.7 * skill[self.all_groups[a].nbhd])
-                if rng.random() > keep_p:
-                    self.collab[a].discard(b)
-                    self.collab[b].discard(a)
+        pairs = [(a, b) for a in sorted(self.collab) for b in sorted(x for x in self.collab[a] if x > a)]
+        if pairs:
+            first = np.array([a for a, _ in pairs])
+            keep_p = 1.0 - self.rates.collab_decay * (1.0 - 0.7 * skill[self._g_nbhd[first]])
+            for k in np.flatnonzero(rng.random(len(pairs)) > keep_p):
+                a, b = pairs[k]
+                self.collab[a].discard(b)
+                self.collab[b].discard(a)
         # formation within neighbourhoods, faster with a skilled connector
         active = np.flatnonzero(self._g_active)
         for nbhd in range(p.place.n_neighbourhoods):

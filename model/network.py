@@ -96,7 +96,11 @@ class Memberships:
         keys, first = np.unique(keys, return_index=True)
         res, grp = res[first], grp[first]
         if self.res.size:
-            new = ~np.isin(keys, self.res * n_groups + self.grp, assume_unique=True)
+            # only the new pairs' residents can hold a pair that already exists
+            mine = np.zeros(int(max(self.res.max(), res.max())) + 1, dtype=bool)
+            mine[res] = True
+            sel = mine[self.res]
+            new = ~np.isin(keys, self.res[sel] * n_groups + self.grp[sel])
             res, grp = res[new], grp[new]
         self.res = np.concatenate([self.res, res.astype(np.int64)])
         self.grp = np.concatenate([self.grp, grp.astype(np.int64)])
