@@ -46,9 +46,10 @@ PHASES: tuple[tuple[str, str], ...] = (
     ("services", "intake of lonely residents, visits and calls, discharge and outcome checks"),
     ("volunteering", "residents start volunteering, quit or burn out; volunteering gives contact"),
     ("regime_delivery", "the council's instruments act (referrals, contract payments)"),
-    ("tie_contact", "contact along ties, less often for lonely residents"),
+    ("tie_contact", "contact along ties, less often for lonely residents; ties strengthen with "
+                    "contact, decay without it"),
     ("loneliness", "loneliness rises when contact falls short of need and falls when met"),
-    ("ties", "ties strengthen with contact, decay without it; new ties form"),
+    ("ties", "new ties form: neighbours, friends of friends, the week's acquaintances"),
     ("finances", "groups' income and costs; providers' costs"),
     ("closures_and_foundings", "groups close when money, volunteers or members run out; new ones form"),
     ("collaboration", "collaboration ties between groups form and lapse"),
@@ -372,6 +373,7 @@ class CommunityModel(mesa.Model):
             self._g_visits = np.array([g.kp.visits and g.active for g in gs], dtype=bool)
             self._g_staff_places = np.array([g.staff * g.kp.places_per_staff for g in gs])
             self._g_ppv = np.array([g.kp.places_per_volunteer for g in gs])
+            self._g_vneeded = np.array([g.kp.volunteers_needed for g in gs], dtype=float)
             self._g_visit_share = np.array([0.0 if not g.kp.visits else (0.3 if g.kp.activities else 1.0)
                                             for g in gs])
             self._groups_changed = False
@@ -524,7 +526,7 @@ class CommunityModel(mesa.Model):
             t = self.ties
             best = kernels.strongest_tie(t.i, t.j, t.w, bereaved)
             best = np.unique(best[best >= 0])  # sorted; one tie can be both ends' strongest
-            t.compact(kernels.remove_edges(t.i, t.j, t.w, best))
+            t.remove_edges(best)
 
     def _phase_turnover(self) -> None:
         r = self.res
@@ -696,13 +698,15 @@ class CommunityModel(mesa.Model):
         demand = self._g_members * p.groups.attend_prob + gcl
         load = demand / np.maximum(1.0, self._g_capacity)
         is_vol = vol >= 0
-        stretched = np.zeros(r.n, dtype=bool)
-        stretched[is_vol] = load[vol[is_vol]] > 1.5
+        stretched = np.append(load > 1.5, False)[vol]  # vol = -1 (none) reads the appended False
         u_quit = rng.random(r.n)
         quit_ = is_vol & (u_quit < rates.vol_quit + rates.vol_burnout * stretched)
         vol[quit_] = NO_GROUP
         # starting: members of groups that need volunteers, against competing groups nearby
-        sought = np.array([g.volunteers_sought for g in self.all_groups])
+        # each group's volunteers sought (CommunityGroup.volunteers_sought, for all groups at once)
+        gp = p.groups
+        scale = np.minimum(1.0, np.maximum(gp.min_scale, (self._g_members + gcl) / gp.full_size))
+        sought = np.maximum(3.0, self._g_vneeded * scale)
         gap = np.maximum(0.0, sought - np.bincount(vol[vol >= 0], minlength=G))
         seeking = (gap > 0) & self._g_active
         competitors = np.bincount(self._g_nbhd[seeking], minlength=p.place.n_neighbourhoods)
@@ -725,8 +729,9 @@ class CommunityModel(mesa.Model):
             grp = self._pick_groups(who, rng, seeking, gap.astype(float), local_share=0.9)
             ok = grp >= 0
             vol[who[ok]] = grp[ok]
-        self._contact[vol >= 0] += p.residents.volunteer_contact
-        self._g_vols = np.bincount(vol[vol >= 0], minlength=G)
+        is_vol = vol >= 0
+        self._contact += p.residents.volunteer_contact * is_vol
+        self._g_vols = np.bincount(vol[is_vol], minlength=G)
         for g, v in zip(self.all_groups, self._g_vols, strict=True):
             g.volunteers = int(v)
 
@@ -746,10 +751,12 @@ class CommunityModel(mesa.Model):
         recip = np.where(lonely, p.residents.lonely_reciprocity, 1.0)
         recip = recip * np.where(r.disabled, p.residents.disability_contact_factor, 1.0)
         # time budget: a resident whose ties weigh more than they can keep up shares their time;
-        # a tie meets with probability contact_prob * weight * the lower effort of its two ends
+        # a tie meets with probability contact_prob * weight * the lower effort of its two ends.
+        # Then ties that met strengthen, the others decay, and those below drop_below are gone.
         u = rng.random(len(t))
-        self._met, meetings = kernels.tie_contact(t.i, t.j, t.w, recip, r.n, p.ties.time_budget,
-                                                  p.ties.contact_prob, u)
+        meetings, kept = kernels.tie_contact(t.i, t.j, t.w, recip, r.n, p.ties.time_budget, p.ties.contact_prob,
+                                             u, p.ties.strengthen, p.ties.decay, p.ties.drop_below)
+        t.compact(kept)
         self._contact += p.ties.tie_contact * meetings
 
     def _phase_loneliness(self) -> None:
@@ -772,7 +779,6 @@ class CommunityModel(mesa.Model):
     def _phase_ties(self) -> None:
         t, p = self.ties, self.params.ties
         rng = self.streams["neighbours"]
-        t.compact(kernels.update_and_prune(t.i, t.j, t.w, self._met, p.strengthen, p.decay, p.drop_below))
         n = self.res.n
         u = rng.random(n)
         who = np.flatnonzero(u < self.rates.neighbour)

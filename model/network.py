@@ -20,13 +20,23 @@ class Ties:
     """Undirected weighted ties between residents (no self-ties, no duplicates), kept sorted by
     key ``i * n + j``."""
 
-    __slots__ = ("n", "i", "j", "w")
+    __slots__ = ("n", "i", "j", "w", "_buf")
 
     def __init__(self, n: int) -> None:
         self.n = n
         self.i = np.empty(0, dtype=np.int32)
         self.j = np.empty(0, dtype=np.int32)
         self.w = np.empty(0, dtype=np.float64)
+        # i, j and w are the leading part of these buffers, which keep room for new ties so that
+        # a week's insertions neither allocate nor copy the whole edge list (see add)
+        self._buf = (self.i, self.j, self.w)
+
+    def __getstate__(self):
+        return (self.n, self.i.copy(), self.j.copy(), self.w.copy())
+
+    def __setstate__(self, state) -> None:
+        self.n, self.i, self.j, self.w = state
+        self._buf = (self.i, self.j, self.w)
 
     def __len__(self) -> int:
         return int(self.i.size)
@@ -47,8 +57,17 @@ class Ties:
         keys, first = np.unique(lo[keep] * self.n + hi[keep], return_index=True)
         weight = np.broadcast_to(np.asarray(weight, dtype=np.float64), a.shape)[keep][first]
         lo, hi = (keys // self.n).astype(np.int32), (keys % self.n).astype(np.int32)
-        self.i, self.j, self.w, added = kernels.merge_new(self.i, self.j, self.w, lo, hi,
-                                                          np.ascontiguousarray(weight), reinforce)
+        E = self.i.size
+        bi, bj, bw = self._buf
+        if not (self.i.base is bi and self.j.base is bj and self.w.base is bw and bi.size >= E + keys.size):
+            # the arrays were replaced (keep, a test), or the buffers are full: new buffers with
+            # room to spare (about a year of new ties at the usual rates)
+            cap = int((E + keys.size) * 1.25) + 16
+            bi, bj, bw = np.empty(cap, np.int32), np.empty(cap, np.int32), np.empty(cap, np.float64)
+            bi[:E], bj[:E], bw[:E] = self.i, self.j, self.w
+            self._buf = (bi, bj, bw)
+        added = kernels.merge_new(bi, bj, bw, E, lo, hi, np.ascontiguousarray(weight), reinforce)
+        self.i, self.j, self.w = bi[:E + added], bj[:E + added], bw[:E + added]
         return int(added)
 
     def keep(self, mask: np.ndarray) -> None:
@@ -58,6 +77,20 @@ class Ties:
     def compact(self, m: int) -> None:
         """Keep the first ``m`` ties (after a kernel has compacted the arrays in place)."""
         self.i, self.j, self.w = self.i[:m], self.j[:m], self.w[:m]
+
+    def remove_edges(self, drop: np.ndarray) -> None:
+        """Remove the ties at the sorted, distinct positions ``drop`` (a few: each run of kept ties
+        after a removed one moves down in place, by memmove)."""
+        if drop.size == 0:
+            return
+        m, E = int(drop[0]), len(self)
+        for q in range(drop.size):
+            start = int(drop[q]) + 1
+            end = int(drop[q + 1]) if q + 1 < drop.size else E
+            for arr in (self.i, self.j, self.w):
+                arr[m:m + end - start] = arr[start:end]
+            m += end - start
+        self.compact(m)
 
     def remove_residents(self, who: np.ndarray) -> None:
         """Remove every tie of the residents flagged in boolean array ``who`` (length n)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from model import kernels
 from model.model import PHASES, CommunityModel
 from model.residents import NO_GROUP, PROVIDER_BASE
 
@@ -56,18 +57,30 @@ def test_lonely_residents_have_less_contact_on_the_same_ties():
 
 
 def test_ties_strengthen_with_contact_and_decay_without():
-    m = bare(**{"ties.neighbour_per_year": 0.0})
-    m.ties.keep(np.zeros(len(m.ties), dtype=bool))
-    m.ties.add(np.array([0, 2]), np.array([1, 3]), 0.5)
-    m._met = np.array([True, False])
-    m._new_a, m._new_b, m._new_w = [], [], []
-    m._phase_ties()
-    assert m.ties.w[0] > 0.5 > m.ties.w[1]
-    # a tie this weak is dropped
-    m.ties.w[:] = m.params.ties.drop_below / 2
-    m._met = np.array([False, False])
-    m._phase_ties()
-    assert len(m.ties) == 0
+    m = bare()
+    t = m.ties
+    t.keep(np.zeros(len(t), dtype=bool))
+    t.add(np.array([0, 2, 4]), np.array([1, 3, 5]), 0.5)
+    t.w[2] = m.params.ties.drop_below / 2  # too weak to survive a week without contact
+    p = m.params.ties
+    n = m.res.n
+    # the first tie meets (u = 0), the others do not (u = 1)
+    meetings, kept = kernels.tie_contact(t.i, t.j, t.w, np.ones(n), n, p.time_budget, p.contact_prob,
+                                         np.array([0.0, 1.0, 1.0]), p.strengthen, p.decay, p.drop_below)
+    t.compact(kept)
+    assert kept == 2 and list(zip(t.i, t.j, strict=True)) == [(0, 1), (2, 3)]
+    assert t.w[0] == pytest.approx(0.5 + p.strengthen * 0.5)
+    assert t.w[1] == pytest.approx(0.5 * (1 - p.decay))
+    assert meetings[[0, 1]].tolist() == [1, 1] and meetings[2:].sum() == 0
+    # the phase: with no contact at all, every tie decays and weak ones go
+    m = bare(**{"ties.contact_prob": 0.0})
+    before = dict(zip(zip(m.ties.i.tolist(), m.ties.j.tolist(), strict=True), m.ties.w.tolist(), strict=True))
+    m._contact = np.zeros(m.res.n)
+    m._phase_tie_contact()
+    after = m.ties
+    assert len(after) == sum(w * (1 - p.decay) >= p.drop_below for w in before.values())
+    for a, b, w in zip(after.i.tolist(), after.j.tolist(), after.w.tolist(), strict=True):
+        assert w == pytest.approx(before[(a, b)] * (1 - p.decay))
 
 
 def test_co_attendance_forms_ties_among_attendees():

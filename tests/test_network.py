@@ -53,3 +53,89 @@ def test_memberships_skip_duplicates():
     assert m.add(np.array([1, 1, 2]), np.array([0, 0, 0]), n_groups=3) == 2
     assert m.add(np.array([1, 3]), np.array([0, 1]), n_groups=3) == 1
     assert m.counts_by_group(3).tolist() == [2, 1, 0]
+
+
+def test_compiled_edge_updates_match_a_plain_reference():
+    """Many rounds of insertion (with duplicates and reinforcement, reusing the spare room of the
+    buffers), removal of residents and of single ties, checked against a dict of pairs."""
+    rng = np.random.default_rng(3)
+    n = 60
+    t = Ties(n)
+    ref: dict[tuple[int, int], float] = {}
+    for round_ in range(40):
+        a, b = rng.integers(0, n, 25), rng.integers(0, n, 25)
+        w = rng.uniform(0.1, 0.9, 25)
+        reinforce = round_ % 2 == 1
+        seen = set()
+        new = 0
+        for x, y, wt in zip(a.tolist(), b.tolist(), w.tolist(), strict=True):
+            key = (min(x, y), max(x, y))
+            if x == y or key in seen:
+                continue  # self-pairs ignored; a pair's first occurrence counts
+            seen.add(key)
+            if key in ref:
+                if reinforce:
+                    ref[key] += wt * (1.0 - ref[key])
+            else:
+                ref[key] = wt
+                new += 1
+        assert t.add(a, b, w, reinforce=reinforce) == new
+        if round_ % 5 == 4:
+            gone = rng.random(n) < 0.05
+            t.remove_residents(gone)
+            ref = {k: v for k, v in ref.items() if not (gone[k[0]] or gone[k[1]])}
+        if round_ % 7 == 6 and len(t):
+            drop = np.unique(rng.integers(0, len(t), 3))
+            for k in drop.tolist():
+                del ref[(int(t.i[k]), int(t.j[k]))]
+            t.remove_edges(drop)
+        assert list(zip(t.i.tolist(), t.j.tolist(), strict=True)) == sorted(ref)
+        assert np.allclose(t.w, [ref[k] for k in sorted(ref)], rtol=0, atol=1e-15)
+
+
+def test_network_outcomes_match_networkx():
+    from model import kernels
+
+    rng = np.random.default_rng(4)
+    n = 80
+    t = Ties(n)
+    t.add(rng.integers(0, n, 300), rng.integers(0, 20, 300), rng.uniform(0.1, 1.0, 300))
+    nbhd = rng.integers(0, 3, n).astype(np.int32)
+    deg, triangles, largest, bridging = kernels.close_tie_stats(t.i, t.j, t.w, n, 0.5, nbhd)
+    close = nx.Graph()
+    close.add_nodes_from(range(n))
+    close.add_edges_from((a, b) for a, b, w in zip(t.i.tolist(), t.j.tolist(), t.w.tolist(), strict=True) if w >= 0.5)
+    everyone = nx.Graph()
+    everyone.add_nodes_from(range(n))
+    everyone.add_edges_from(zip(t.i.tolist(), t.j.tolist(), strict=True))
+    assert deg.tolist() == [close.degree[k] for k in range(n)]
+    assert triangles == sum(nx.triangles(close).values()) // 3 > 0
+    assert largest == max(len(c) for c in nx.connected_components(everyone))
+    assert bridging == sum(nbhd[a] != nbhd[b] for a, b in everyone.edges)
+    ptr, idx = kernels.adjacency(t.i, t.j, n)
+    for k in range(n):
+        assert idx[ptr[k]:ptr[k + 1]].tolist() == sorted(everyone.neighbors(k))
+
+
+def test_pick_groups_matches_the_numpy_rule():
+    """Local with probability local_share (all eligible groups if none is local), chosen along the
+    cumulative weights, as searchsorted(cumsum(w), u * total, side="right")."""
+    from model import kernels
+
+    rng = np.random.default_rng(5)
+    G, nb = 30, 5
+    g_nbhd = rng.integers(0, nb, G)
+    g_nbhd[g_nbhd == 4] = 3  # neighbourhood 4 has no groups
+    eligible = rng.random(G) < 0.6
+    weight = rng.uniform(0.0, 2.0, G)
+    home = rng.integers(0, nb, 500)
+    u, v = rng.random(500), rng.random(500)
+    got = kernels.pick_groups(u, v, home, 0.7, eligible & (weight > 0), weight, g_nbhd, nb)
+    elig = np.flatnonzero(eligible & (weight > 0))
+    for k in range(500):
+        cand = elig[g_nbhd[elig] == home[k]] if v[k] < 0.7 else elig
+        cand = cand if cand.size else elig
+        cw = np.cumsum(weight[cand])
+        assert got[k] == cand[min(np.searchsorted(cw, u[k] * cw[-1], side="right"), cand.size - 1)]
+    none = kernels.pick_groups(u, v, home, 0.7, np.zeros(G, dtype=bool), weight, g_nbhd, nb)
+    assert (none == -1).all()
