@@ -257,3 +257,35 @@ def pick_groups(u, v, home, local_share, eligible, weight, g_nbhd, n_nbhd):
         x = np.searchsorted(cw, u[r] * cw[-1], side="right")
         out[r] = cand[min(x, cand.size - 1)]
     return out
+
+
+@njit(**_JIT)
+def loneliness_update(L, contact, need, prone, z, rise, fall, noise_sd, threshold, weeks_lonely, nbhd, n_nbhd):
+    """The weekly loneliness balance (ODD 7.1), in place on ``L`` and ``weeks_lonely`` (weeks in a
+    row at or above ``threshold``). Returns the lonely share of each neighbourhood."""
+    lonely_nb = np.zeros(n_nbhd)
+    count_nb = np.zeros(n_nbhd, dtype=np.int64)
+    for r in range(L.size):
+        s = contact[r] / need[r]
+        shortfall = min(max(1.0 - s, 0.0), 1.0)
+        met = min(max(s, 0.0), 1.0)
+        x = L[r]
+        x = x + (rise * prone[r] * shortfall * (1.0 - x) - fall / prone[r] * met * x + noise_sd * z[r])
+        x = min(max(x, 0.0), 1.0)
+        L[r] = x
+        lonely = x >= threshold
+        weeks_lonely[r] = weeks_lonely[r] + 1 if lonely else 0
+        lonely_nb[nbhd[r]] += lonely
+        count_nb[nbhd[r]] += 1
+    return lonely_nb / np.maximum(1, count_nb)
+
+
+@njit(**_JIT)
+def weaken_shared(i, j, w, bits, factor):
+    """Multiply each tie's weight by ``factor`` once for every bit its two ends share (one bit per
+    closing group the two were both members of)."""
+    for k in range(i.size):
+        common = bits[i[k]] & bits[j[k]]
+        while common:
+            common &= common - np.uint64(1)
+            w[k] *= factor

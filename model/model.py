@@ -110,6 +110,12 @@ class WeeklyRates:
         )
 
 
+def stable_order(codes: np.ndarray, bound: int) -> np.ndarray:
+    """``np.argsort(codes, kind="stable")`` for non-negative integer codes below ``bound``; when
+    they fit in 16 bits numpy sorts them by radix, several times faster (same order)."""
+    return np.argsort(codes.astype(np.int16) if bound < 2**15 else codes, kind="stable")
+
+
 def burn_in_regime(p: Params) -> RegimeParams:
     """The arrangements in place before the study starts: the status quo with its default
     settings. The burn-in therefore depends only on the place and the seed, never on the regime or
@@ -465,30 +471,45 @@ class CommunityModel(mesa.Model):
         self._refresh_group_arrays()
         return g
 
-    def close_group(self, g: CommunityGroup, cause: str) -> None:
-        """A group closes: members lose their place to meet and part of the ties and trust it held."""
+    def close_groups(self, closing: list[tuple[CommunityGroup, str]]) -> None:
+        """Groups close (each with its cause): members lose their place to meet and part of the ties
+        and trust the group held. One pass over residents, memberships and ties for all of a week's
+        closures (closing one group changes nothing another closure reads)."""
+        if not closing:
+            return
         p = self.params.groups
-        g.active, g.closed_week, g.cause = False, self.week, cause
+        gids = np.array([g.gid for g, _ in closing])
+        # ties between two former members of a closing group weaken (once per such group)
+        in_closing = np.isin(self.members.grp, gids)
+        for lo in range(0, gids.size, 64):  # one bit per closing group, 64 groups at a time
+            chunk = gids[lo:lo + 64]
+            bit = np.full(len(self.all_groups), -1)
+            bit[chunk] = np.arange(chunk.size)
+            b = bit[self.members.grp]
+            sel = b >= 0
+            bits = np.zeros(self.res.n, dtype=np.uint64)  # each resident's closing groups
+            np.bitwise_or.at(bits, self.members.res[sel], np.left_shift(np.uint64(1), b[sel].astype(np.uint64)))
+            kernels.weaken_shared(self.ties.i, self.ties.j, self.ties.w, bits, 1.0 - 0.5 * p.trust_loss_on_closure)
+        self.members.keep(~in_closing)
+        self.res.vol_group[np.isin(self.res.vol_group, gids)] = NO_GROUP
+        self.res.client_of[np.isin(self.res.client_of, gids)] = NO_GROUP
         self._groups_changed = True
-        in_group = self.members.grp == g.gid
-        former = np.zeros(self.res.n, dtype=bool)
-        former[self.members.res[in_group]] = True
-        self.members.keep(~in_group)
-        both = former[self.ties.i] & former[self.ties.j]
-        self.ties.w[both] *= 1.0 - 0.5 * p.trust_loss_on_closure
-        self.res.vol_group[self.res.vol_group == g.gid] = NO_GROUP
-        self.res.client_of[self.res.client_of == g.gid] = NO_GROUP
-        for other in self.collab.pop(g.gid, set()):
-            self.collab[other].discard(g.gid)
-        self.sector_trust[g.nbhd] = max(0.2, self.sector_trust[g.nbhd] - 0.1 * p.trust_loss_on_closure)
-        g.contract_places = 0
-        g.contract_payment_per_week = 0.0
-        if g.kind == "volunteer_centre" and not any(x.active and x.kind == "volunteer_centre" for x in self.all_groups):
+        for g, _ in closing:
+            g.active = False
+        for g, cause in closing:
+            g.closed_week, g.cause = self.week, cause
+            for other in self.collab.pop(g.gid, set()):
+                self.collab[other].discard(g.gid)
+            self.sector_trust[g.nbhd] = max(0.2, self.sector_trust[g.nbhd] - 0.1 * p.trust_loss_on_closure)
+            g.contract_places = 0
+            g.contract_payment_per_week = 0.0
+            self._period_closures += 1
+            self.log_event(f"a {g.kind.replace('_', ' ')} group in neighbourhood {g.nbhd + 1} closed: "
+                           f"{CLOSURE_WORDS[cause]}")
+            g.remove()
+        if any(g.kind == "volunteer_centre" for g, _ in closing) and not any(
+                x.active and x.kind == "volunteer_centre" for x in self.all_groups):
             self.brokerage = 0.0
-        self._period_closures += 1
-        self.log_event(f"a {g.kind.replace('_', ' ')} group in neighbourhood {g.nbhd + 1} closed: "
-                       f"{CLOSURE_WORDS[cause]}")
-        g.remove()
 
     # ------------------------------------------------------------------------------------------
     # Phases
@@ -582,7 +603,7 @@ class CommunityModel(mesa.Model):
         # co-attendance: some attendees get to know another attendee of the same activity
         rng2 = self.streams["co_attendance"]
         if a_res.size:
-            order = np.argsort(a_grp, kind="stable")
+            order = stable_order(a_grp, len(self.all_groups))
             a_res, a_grp = a_res[order], a_grp[order]
             counts = np.bincount(a_grp, minlength=len(self.all_groups))
             start = np.concatenate([[0], np.cumsum(counts)[:-1]])
@@ -624,7 +645,7 @@ class CommunityModel(mesa.Model):
             taken = np.zeros(r.n, dtype=bool)
             # the pool by neighbourhood (shuffled order kept within each): a group takes the next
             # residents of its own neighbourhood's slice
-            by_nb = pool[np.argsort(r.nbhd[pool], kind="stable")]
+            by_nb = pool[stable_order(r.nbhd[pool], self.params.place.n_neighbourhoods)]
             nbs = r.nbhd[by_nb]
             nb_ids = np.arange(self.params.place.n_neighbourhoods)
             next_free, nb_end = np.searchsorted(nbs, nb_ids), np.searchsorted(nbs, nb_ids, side="right")
@@ -661,7 +682,7 @@ class CommunityModel(mesa.Model):
         if befriend.size:
             vols = np.flatnonzero(r.vol_group >= 0)
             vg = r.vol_group[vols]
-            order = np.argsort(vg, kind="stable")
+            order = stable_order(vg, len(self.all_groups))
             vols, vg = vols[order], vg[order]
             counts = np.bincount(vg, minlength=len(self.all_groups))
             start = np.concatenate([[0], np.cumsum(counts)[:-1]])
@@ -762,17 +783,13 @@ class CommunityModel(mesa.Model):
     def _phase_loneliness(self) -> None:
         r, p = self.res, self.params.residents
         rng = self.streams["loneliness"]
-        s = self._contact / r.need
-        shortfall = np.clip(1.0 - s, 0.0, 1.0)
-        met = np.clip(s, 0.0, 1.0)
-        L = r.loneliness
-        L += (p.loneliness_rise * r.prone * shortfall * (1.0 - L) - p.loneliness_fall / r.prone * met * L
-              + p.loneliness_noise_sd * rng.standard_normal(r.n))
-        np.clip(L, 0.0, 1.0, out=L)
-        lonely = L >= p.lonely_threshold
-        r.weeks_lonely = np.where(lonely, r.weeks_lonely + 1, 0)
-        self._lonely_hist.append(np.bincount(r.nbhd, weights=lonely, minlength=self.params.place.n_neighbourhoods)
-                                 / np.maximum(1, np.bincount(r.nbhd, minlength=self.params.place.n_neighbourhoods)))
+        # L += rise * prone * shortfall * (1 - L) - fall / prone * met * L + noise, clipped to [0, 1],
+        # with s = contact / need, shortfall = clip(1 - s), met = clip(s) (in model/kernels.py)
+        z = rng.standard_normal(r.n)
+        by_nb = kernels.loneliness_update(r.loneliness, self._contact, r.need, r.prone, z, p.loneliness_rise,
+                                          p.loneliness_fall, p.loneliness_noise_sd, p.lonely_threshold,
+                                          r.weeks_lonely, r.nbhd, self.params.place.n_neighbourhoods)
+        self._lonely_hist.append(by_nb)
         if len(self._lonely_hist) > self.params.council.observation_delay_weeks + 1:
             self._lonely_hist.pop(0)
 
@@ -808,10 +825,9 @@ class CommunityModel(mesa.Model):
 
     def _phase_closures_and_foundings(self) -> None:
         p = self.params
-        for g in self.active_groups():
-            cause = g.update_closure_clocks(p.groups.min_members)
-            if cause is not None:
-                self.close_group(g, cause)
+        closing = [(g, cause) for g in self.active_groups()
+                   if (cause := g.update_closure_clocks(p.groups.min_members)) is not None]
+        self.close_groups(closing)
         rng = self.streams["foundings"]
         nb = p.place.n_neighbourhoods
         u = rng.random(nb)

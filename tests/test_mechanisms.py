@@ -165,6 +165,25 @@ def test_group_without_money_closes_with_cause_money_and_members_lose_their_plac
     assert row["closed"] and row["cause"] == "money"
 
 
+def test_groups_closing_in_the_same_week_weaken_shared_ties_once_per_group():
+    m = bare()
+    a, b = [x for x in m.all_groups if x.kp.activities][:2]
+    t = m.ties
+    t.keep(np.zeros(len(t), dtype=bool))
+    # residents 0 and 1 are in both groups, 2 only in a, 3 in neither
+    m.members.keep(~np.isin(m.members.res, [0, 1, 2, 3]))
+    m.members.add(np.array([0, 1, 2, 0, 1]), np.array([a.gid, a.gid, a.gid, b.gid, b.gid]), len(m.all_groups))
+    t.add(np.array([0, 0, 2]), np.array([1, 2, 3]), 0.8)
+    m.res.vol_group[[0, 2]] = a.gid, b.gid
+    m.close_groups([(a, "money"), (b, "members")])
+    f = 1.0 - 0.5 * m.params.groups.trust_loss_on_closure
+    assert t.w.tolist() == [0.8 * f * f, 0.8 * f, 0.8]  # (0,1) in both, (0,2) in a, (2,3) in neither
+    assert not np.isin(m.members.grp, [a.gid, b.gid]).any()
+    assert (m.res.vol_group[[0, 2]] == NO_GROUP).all()
+    assert (a.cause, b.cause) == ("money", "members") and not (a.active or b.active)
+    assert m._period_closures == 2
+
+
 def test_group_without_volunteers_closes_with_cause_volunteers():
     m = bare()
     g = next(x for x in m.all_groups if x.kp.staff == 0)
