@@ -9,8 +9,12 @@ saying why the numbers moved. The test never rewrites it.
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
-from tests.test_baseline import BASELINE, baseline_summary
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+
+from tests.test_baseline import BASELINE, baseline_summary  # noqa: E402
 
 
 def main() -> None:
