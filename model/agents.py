@@ -68,6 +68,8 @@ class CommunityGroup(mesa.Agent):
 
     @property
     def volunteers_sought(self) -> float:
+        """Volunteers the group looks for: its kind's establishment x its scale, at least 3.
+        (CommunityModel._volunteers_sought computes it for all groups at once: change both.)"""
         return max(3.0, self.kp.volunteers_needed * self.scale)
 
     @property

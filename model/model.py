@@ -405,6 +405,13 @@ class CommunityModel(mesa.Model):
                                    np.asarray(weight, dtype=np.float64), self._g_nbhd,
                                    self.params.place.n_neighbourhoods)
 
+    def _volunteers_sought(self, clients: np.ndarray) -> np.ndarray:
+        """``CommunityGroup.volunteers_sought`` of every group at once (the same formula: the kind's
+        volunteers needed x the group's scale, at least 3), given each group's client count."""
+        gp = self.params.groups
+        scale = np.minimum(1.0, np.maximum(gp.min_scale, (self._g_members + clients) / gp.full_size))
+        return np.maximum(3.0, self._g_vneeded * scale)
+
     def _client_counts(self) -> tuple[np.ndarray, np.ndarray]:
         c = self.res.client_of
         G = len(self.all_groups)
@@ -724,10 +731,7 @@ class CommunityModel(mesa.Model):
         quit_ = is_vol & (u_quit < rates.vol_quit + rates.vol_burnout * stretched)
         vol[quit_] = NO_GROUP
         # starting: members of groups that need volunteers, against competing groups nearby
-        # each group's volunteers sought (CommunityGroup.volunteers_sought, for all groups at once)
-        gp = p.groups
-        scale = np.minimum(1.0, np.maximum(gp.min_scale, (self._g_members + gcl) / gp.full_size))
-        sought = np.maximum(3.0, self._g_vneeded * scale)
+        sought = self._volunteers_sought(gcl)
         gap = np.maximum(0.0, sought - np.bincount(vol[vol >= 0], minlength=G))
         seeking = (gap > 0) & self._g_active
         competitors = np.bincount(self._g_nbhd[seeking], minlength=p.place.n_neighbourhoods)

@@ -184,6 +184,18 @@ def test_groups_closing_in_the_same_week_weaken_shared_ties_once_per_group():
     assert m._period_closures == 2
 
 
+def test_volunteers_sought_for_all_groups_matches_each_group():
+    m = bare("grants")
+    for _ in range(30):
+        m.step()
+    m._refresh_group_arrays()
+    clients, _ = m._client_counts()
+    for g, k in zip(m.all_groups, clients.tolist(), strict=True):
+        g.clients = k
+    assert m._volunteers_sought(clients).tolist() == [g.volunteers_sought for g in m.all_groups]
+    assert len({g.volunteers_sought for g in m.all_groups}) > 3  # scales differ between groups
+
+
 def test_group_without_volunteers_closes_with_cause_volunteers():
     m = bare()
     g = next(x for x in m.all_groups if x.kp.staff == 0)
