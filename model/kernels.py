@@ -80,6 +80,23 @@ def drop_residents(i, j, w, gone):
 
 
 @njit(**_JIT)
+def remove_edges(i, j, w, drop):
+    """Remove the edges at the sorted, distinct positions ``drop``, in place: each run of kept edges
+    after a removed one moves down (one memmove per array). Returns the new length."""
+    if drop.size == 0:
+        return i.size
+    m = drop[0]
+    for q in range(drop.size):
+        start = drop[q] + 1
+        end = drop[q + 1] if q + 1 < drop.size else i.size
+        _move(i, start, m, end - start)
+        _move(j, start, m, end - start)
+        _move(w, start, m, end - start)
+        m += end - start
+    return m
+
+
+@njit(**_JIT)
 def strongest_tie(i, j, w, flagged):
     """For each flagged resident, the index of their strongest tie (-1 if none). Equal weights go to
     the later edge, the tie as an i-end before the tie as a j-end (the order of a stable lexsort on
