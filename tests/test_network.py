@@ -139,3 +139,61 @@ def test_pick_groups_matches_the_numpy_rule():
         assert got[k] == cand[min(np.searchsorted(cw, u[k] * cw[-1], side="right"), cand.size - 1)]
     none = kernels.pick_groups(u, v, home, 0.7, np.zeros(G, dtype=bool), weight, g_nbhd, nb)
     assert (none == -1).all()
+
+
+def _random_ties(n: int, m: int, seed: int) -> Ties:
+    """Mostly local ties (ends close in number, so triangles occur), some anywhere."""
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, n, m)
+    b = np.where(rng.random(m) < 0.8, (a + rng.integers(1, 40, m)) % n, rng.integers(0, n, m))
+    t = Ties(n)
+    t.add(a, b, rng.uniform(0.1, 1.0, m))
+    return t
+
+
+# Both sizes: the kernels prefetch from PREFETCH_MIN_RESIDENTS residents on, and not below.
+@pytest.mark.parametrize("n", [2_000, 300_000])
+def test_tie_contact_kernel_matches_the_numpy_rule(n):
+    from model import kernels
+
+    assert (n >= kernels.PREFETCH_MIN_RESIDENTS) == (n == 300_000)
+    t = _random_ties(n, 4 * n, seed=n)
+    rng = np.random.default_rng(1)
+    recip = np.where(rng.random(n) < 0.2, 0.7, 1.0)
+    u = rng.random(len(t))
+    i, j, w = t.i.copy(), t.j.copy(), t.w.copy()
+    budget, cp, s, d, drop = 5.8, 0.8, 0.08, 0.02, 0.12
+    # the rule in numpy: time shared over the ties' weight, meetings, strengthen or decay, prune
+    load = np.bincount(i, w, n) + np.bincount(j, w, n)
+    effort = recip * np.minimum(1.0, budget / np.maximum(load, 1e-9))
+    hit = u < cp * w * np.minimum(effort[i], effort[j])
+    new_w = np.where(hit, w + s * (1.0 - w), w * (1.0 - d))
+    kept = new_w >= drop
+    meetings, m = kernels.tie_contact(t.i, t.j, t.w, recip, n, budget, cp, u, s, d, drop)
+    assert 0.05 < hit.mean() < 0.95 and 0 < (~kept).sum()  # both outcomes occur
+    assert meetings.tolist() == (np.bincount(i, hit, n) + np.bincount(j, hit, n)).astype(int).tolist()
+    assert m == kept.sum()
+    assert np.array_equal(t.i[:m], i[kept]) and np.array_equal(t.j[:m], j[kept])
+    assert np.array_equal(t.w[:m], new_w[kept])  # exactly: the same arithmetic
+
+
+@pytest.mark.parametrize("n", [2_000, 300_000])
+def test_network_outcomes_match_scipy_at_both_sizes(n):
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    from model import kernels
+
+    t = _random_ties(n, n, seed=n + 1)  # sparse enough to leave several components
+    nbhd = (np.arange(n) // 1250).astype(np.int32)
+    deg, triangles, largest, bridging = kernels.close_tie_stats(t.i, t.j, t.w, n, 0.5, nbhd)
+    close = t.w >= 0.5
+    upper = sp.csr_matrix((np.ones(close.sum()), (t.i[close], t.j[close])), shape=(n, n))
+    sym = upper + upper.T
+    assert deg.tolist() == np.asarray(sym.sum(axis=1)).ravel().astype(int).tolist()
+    # each triangle a < b < c once: paths a-b-c in the upper graph closed by the edge a-c
+    assert triangles == int((upper @ upper).multiply(upper).sum()) > 0
+    every = sp.csr_matrix((np.ones(len(t)), (t.i, t.j)), shape=(n, n))
+    k, labels = connected_components(every, directed=False)
+    assert k > 1 and largest == np.bincount(labels).max()
+    assert bridging == int((nbhd[t.i] != nbhd[t.j]).sum())
