@@ -457,10 +457,13 @@ class CommunityModel(mesa.Model):
         return self._g_capacity * self._g_visit_share + contract
 
     def found_group(self, kind: str, nbhd: int, reason: str = "",
-                    rng: np.random.Generator | None = None) -> CommunityGroup:
+                    rng: np.random.Generator | None = None, refresh: bool = True) -> CommunityGroup:
         """A new group with a few founders as volunteers and members. ``rng``: the stream of the
         process that founds it (a regime passes its own, so it does not shift the draws of
-        spontaneous foundings)."""
+        spontaneous foundings). ``refresh=False`` leaves the per-group arrays to the caller, which
+        founds several groups and then calls ``_refresh_group_arrays`` once (rebuilding them per
+        founding costs time in proportion to the number of groups, so a city's many foundings a
+        week would cost time growing with the square of its size)."""
         kp = self.params.groups.kinds[kind]
         rng = self.streams["foundings"] if rng is None else rng
         g = self._new_group(kind, nbhd, reserves=8 * kp.running_cost_per_year / WEEKS_PER_YEAR)
@@ -475,7 +478,8 @@ class CommunityModel(mesa.Model):
         self._period_foundings += 1
         self.log_event(f"a new {kind.replace('_', ' ')} group started in neighbourhood {nbhd + 1}"
                        + (f": {reason}" if reason else ""))
-        self._refresh_group_arrays()
+        if refresh:
+            self._refresh_group_arrays()
         return g
 
     def close_groups(self, closing: list[tuple[CommunityGroup, str]]) -> None:
@@ -846,7 +850,7 @@ class CommunityModel(mesa.Model):
         shares = np.array([p.groups.kinds[k].share for k in kinds])
         for k in np.flatnonzero(u < rate):
             kind = kinds[int(rng.choice(len(kinds), p=shares / shares.sum()))]
-            self.found_group(kind, int(k))
+            self.found_group(kind, int(k), refresh=False)
         self._refresh_group_arrays()
 
     def _phase_collaboration(self) -> None:
