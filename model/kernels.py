@@ -14,9 +14,9 @@ Edges are stored with ``i < j``, sorted by (i, j); ``i``/``j`` are int32 and ``w
 from __future__ import annotations
 
 import numpy as np
+from llvmlite import ir
 from numba import njit, types
 from numba.core import cgutils
-from llvmlite import ir
 from numba.extending import intrinsic
 
 _JIT = {"cache": True, "nogil": True}
