@@ -110,8 +110,12 @@ def tie_contact(i, j, w, recip, n, time_budget, contact_prob, u, strengthen, dec
 @njit(**_JIT)
 def drop_residents(i, j, w, gone):
     """Remove every tie with an end flagged in ``gone``, compacting in place; returns the length."""
+    E = i.size
+    ahead = PREFETCH_AHEAD if gone.size >= PREFETCH_MIN_RESIDENTS else E  # E: never prefetch
     m = 0
-    for k in range(i.size):
+    for k in range(E):
+        if k + ahead < E:
+            _prefetch(gone, j[k + ahead])
         a, b = i[k], j[k]
         i[m], j[m], w[m] = a, b, w[k]
         m += 1 - (gone[a] | gone[b])
@@ -141,9 +145,13 @@ def strongest_tie(i, j, w, flagged):
     the later edge, the tie as an i-end before the tie as a j-end (the order of a stable lexsort on
     (weight, resident) over the i-ends then the j-ends)."""
     n = flagged.size
+    E = i.size
+    ahead = PREFETCH_AHEAD if n >= PREFETCH_MIN_RESIDENTS else E  # E: never prefetch
     best_i = np.full(n, -1, dtype=np.int64)
     best_j = np.full(n, -1, dtype=np.int64)
-    for k in range(i.size):
+    for k in range(E):
+        if k + ahead < E:
+            _prefetch(flagged, j[k + ahead])
         a, b = i[k], j[k]
         if flagged[a] and (best_i[a] < 0 or w[k] >= w[best_i[a]]):
             best_i[a] = k
@@ -201,20 +209,30 @@ def merge_new(i, j, w, E, lo, hi, weight, reinforce):
 def adjacency(i, j, n):
     """Symmetric adjacency of the edges in CSR form (indptr, indices), each row's neighbours in
     increasing order (as scipy's canonical CSR of ``upper + upper.T``)."""
+    E = i.size
+    ahead = PREFETCH_AHEAD if n >= PREFETCH_MIN_RESIDENTS else E  # E: never prefetch
     deg = np.zeros(n + 1, dtype=np.int64)
-    for k in range(i.size):
+    for k in range(E):
+        if k + ahead < E:
+            _prefetch(deg, j[k + ahead] + 1)
         deg[i[k] + 1] += 1
         deg[j[k] + 1] += 1
     ptr = np.cumsum(deg)
-    fill = ptr[:-1].copy()
-    idx = np.empty(2 * i.size, dtype=np.int32)
+    fill = ptr[:-1].astype(np.int32)  # next free slot of each row (2E < 2^31)
+    idx = np.empty(2 * E, dtype=np.int32)
     # edges are sorted by (i, j): row r first receives its lower neighbours (edges where r is the
-    # j-end, in increasing i) and then its higher ones (where r is the i-end, in increasing j)
-    for k in range(i.size):
-        idx[fill[i[k]]] = j[k]
-        fill[i[k]] += 1
-        idx[fill[j[k]]] = i[k]
-        fill[j[k]] += 1
+    # j-end, in increasing i) and then its higher ones (where r is the i-end, in increasing j).
+    # The j-end's row is random: its slot counter is fetched two steps ahead, then the slot.
+    for k in range(E):
+        if k + 2 * ahead < E:
+            _prefetch(fill, j[k + 2 * ahead])
+        if k + ahead < E:
+            _prefetch(idx, fill[j[k + ahead]])
+        a, b = i[k], j[k]
+        idx[fill[a]] = b
+        fill[a] += 1
+        idx[fill[b]] = a
+        fill[b] += 1
     return ptr, idx
 
 
@@ -357,7 +375,11 @@ def loneliness_update(L, contact, need, prone, z, rise, fall, noise_sd, threshol
 def weaken_shared(i, j, w, bits, factor):
     """Multiply each tie's weight by ``factor`` once for every bit its two ends share (one bit per
     closing group the two were both members of)."""
-    for k in range(i.size):
+    E = i.size
+    ahead = PREFETCH_AHEAD if bits.size >= PREFETCH_MIN_RESIDENTS else E  # E: never prefetch
+    for k in range(E):
+        if k + ahead < E:
+            _prefetch(bits, j[k + ahead])
         common = bits[i[k]] & bits[j[k]]
         while common:
             common &= common - np.uint64(1)

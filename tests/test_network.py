@@ -197,3 +197,26 @@ def test_network_outcomes_match_scipy_at_both_sizes(n):
     k, labels = connected_components(every, directed=False)
     assert k > 1 and largest == np.bincount(labels).max()
     assert bridging == int((nbhd[t.i] != nbhd[t.j]).sum())
+    ptr, idx = kernels.adjacency(t.i, t.j, n)
+    canonical = (every + every.T).tocsr()
+    canonical.sort_indices()
+    assert np.array_equal(ptr, canonical.indptr) and np.array_equal(idx, canonical.indices)
+
+
+@pytest.mark.parametrize("n", [2_000, 300_000])
+def test_removal_kernels_match_numpy_at_both_sizes(n):
+    from model import kernels
+
+    rng = np.random.default_rng(n + 2)
+    t = _random_ties(n, 2 * n, seed=n + 2)
+    flagged = rng.random(n) < 0.01
+    best = kernels.strongest_tie(t.i, t.j, t.w, flagged)
+    for r in np.flatnonzero(flagged)[:200].tolist():
+        mine = np.flatnonzero((t.i == r) | (t.j == r))
+        assert best[r] == (mine[np.argmax(t.w[mine])] if mine.size else -1)
+    assert (best[~flagged] == -1).all()
+    gone = rng.random(n) < 0.01
+    keep = ~(gone[t.i] | gone[t.j])
+    i, j, w = t.i[keep], t.j[keep], t.w[keep]
+    t.remove_residents(gone)
+    assert np.array_equal(t.i, i) and np.array_equal(t.j, j) and np.array_equal(t.w, w)
