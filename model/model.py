@@ -782,7 +782,7 @@ class CommunityModel(mesa.Model):
         # time budget: a resident whose ties weigh more than they can keep up shares their time;
         # a tie meets with probability contact_prob * weight * the lower effort of its two ends.
         # Then ties that met strengthen, the others decay, and those below drop_below are gone.
-        u = rng.random(len(t))
+        u = t.uniforms(rng)
         meetings, kept = kernels.tie_contact(t.i, t.j, t.w, recip, r.n, p.ties.time_budget, p.ties.contact_prob,
                                              u, p.ties.strengthen, p.ties.decay, p.ties.drop_below)
         t.compact(kept)
@@ -868,8 +868,11 @@ class CommunityModel(mesa.Model):
                 self.collab[b].discard(a)
         # formation within neighbourhoods, faster with a skilled connector
         active = np.flatnonzero(self._g_active)
-        for nbhd in range(p.place.n_neighbourhoods):
-            here = active[self._g_nbhd[active] == nbhd]
+        nb = p.place.n_neighbourhoods
+        active = active[stable_order(self._g_nbhd[active], nb)]  # by neighbourhood, gid order within
+        bounds = np.searchsorted(self._g_nbhd[active], np.arange(nb + 1))
+        for nbhd in range(nb):
+            here = active[bounds[nbhd]:bounds[nbhd + 1]]
             if here.size < 2:
                 continue
             pairs = here.size * (here.size - 1) / 2
