@@ -127,14 +127,24 @@ class Memberships:
         if res.size == 0:
             return 0
         keys = res.astype(np.int64) * n_groups + grp
-        keys, first = np.unique(keys, return_index=True)
+        # distinct pairs in key order, each at its first occurrence (np.unique with return_index,
+        # without its overhead on the few pairs of a week)
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+        first_of_run = np.ones(keys.size, dtype=bool)
+        first_of_run[1:] = keys[1:] != keys[:-1]
+        keys, first = keys[first_of_run], order[first_of_run]
         res, grp = res[first], grp[first]
         if self.res.size:
-            # only the new pairs' residents can hold a pair that already exists
+            # only the new pairs' residents can hold a pair that already exists: look their
+            # existing pairs up among the (sorted) new keys
             mine = np.zeros(int(max(self.res.max(), res.max())) + 1, dtype=bool)
             mine[res] = True
             sel = mine[self.res]
-            new = ~np.isin(keys, self.res[sel] * n_groups + self.grp[sel])
+            held = self.res[sel] * n_groups + self.grp[sel]
+            pos = np.minimum(np.searchsorted(keys, held), keys.size - 1)
+            new = np.ones(keys.size, dtype=bool)
+            new[pos[keys[pos] == held]] = False
             res, grp = res[new], grp[new]
         self.res = np.concatenate([self.res, res.astype(np.int64)])
         self.grp = np.concatenate([self.grp, grp.astype(np.int64)])

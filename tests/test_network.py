@@ -220,3 +220,17 @@ def test_removal_kernels_match_numpy_at_both_sizes(n):
     i, j, w = t.i[keep], t.j[keep], t.w[keep]
     t.remove_residents(gone)
     assert np.array_equal(t.i, i) and np.array_equal(t.j, j) and np.array_equal(t.w, w)
+
+
+def test_memberships_add_matches_a_set_of_pairs():
+    """Rounds of additions with repeats within a round and pairs already held: each new pair is
+    added once, appended in key order (resident, then group)."""
+    rng = np.random.default_rng(9)
+    m, ref, G = Memberships(), [], 7
+    for _ in range(30):
+        res, grp = rng.integers(0, 40, 25), rng.integers(0, G, 25)
+        held = set(ref)
+        new = sorted({(int(r), int(g)) for r, g in zip(res, grp, strict=True)} - held)
+        assert m.add(res, grp, G) == len(new)
+        ref += new
+        assert list(zip(m.res.tolist(), m.grp.tolist(), strict=True)) == ref
