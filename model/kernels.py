@@ -49,7 +49,8 @@ def _move(typingctx, arr, src, dst, count):
 
 @intrinsic
 def _prefetch(typingctx, arr, idx):
-    """Hint that ``arr[idx]`` will be read and written soon (LLVM's prefetch; no effect on results)."""
+    """Hint that ``arr[idx]`` will be used soon (LLVM's prefetch, asked for writing, which also
+    serves reads); no effect on results."""
     sig = types.void(arr, types.intp)
 
     def codegen(context, builder, signature, args):
@@ -66,6 +67,13 @@ def _prefetch(typingctx, arr, idx):
 
 
 @njit(**_JIT)
+def _prefetch_distance(n, E):
+    """How many edges ahead a loop over ``E`` edges prefetches per-resident entries (``n``
+    residents): ``PREFETCH_AHEAD`` from ``PREFETCH_MIN_RESIDENTS`` on, else ``E`` (never)."""
+    return PREFETCH_AHEAD if n >= PREFETCH_MIN_RESIDENTS else E
+
+
+@njit(**_JIT)
 def tie_contact(i, j, w, recip, n, time_budget, contact_prob, u, strengthen, decay, drop_below):
     """Contact along ties, then the ties' update. Each resident's time is shared over their ties'
     total weight (the time budget); a tie meets this week when ``u < contact_prob * w *
@@ -73,7 +81,7 @@ def tie_contact(i, j, w, recip, n, time_budget, contact_prob, u, strengthen, dec
     by ``decay``, and ties below ``drop_below`` are removed (the arrays are compacted in place).
     Returns (number of meetings per resident, number of ties kept)."""
     E = i.size
-    ahead = PREFETCH_AHEAD if n >= PREFETCH_MIN_RESIDENTS else E  # E: never prefetch
+    ahead = _prefetch_distance(n, E)
     load_i = np.zeros(n)
     load_j = np.zeros(n)
     for k in range(E):
@@ -111,7 +119,7 @@ def tie_contact(i, j, w, recip, n, time_budget, contact_prob, u, strengthen, dec
 def drop_residents(i, j, w, gone):
     """Remove every tie with an end flagged in ``gone``, compacting in place; returns the length."""
     E = i.size
-    ahead = PREFETCH_AHEAD if gone.size >= PREFETCH_MIN_RESIDENTS else E  # E: never prefetch
+    ahead = _prefetch_distance(gone.size, E)
     m = 0
     for k in range(E):
         if k + ahead < E:
@@ -146,7 +154,7 @@ def strongest_tie(i, j, w, flagged):
     (weight, resident) over the i-ends then the j-ends)."""
     n = flagged.size
     E = i.size
-    ahead = PREFETCH_AHEAD if n >= PREFETCH_MIN_RESIDENTS else E  # E: never prefetch
+    ahead = _prefetch_distance(n, E)
     best_i = np.full(n, -1, dtype=np.int64)
     best_j = np.full(n, -1, dtype=np.int64)
     for k in range(E):
@@ -210,7 +218,7 @@ def adjacency(i, j, n):
     """Symmetric adjacency of the edges in CSR form (indptr, indices), each row's neighbours in
     increasing order (as scipy's canonical CSR of ``upper + upper.T``)."""
     E = i.size
-    ahead = PREFETCH_AHEAD if n >= PREFETCH_MIN_RESIDENTS else E  # E: never prefetch
+    ahead = _prefetch_distance(n, E)
     deg = np.zeros(n + 1, dtype=np.int64)
     for k in range(E):
         if k + ahead < E:
@@ -242,7 +250,7 @@ def close_tie_stats(i, j, w, n, close_threshold, nbhd):
     once), size of the largest connected component of all ties, and the number of ties that cross
     neighbourhoods. Working arrays are int32 (half the cache footprint at large sizes)."""
     E = i.size
-    ahead = PREFETCH_AHEAD if n >= PREFETCH_MIN_RESIDENTS else E  # E: never prefetch
+    ahead = _prefetch_distance(n, E)
     deg = np.zeros(n, dtype=np.int32)
     ci = np.empty(E, dtype=np.int32)
     cj = np.empty(E, dtype=np.int32)
@@ -376,7 +384,7 @@ def weaken_shared(i, j, w, bits, factor):
     """Multiply each tie's weight by ``factor`` once for every bit its two ends share (one bit per
     closing group the two were both members of)."""
     E = i.size
-    ahead = PREFETCH_AHEAD if bits.size >= PREFETCH_MIN_RESIDENTS else E  # E: never prefetch
+    ahead = _prefetch_distance(bits.size, E)
     for k in range(E):
         if k + ahead < E:
             _prefetch(bits, j[k + ahead])
