@@ -148,27 +148,64 @@ def remove_edges(i, j, w, drop):
 
 
 @njit(**_JIT)
-def strongest_tie(i, j, w, flagged):
-    """For each flagged resident, the index of their strongest tie (-1 if none). Equal weights go to
-    the later edge, the tie as an i-end before the tie as a j-end (the order of a stable lexsort on
-    (weight, resident) over the i-ends then the j-ends)."""
-    n = flagged.size
-    E = i.size
-    ahead = _prefetch_distance(n, E)
-    best_i = np.full(n, -1, dtype=np.int64)
-    best_j = np.full(n, -1, dtype=np.int64)
+def _row(i, r):
+    """The range of edges whose i-end is ``r`` (edges are sorted by i)."""
+    lo, hi = 0, i.size
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if i[mid] < r:
+            lo = mid + 1
+        else:
+            hi = mid
+    end, hi = lo, i.size
+    while end < hi:
+        mid = (end + hi) // 2
+        if i[mid] <= r:
+            end = mid + 1
+        else:
+            hi = mid
+    return lo, end
+
+
+@njit(**_JIT)
+def _j_end_hits(j, flagged):
+    """Positions of the edges whose j-end is flagged, in edge order: one pass over ``j`` alone (the
+    i-ends need no pass: a resident's edges as an i-end are one run, found by binary search)."""
+    E = j.size
+    ahead = _prefetch_distance(flagged.size, E)
+    hits = np.empty(E, dtype=np.int64)  # pages never written cost nothing
+    h = 0
     for k in range(E):
         if k + ahead < E:
             _prefetch(flagged, j[k + ahead])
-        a, b = i[k], j[k]
-        if flagged[a] and (best_i[a] < 0 or w[k] >= w[best_i[a]]):
-            best_i[a] = k
-        if flagged[b] and (best_j[b] < 0 or w[k] >= w[best_j[b]]):
-            best_j[b] = k
-    for r in range(n):
-        if best_j[r] >= 0 and (best_i[r] < 0 or w[best_j[r]] >= w[best_i[r]]):
-            best_i[r] = best_j[r]
-    return best_i
+        hits[h] = k
+        h += flagged[j[k]]
+    return hits[:h]
+
+
+@njit(**_JIT)
+def strongest_tie(i, j, w, flagged):
+    """For each flagged resident (in increasing order), the index of their strongest tie (-1 if
+    none). Equal weights go to the later edge, the tie as an i-end before the tie as a j-end (the
+    order of a stable lexsort on (weight, resident) over the i-ends then the j-ends)."""
+    rows = np.flatnonzero(flagged)
+    slot = np.empty(flagged.size, dtype=np.int32)  # read only where flagged
+    for s in range(rows.size):
+        slot[rows[s]] = s
+    best_j = np.full(rows.size, -1, dtype=np.int64)
+    for k in _j_end_hits(j, flagged):
+        s = slot[j[k]]
+        if best_j[s] < 0 or w[k] >= w[best_j[s]]:
+            best_j[s] = k
+    best = np.full(rows.size, -1, dtype=np.int64)
+    for s in range(rows.size):
+        lo, hi = _row(i, rows[s])
+        for k in range(lo, hi):
+            if best[s] < 0 or w[k] >= w[best[s]]:
+                best[s] = k
+        if best_j[s] >= 0 and (best[s] < 0 or w[best_j[s]] >= w[best[s]]):
+            best[s] = best_j[s]
+    return best
 
 
 @njit(**_JIT)

@@ -556,7 +556,7 @@ class CommunityModel(mesa.Model):
         if bereaved.any() and len(self.ties):
             # each bereaved resident loses their strongest tie
             t = self.ties
-            best = kernels.strongest_tie(t.i, t.j, t.w, bereaved)
+            best = kernels.strongest_tie(t.i, t.j, t.w, bereaved)  # one per bereaved resident
             best = np.unique(best[best >= 0])  # sorted; one tie can be both ends' strongest
             t.remove_edges(best)
 

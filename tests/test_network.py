@@ -210,11 +210,20 @@ def test_removal_kernels_match_numpy_at_both_sizes(n):
     rng = np.random.default_rng(n + 2)
     t = _random_ties(n, 2 * n, seed=n + 2)
     flagged = rng.random(n) < 0.01
+    flagged[np.flatnonzero(np.bincount(t.i, minlength=n) + np.bincount(t.j, minlength=n) == 0)[:3]] = True
     best = kernels.strongest_tie(t.i, t.j, t.w, flagged)
-    for r in np.flatnonzero(flagged)[:200].tolist():
+    assert best.size == flagged.sum() and (best == -1).sum() >= 1  # residents with no tie: -1
+    for r, b in zip(np.flatnonzero(flagged)[:200].tolist(), best[:200].tolist(), strict=True):
         mine = np.flatnonzero((t.i == r) | (t.j == r))
-        assert best[r] == (mine[np.argmax(t.w[mine])] if mine.size else -1)
-    assert (best[~flagged] == -1).all()
+        assert b == (mine[np.argmax(t.w[mine])] if mine.size else -1)
+    # equal weights: the later edge wins, and a j-end edge over an i-end edge
+    w = np.round(t.w, 1)
+    best = kernels.strongest_tie(t.i, t.j, w, flagged)
+    for r, b in zip(np.flatnonzero(flagged)[:200].tolist(), best[:200].tolist(), strict=True):
+        as_i, as_j = np.flatnonzero(t.i == r), np.flatnonzero(t.j == r)
+        top = max(w[as_i].max(initial=-1.0), w[as_j].max(initial=-1.0))
+        expect = as_j[w[as_j] == top][-1] if (w[as_j] == top).any() else as_i[w[as_i] == top][-1] if as_i.size else -1
+        assert b == expect
     gone = rng.random(n) < 0.01
     keep = ~(gone[t.i] | gone[t.j])
     i, j, w = t.i[keep], t.j[keep], t.w[keep]
