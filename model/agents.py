@@ -74,10 +74,12 @@ class CommunityGroup(mesa.Agent):
 
     @property
     def running_cost_per_week(self) -> float:
-        saving = 0.0
+        return self._running_cost_per_week(self.scale)
+
+    def _running_cost_per_week(self, scale: float) -> float:
         g = self.model.params.groups
-        saving += min(0.3, g.collaboration_cost_saving * self.model.collaboration_count(self.gid))
-        cost = self.kp.running_cost_per_year * self.scale * max(0.0, 1.0 - saving) / WEEKS_PER_YEAR
+        saving = min(0.3, g.collaboration_cost_saving * self.model.collaboration_count(self.gid))
+        cost = self.kp.running_cost_per_year * scale * max(0.0, 1.0 - saving) / WEEKS_PER_YEAR
         return max(0.0, cost - self.in_kind_per_week)
 
     @property
@@ -122,20 +124,22 @@ class CommunityGroup(mesa.Agent):
         self.staff = min(self.kp.staff, funded / cost) if cost else 0.0
 
     def weekly_finances(self) -> None:
-        """Donations and fundraising in, running and staff costs out."""
+        """Donations and fundraising in, running and staff costs out. (Run for every group every
+        week, so the properties it needs are computed here once: the same arithmetic.)"""
         p = self.model.params
         kp = self.kp
-        vol_ratio = min(1.0, self.volunteers / self.volunteers_sought)
+        scale = self.scale
+        vol_ratio = min(1.0, self.volunteers / max(3.0, kp.volunteers_needed * scale))
         donations = self.n_members * kp.donations_per_member_per_year * (0.5 + self.trust) / WEEKS_PER_YEAR
         # volunteer-led fundraising (events, trading, small trusts) covers most running costs of a
         # group with the volunteers it seeks; it falls with its volunteer base (assumption, see ODD)
-        fundraising = (kp.running_cost_per_year * self.scale * p.groups.fundraising_cover * vol_ratio
+        fundraising = (kp.running_cost_per_year * scale * p.groups.fundraising_cover * vol_ratio
                        * self.luck / WEEKS_PER_YEAR)
         if donations:
             self.receive("donations", donations)
         if fundraising:
             self.receive("fundraising", fundraising)
-        self.spend(self.running_cost_per_week + self.staff_cost_per_week)
+        self.reserves -= self._running_cost_per_week(scale) + self.staff * kp.staff_cost_per_year / WEEKS_PER_YEAR
         if self.contract_places:
             # delivery at full local cost for each contract client actually served
             served = min(self.clients, self.contract_places)

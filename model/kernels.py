@@ -98,7 +98,10 @@ def tie_contact(i, j, w, recip, n, time_budget, contact_prob, u, strengthen, dec
     # the new weight is picked from a two-entry table by the meeting (0 or 1): a branch there
     # would be mispredicted on one tie in five and, at large sizes, wait on the read of effort[b]
     new_w = np.empty(2)
-    m = 0
+    # the weights are updated in place and the (few) ties that fall below drop_below are listed,
+    # then removed by moving the runs between them: cheaper than rewriting i, j and w for every tie
+    drops = np.empty(E, dtype=np.int64)  # pages never written cost nothing
+    nd = 0
     for k in range(E):
         if k + ahead < E:
             _prefetch(effort, j[k + ahead])
@@ -110,24 +113,44 @@ def tie_contact(i, j, w, recip, n, time_budget, contact_prob, u, strengthen, dec
         new_w[0] = wk * keep
         new_w[1] = wk + strengthen * (1.0 - wk)
         x = new_w[np.int64(hit)]
-        i[m], j[m], w[m] = a, b, x
-        m += x >= drop_below
-    return meetings, m
+        w[k] = x
+        if x < drop_below:  # rare, so well predicted (a store at a data-dependent position is not)
+            drops[nd] = k
+            nd += 1
+    return meetings, remove_edges(i, j, w, drops[:nd])
 
 
 @njit(**_JIT)
 def drop_residents(i, j, w, gone):
-    """Remove every tie with an end flagged in ``gone``, compacting in place; returns the length."""
-    E = i.size
-    ahead = _prefetch_distance(gone.size, E)
-    m = 0
-    for k in range(E):
-        if k + ahead < E:
-            _prefetch(gone, j[k + ahead])
-        a, b = i[k], j[k]
-        i[m], j[m], w[m] = a, b, w[k]
-        m += 1 - (gone[a] | gone[b])
-    return m
+    """Remove every tie with an end flagged in ``gone``, compacting in place; returns the length.
+    The flagged residents are few: their i-end runs are found by binary search and their j-end
+    ties by one pass over ``j``, then the runs of kept ties in between are moved down."""
+    by_j = _j_end_hits(j, gone)
+    rows = np.flatnonzero(gone)
+    lo = np.empty(rows.size, dtype=np.int64)
+    hi = np.empty(rows.size, dtype=np.int64)
+    total = 0
+    for s in range(rows.size):
+        lo[s], hi[s] = _row(i, rows[s])
+        total += hi[s] - lo[s]
+    # merge the i-end runs (increasing with the row) with the j-end positions, without repeats
+    drop = np.empty(total + by_j.size, dtype=np.int64)
+    m, q = 0, 0
+    for s in range(rows.size):
+        for k in range(lo[s], hi[s]):
+            while q < by_j.size and by_j[q] < k:
+                drop[m] = by_j[q]
+                m += 1
+                q += 1
+            if q < by_j.size and by_j[q] == k:
+                q += 1
+            drop[m] = k
+            m += 1
+    while q < by_j.size:
+        drop[m] = by_j[q]
+        m += 1
+        q += 1
+    return remove_edges(i, j, w, drop[:m])
 
 
 @njit(**_JIT)
@@ -169,8 +192,9 @@ def _row(i, r):
 
 @njit(**_JIT)
 def _j_end_hits(j, flagged):
-    """Positions of the edges whose j-end is flagged, in edge order: one pass over ``j`` alone (the
-    i-ends need no pass: a resident's edges as an i-end are one run, found by binary search)."""
+    """Positions of the edges whose j-end is flagged (few residents), in edge order: one pass over
+    ``j`` alone (the i-ends need no pass: a resident's edges as an i-end are one run, found by
+    binary search)."""
     E = j.size
     ahead = _prefetch_distance(flagged.size, E)
     hits = np.empty(E, dtype=np.int64)  # pages never written cost nothing
@@ -178,8 +202,9 @@ def _j_end_hits(j, flagged):
     for k in range(E):
         if k + ahead < E:
             _prefetch(flagged, j[k + ahead])
-        hits[h] = k
-        h += flagged[j[k]]
+        if flagged[j[k]]:  # rare, so well predicted (a store at a data-dependent position is not)
+            hits[h] = k
+            h += 1
     return hits[:h]
 
 
@@ -429,3 +454,19 @@ def weaken_shared(i, j, w, bits, factor):
         while common:
             common &= common - np.uint64(1)
             w[k] *= factor
+
+
+@njit(**_JIT)
+def code_counts(codes, n_low, base, n_high):
+    """Counts of the codes in ``[0, n_low)`` and, separately, of those in ``[base, base + n_high)``
+    (as two ``np.bincount`` calls on the selected codes; negative codes are skipped). Used for
+    residents' group and provider codes (client of, volunteer for), one pass instead of masks."""
+    low = np.zeros(n_low, dtype=np.int64)
+    high = np.zeros(n_high, dtype=np.int64)
+    for c in codes:
+        if c >= base:
+            high[c - base] += 1
+        elif c >= 0:
+            low[c] += 1
+    return low, high
+

@@ -383,8 +383,7 @@ class CommunityModel(mesa.Model):
             self._g_visit_share = np.array([0.0 if not g.kp.visits else (0.3 if g.kp.activities else 1.0)
                                             for g in gs])
             self._groups_changed = False
-        vol = self.res.vol_group
-        self._g_vols = np.bincount(vol[vol >= 0], minlength=G)
+        self._g_vols = self._volunteer_counts()
         self._g_members = self.members.counts_by_group(G)
         self._g_capacity = self._g_vols * self._g_ppv + self._g_staff_places
         for g, m, v, c in zip(self.all_groups, self._g_members.tolist(), self._g_vols.tolist(),
@@ -413,11 +412,12 @@ class CommunityModel(mesa.Model):
         return np.maximum(3.0, self._g_vneeded * scale)
 
     def _client_counts(self) -> tuple[np.ndarray, np.ndarray]:
-        c = self.res.client_of
-        G = len(self.all_groups)
-        g = np.bincount(c[(c >= 0) & (c < PROVIDER_BASE)], minlength=G)
-        pv = np.bincount(c[c >= PROVIDER_BASE] - PROVIDER_BASE, minlength=len(self.providers))
-        return g, pv
+        """Clients per group and per outside provider."""
+        return kernels.code_counts(self.res.client_of, len(self.all_groups), PROVIDER_BASE, len(self.providers))
+
+    def _volunteer_counts(self) -> np.ndarray:
+        """Volunteers per group."""
+        return kernels.code_counts(self.res.vol_group, len(self.all_groups), PROVIDER_BASE, 0)[0]
 
     def discharge_provider_clients(self, prov: OutsideProvider) -> None:
         self.res.client_of[self.res.client_of == PROVIDER_BASE + prov.pid] = NO_GROUP
@@ -736,7 +736,7 @@ class CommunityModel(mesa.Model):
         vol[quit_] = NO_GROUP
         # starting: members of groups that need volunteers, against competing groups nearby
         sought = self._volunteers_sought(gcl)
-        gap = np.maximum(0.0, sought - np.bincount(vol[vol >= 0], minlength=G))
+        gap = np.maximum(0.0, sought - self._volunteer_counts())
         seeking = (gap > 0) & self._g_active
         competitors = np.bincount(self._g_nbhd[seeking], minlength=p.place.n_neighbourhoods)
         partners = np.array([len(self.collab.get(k, ())) for k in range(G)])
@@ -760,7 +760,7 @@ class CommunityModel(mesa.Model):
             vol[who[ok]] = grp[ok]
         is_vol = vol >= 0
         self._contact += p.residents.volunteer_contact * is_vol
-        self._g_vols = np.bincount(vol[is_vol], minlength=G)
+        self._g_vols = self._volunteer_counts()
         for g, v in zip(self.all_groups, self._g_vols, strict=True):
             g.volunteers = int(v)
 
