@@ -12,6 +12,7 @@ status-quo arrangements, identical for every regime on the same seed (paired des
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -556,8 +557,9 @@ class CommunityModel(mesa.Model):
         if bereaved.any() and len(self.ties):
             # each bereaved resident loses their strongest tie
             t = self.ties
-            best = kernels.strongest_tie(t.i, t.j, t.w, bereaved)  # one per bereaved resident
-            best = np.unique(best[best >= 0])  # sorted; one tie can be both ends' strongest
+            best = np.sort(kernels.strongest_tie(t.i, t.j, t.w, bereaved))  # one per bereaved resident
+            # distinct (one tie can be both ends' strongest) and existing (-1: no tie), sorted
+            best = best[(best >= 0) & (best != np.append(-1, best[:-1]))]
             t.remove_edges(best)
 
     def _phase_turnover(self) -> None:
@@ -858,7 +860,7 @@ class CommunityModel(mesa.Model):
         rng = self.streams["collaboration"]
         skill = self.connector_skill()
         # lapses: collaborations fade unless a connector keeps brokering
-        pairs = [(a, b) for a in sorted(self.collab) for b in sorted(x for x in self.collab[a] if x > a)]
+        pairs = sorted((a, b) for a, partners in self.collab.items() for b in partners if b > a)
         if pairs:
             first = np.array([a for a, _ in pairs])
             keep_p = 1.0 - self.rates.collab_decay * (1.0 - 0.7 * skill[self._g_nbhd[first]])
@@ -911,7 +913,8 @@ class CommunityModel(mesa.Model):
         nb = p.place.n_neighbourhoods
         by_nb = np.bincount(r.nbhd, weights=lonely, minlength=nb) / np.maximum(1, np.bincount(r.nbhd, minlength=nb))
         active = self.active_groups()
-        kinds = np.array([sum(g.kind == k for g in active) for k in GROUP_KINDS], dtype=float)
+        by_kind = Counter(g.kind for g in active)
+        kinds = np.array([by_kind[k] for k in GROUP_KINDS], dtype=float)
         shares = kinds[kinds > 0] / max(1, len(active))
         n_act = len(active)
         collab_pairs = sum(len(v) for v in self.collab.values()) / 2
@@ -945,11 +948,16 @@ class CommunityModel(mesa.Model):
             "council_spend": float(total_spend),
             "clients": float((r.client_of >= 0).sum()),
         }
+        # lonely share by age band and by disability: lonely counts over group sizes (one pass each)
+        nbands = len(AGE_BANDS)
+        size = np.bincount(r.age, minlength=nbands)
+        count = np.bincount(r.age, weights=lonely, minlength=nbands)
         for k, band in enumerate(AGE_BANDS):
-            sel = r.age == k
-            row[f"lonely_share_{band}"] = float(lonely[sel].mean()) if sel.any() else float("nan")
-        row["lonely_share_disabled"] = float(lonely[r.disabled].mean()) if r.disabled.any() else float("nan")
-        row["lonely_share_not_disabled"] = float(lonely[~r.disabled].mean()) if (~r.disabled).any() else float("nan")
+            row[f"lonely_share_{band}"] = float(count[k] / size[k]) if size[k] else float("nan")
+        size = np.bincount(r.disabled, minlength=2)
+        count = np.bincount(r.disabled, weights=lonely, minlength=2)
+        for k, name in ((1, "disabled"), (0, "not_disabled")):
+            row[f"lonely_share_{name}"] = float(count[k] / size[k]) if size[k] else float("nan")
         return row
 
     def timeseries(self) -> pd.DataFrame:
