@@ -470,3 +470,51 @@ def code_counts(codes, n_low, base, n_high):
             low[c] += 1
     return low, high
 
+
+@njit(**_JIT)
+def joiners(u, join, L, threshold, lonely_factor, need, mean_need, sector_trust, nbhd, disabled,
+            disability_factor, n_memberships, max_memberships):
+    """Residents who look for a group this week: ``u < p`` with p = join x (lonely_factor if
+    lonely) x need / mean need x trust in the sector of their neighbourhood x (disability_factor
+    if disabled), among those below ``max_memberships`` (the numpy expression's products, in its
+    order)."""
+    out = np.empty(u.size, dtype=np.int64)
+    m = 0
+    for r in range(u.size):
+        p = join * (lonely_factor if L[r] >= threshold else 1.0)
+        p = p * (need[r] / mean_need)
+        p = p * sector_trust[nbhd[r]]
+        p = p * (disability_factor if disabled[r] else 1.0)
+        if u[r] < p and n_memberships[r] < max_memberships:
+            out[m] = r
+            m += 1
+    return out[:m]
+
+
+@njit(**_JIT)
+def distinct_pairs(a, b, weight, n):
+    """The distinct pairs among (a[k], b[k]) as (lo, hi) with lo < hi, sorted by (lo, hi), each with
+    the weight of its first occurrence; self-pairs are skipped (``np.unique`` of the keys ``lo * n
+    + hi`` with ``return_index``)."""
+    keys = np.empty(a.size, dtype=np.int64)
+    src = np.empty(a.size, dtype=np.int64)
+    m = 0
+    for k in range(a.size):
+        lo, hi = min(a[k], b[k]), max(a[k], b[k])
+        if lo != hi:
+            keys[m] = np.int64(lo) * n + hi
+            src[m] = k
+            m += 1
+    keys, src = keys[:m], src[:m]
+    order = np.argsort(keys, kind="mergesort")  # stable: the first occurrence leads each run
+    out_lo = np.empty(m, dtype=np.int32)
+    out_hi = np.empty(m, dtype=np.int32)
+    out_w = np.empty(m)
+    d = 0
+    for q in range(m):
+        key = keys[order[q]]
+        if d == 0 or key != keys[order[q - 1]]:
+            out_lo[d], out_hi[d], out_w[d] = key // n, key % n, weight[src[order[q]]]
+            d += 1
+    return out_lo[:d], out_hi[:d], out_w[:d]
+

@@ -591,10 +591,11 @@ class CommunityModel(mesa.Model):
         self._g_members = m.counts_by_group(len(self.all_groups))
         n_mem = m.counts_by_resident(r.n)
         u_join = rng.random(r.n)
-        p_join = (rates.join * np.where(lonely, g.lonely_join_factor, 1.0)
-                  * (r.need / r.need.mean()) * self.sector_trust[r.nbhd]
-                  * np.where(r.disabled, self.params.residents.disability_contact_factor, 1.0))
-        joiners = np.flatnonzero((u_join < p_join) & (n_mem < g.max_memberships))
+        # p_join = join x (lonely_join_factor if lonely) x need / mean need x sector trust of the
+        # neighbourhood x (disability_contact_factor if disabled); below max_memberships
+        joiners = kernels.joiners(u_join, rates.join, r.loneliness, thr, g.lonely_join_factor, r.need,
+                                  r.need.mean(), self.sector_trust, r.nbhd, r.disabled,
+                                  self.params.residents.disability_contact_factor, n_mem, g.max_memberships)
         room = self._g_acts & (self._g_capacity > self._g_members)
         grp = self._pick_groups(joiners, rng, room, self._g_trust + 0.05)
         ok = grp >= 0

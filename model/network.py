@@ -62,22 +62,19 @@ class Ties:
         look-ups need no sort."""
         if a.size == 0:
             return 0
-        lo = np.minimum(a, b).astype(np.int64)
-        hi = np.maximum(a, b).astype(np.int64)
-        keep = lo != hi
-        keys, first = np.unique(lo[keep] * self.n + hi[keep], return_index=True)
-        weight = np.broadcast_to(np.asarray(weight, dtype=np.float64), a.shape)[keep][first]
-        lo, hi = (keys // self.n).astype(np.int32), (keys % self.n).astype(np.int32)
+        weight = np.ascontiguousarray(np.broadcast_to(np.asarray(weight, dtype=np.float64), a.shape))
+        lo, hi, weight = kernels.distinct_pairs(np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64),
+                                                weight, self.n)
         E = self.i.size
         bi, bj, bw = self._buf
-        if not (self.i.base is bi and self.j.base is bj and self.w.base is bw and bi.size >= E + keys.size):
+        if not (self.i.base is bi and self.j.base is bj and self.w.base is bw and bi.size >= E + lo.size):
             # the arrays were replaced (keep, a test), or the buffers are full: new buffers with
             # a quarter more room (many weeks of net growth; pruning frees room every week)
-            cap = int((E + keys.size) * 1.25) + 16
+            cap = int((E + lo.size) * 1.25) + 16
             bi, bj, bw = np.empty(cap, np.int32), np.empty(cap, np.int32), np.empty(cap, np.float64)
             bi[:E], bj[:E], bw[:E] = self.i, self.j, self.w
             self._buf = (bi, bj, bw)
-        added = kernels.merge_new(bi, bj, bw, E, lo, hi, np.ascontiguousarray(weight), reinforce)
+        added = kernels.merge_new(bi, bj, bw, E, lo, hi, weight, reinforce)
         self.i, self.j, self.w = bi[:E + added], bj[:E + added], bw[:E + added]
         return int(added)
 
