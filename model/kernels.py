@@ -74,13 +74,16 @@ def _prefetch_distance(n, E):
 
 
 @njit(**_JIT)
-def tie_contact(i, j, w, recip, n, time_budget, contact_prob, u, strengthen, decay, drop_below):
+def tie_contact(i, j, w, L, threshold, lonely_recip, disabled, disability_factor, time_budget, contact_prob, u,
+                strengthen, decay, drop_below):
     """Contact along ties, then the ties' update. Each resident's time is shared over their ties'
-    total weight (the time budget); a tie meets this week when ``u < contact_prob * w *
-    min(effort_i, effort_j)``. A tie that met moves ``strengthen`` of the way to 1, the others decay
+    total weight (the time budget) and scaled by their reciprocity, ``recip`` = (``lonely_recip``
+    if ``L >= threshold``) x (``disability_factor`` if disabled); a tie meets this week when ``u <
+    contact_prob * w * min(effort_i, effort_j)``. A tie that met moves ``strengthen`` of the way to 1, the others decay
     by ``decay``, and ties below ``drop_below`` are removed (the arrays are compacted in place).
     Returns (number of meetings per resident, number of ties kept)."""
     E = i.size
+    n = L.size
     ahead = _prefetch_distance(n, E)
     load_i = np.zeros(n)
     load_j = np.zeros(n)
@@ -92,7 +95,8 @@ def tie_contact(i, j, w, recip, n, time_budget, contact_prob, u, strengthen, dec
     effort = np.empty(n)
     for r in range(n):
         load = load_i[r] + load_j[r]
-        effort[r] = recip[r] * min(1.0, time_budget / max(load, 1e-9))
+        recip = (lonely_recip if L[r] >= threshold else 1.0) * (disability_factor if disabled[r] else 1.0)
+        effort[r] = recip * min(1.0, time_budget / max(load, 1e-9))
     meetings = np.zeros(n, dtype=np.int64)
     keep = 1.0 - decay
     # the new weight is picked from a two-entry table by the meeting (0 or 1): a branch there
@@ -517,4 +521,20 @@ def distinct_pairs(a, b, weight, n):
             out_lo[d], out_hi[d], out_w[d] = key // n, key % n, weight[src[order[q]]]
             d += 1
     return out_lo[:d], out_hi[:d], out_w[:d]
+
+
+@njit(**_JIT)
+def life_events(u_bereave, u_ill, bereavement, age, illness, disabled, L, rise):
+    """Bereavement (``u_bereave < bereavement[age]``) and illness onset among residents not yet
+    disabled (``u_ill < illness``, which makes them disabled); either raises loneliness by ``rise``
+    (capped at 1). In place on ``disabled`` and ``L``; returns who was bereaved."""
+    bereaved = np.empty(L.size, dtype=np.bool_)
+    for r in range(L.size):
+        b = u_bereave[r] < bereavement[age[r]]
+        ill = u_ill[r] < illness and not disabled[r]
+        disabled[r] = disabled[r] or ill
+        if b or ill:
+            L[r] = min(1.0, L[r] + rise)
+        bereaved[r] = b
+    return bereaved
 

@@ -549,11 +549,9 @@ class CommunityModel(mesa.Model):
         rng = self.streams["life_events"]
         self._contact = np.zeros(r.n)
         u_b, u_i = rng.random(r.n), rng.random(r.n)
-        bereaved = u_b < self.rates.bereavement[r.age]
-        ill = (u_i < self.rates.illness) & ~r.disabled
-        r.disabled |= ill
-        hit = bereaved | ill
-        r.loneliness[hit] = np.minimum(1.0, r.loneliness[hit] + p.life_event_loneliness)
+        # bereavement by age band; illness onset makes a resident disabled; both raise loneliness
+        bereaved = kernels.life_events(u_b, u_i, self.rates.bereavement, r.age, self.rates.illness, r.disabled,
+                                       r.loneliness, p.life_event_loneliness)
         if bereaved.any() and len(self.ties):
             # each bereaved resident loses their strongest tie
             t = self.ties
@@ -779,15 +777,15 @@ class CommunityModel(mesa.Model):
     def _phase_tie_contact(self) -> None:
         r, t, p = self.res, self.ties, self.params
         rng = self.streams["contact"]
-        lonely = r.loneliness >= p.residents.lonely_threshold
-        recip = np.where(lonely, p.residents.lonely_reciprocity, 1.0)
-        recip = recip * np.where(r.disabled, p.residents.disability_contact_factor, 1.0)
+        # reciprocity: lower for lonely residents and for disabled residents (in the kernel)
         # time budget: a resident whose ties weigh more than they can keep up shares their time;
         # a tie meets with probability contact_prob * weight * the lower effort of its two ends.
         # Then ties that met strengthen, the others decay, and those below drop_below are gone.
         u = t.uniforms(rng)
-        meetings, kept = kernels.tie_contact(t.i, t.j, t.w, recip, r.n, p.ties.time_budget, p.ties.contact_prob,
-                                             u, p.ties.strengthen, p.ties.decay, p.ties.drop_below)
+        meetings, kept = kernels.tie_contact(t.i, t.j, t.w, r.loneliness, p.residents.lonely_threshold,
+                                             p.residents.lonely_reciprocity, r.disabled,
+                                             p.residents.disability_contact_factor, p.ties.time_budget,
+                                             p.ties.contact_prob, u, p.ties.strengthen, p.ties.decay, p.ties.drop_below)
         t.compact(kept)
         self._contact += p.ties.tie_contact * meetings
 

@@ -65,8 +65,9 @@ def test_ties_strengthen_with_contact_and_decay_without():
     p = m.params.ties
     n = m.res.n
     # the first tie meets (u = 0), the others do not (u = 1)
-    meetings, kept = kernels.tie_contact(t.i, t.j, t.w, np.ones(n), n, p.time_budget, p.contact_prob,
-                                         np.array([0.0, 1.0, 1.0]), p.strengthen, p.decay, p.drop_below)
+    nobody_lonely, nobody_disabled = np.zeros(n), np.zeros(n, dtype=bool)
+    meetings, kept = kernels.tie_contact(t.i, t.j, t.w, nobody_lonely, 0.5, 0.5, nobody_disabled, 0.5, p.time_budget,
+                                         p.contact_prob, np.array([0.0, 1.0, 1.0]), p.strengthen, p.decay, p.drop_below)
     t.compact(kept)
     assert kept == 2 and list(zip(t.i, t.j, strict=True)) == [(0, 1), (2, 3)]
     assert t.w[0] == pytest.approx(0.5 + p.strengthen * 0.5)

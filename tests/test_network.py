@@ -159,7 +159,8 @@ def test_tie_contact_kernel_matches_the_numpy_rule(n):
     assert (n >= kernels.PREFETCH_MIN_RESIDENTS) == (n == 300_000)
     t = _random_ties(n, 4 * n, seed=n)
     rng = np.random.default_rng(1)
-    recip = np.where(rng.random(n) < 0.2, 0.7, 1.0)
+    L, disabled = rng.random(n), rng.random(n) < 0.2
+    recip = np.where(L >= 0.8, 0.7, 1.0) * np.where(disabled, 0.6, 1.0)
     u = rng.random(len(t))
     i, j, w = t.i.copy(), t.j.copy(), t.w.copy()
     budget, cp, s, d, drop = 5.8, 0.8, 0.08, 0.02, 0.12
@@ -169,7 +170,7 @@ def test_tie_contact_kernel_matches_the_numpy_rule(n):
     hit = u < cp * w * np.minimum(effort[i], effort[j])
     new_w = np.where(hit, w + s * (1.0 - w), w * (1.0 - d))
     kept = new_w >= drop
-    meetings, m = kernels.tie_contact(t.i, t.j, t.w, recip, n, budget, cp, u, s, d, drop)
+    meetings, m = kernels.tie_contact(t.i, t.j, t.w, L, 0.8, 0.7, disabled, 0.6, budget, cp, u, s, d, drop)
     assert 0.05 < hit.mean() < 0.95 and 0 < (~kept).sum()  # both outcomes occur
     assert meetings.tolist() == (np.bincount(i, hit, n) + np.bincount(j, hit, n)).astype(int).tolist()
     assert m == kept.sum()
