@@ -244,3 +244,45 @@ def test_memberships_add_matches_a_set_of_pairs():
         assert m.add(res, grp, G) == len(new)
         ref += new
         assert list(zip(m.res.tolist(), m.grp.tolist(), strict=True)) == ref
+
+
+def test_distinct_pairs_match_np_unique_with_first_weights():
+    """New ties: self-pairs skipped, each pair once in (lo, hi) order, with the weight of its first
+    occurrence (as np.unique on the keys with return_index)."""
+    from model import kernels
+
+    rng = np.random.default_rng(11)
+    n = 50
+    a, b = rng.integers(0, n, 400), rng.integers(0, n, 400)  # many repeats, some self-pairs
+    w = rng.random(400)
+    lo, hi, got_w = kernels.distinct_pairs(a, b, w, n)
+    keep = a != b
+    keys, first = np.unique(np.minimum(a, b)[keep] * n + np.maximum(a, b)[keep], return_index=True)
+    assert keys.size < keep.sum() < a.size  # both kinds of repeat occur
+    assert np.array_equal(lo.astype(np.int64) * n + hi, keys) and (lo < hi).all()
+    assert np.array_equal(got_w, w[keep][first])
+
+
+def test_joiners_and_life_events_match_the_numpy_rules():
+    from model import kernels
+
+    rng = np.random.default_rng(12)
+    n, nb = 5_000, 4
+    L, need, nbhd = rng.random(n), rng.uniform(0.5, 2.0, n), rng.integers(0, nb, n)
+    disabled, n_mem = rng.random(n) < 0.2, rng.integers(0, 4, n)
+    trust, u = rng.uniform(0.5, 1.0, nb), rng.random(n) * 0.2
+    p = 0.05 * np.where(L >= 0.6, 1.5, 1.0) * (need / need.mean()) * trust[nbhd] * np.where(disabled, 0.7, 1.0)
+    expect = np.flatnonzero((u < p) & (n_mem < 3))
+    got = kernels.joiners(u, 0.05, L, 0.6, 1.5, need, need.mean(), trust, nbhd, disabled, 0.7, n_mem, 3)
+    assert 50 < expect.size < n // 2 and np.array_equal(got, expect)
+    # life events: bereavement by age, illness onset among those not yet disabled
+    age, rate = rng.integers(0, 6, n), np.linspace(0.01, 0.3, 6)
+    u_b, u_i = rng.random(n), rng.random(n)
+    bereaved = u_b < rate[age]
+    ill = (u_i < 0.1) & ~disabled
+    hit = bereaved | ill
+    L2, dis2 = L.copy(), disabled.copy()
+    got = kernels.life_events(u_b, u_i, rate, age, 0.1, dis2, L2, 0.25)
+    assert np.array_equal(got, bereaved) and np.array_equal(dis2, disabled | ill)
+    assert np.array_equal(L2[hit], np.minimum(1.0, L[hit] + 0.25)) and np.array_equal(L2[~hit], L[~hit])
+    assert (L2 == 1.0).any() and ill.any() and (bereaved & ~ill).any()
