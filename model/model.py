@@ -468,10 +468,14 @@ class CommunityModel(mesa.Model):
         kp = self.params.groups.kinds[kind]
         rng = self.streams["foundings"] if rng is None else rng
         g = self._new_group(kind, nbhd, reserves=8 * kp.running_cost_per_year / WEEKS_PER_YEAR)
-        pool = np.flatnonzero((self.res.nbhd == nbhd) & (self.res.vol_group == NO_GROUP))
+        # the neighbourhood's residents in increasing order, from the index (not a scan of everyone:
+        # a city founds groups every week)
+        order, counts, start = self._nbhd_index
+        local = order[start[nbhd]:start[nbhd] + counts[nbhd]]
+        pool = local[self.res.vol_group[local] == NO_GROUP]
         founders = rng.choice(pool, size=min(3, pool.size), replace=False) if pool.size else pool
         self.res.vol_group[founders] = g.gid
-        pool = np.flatnonzero(self.res.nbhd == nbhd)
+        pool = local
         if kp.activities and pool.size:
             joiners = rng.choice(pool, size=min(5, pool.size), replace=False)
             self.members.add(np.concatenate([founders, joiners]), np.full(founders.size + joiners.size, g.gid),
