@@ -139,7 +139,7 @@ class CommunityGroup(mesa.Agent):
             self.receive("donations", donations)
         if fundraising:
             self.receive("fundraising", fundraising)
-        self.reserves -= self._running_cost_per_week(scale) + self.staff * kp.staff_cost_per_year / WEEKS_PER_YEAR
+        self.reserves -= self._running_cost_per_week(scale) + self.staff_cost_per_week
         if self.contract_places:
             # delivery at full local cost for each contract client actually served
             served = min(self.clients, self.contract_places)
