@@ -70,7 +70,10 @@ class CommunityGroup(mesa.Agent):
     def volunteers_sought(self) -> float:
         """Volunteers the group looks for: its kind's establishment x its scale, at least 3.
         (CommunityModel._volunteers_sought computes it for all groups at once: change both.)"""
-        return max(3.0, self.kp.volunteers_needed * self.scale)
+        return self._volunteers_sought(self.scale)
+
+    def _volunteers_sought(self, scale: float) -> float:
+        return max(3.0, self.kp.volunteers_needed * scale)
 
     @property
     def running_cost_per_week(self) -> float:
@@ -129,7 +132,7 @@ class CommunityGroup(mesa.Agent):
         p = self.model.params
         kp = self.kp
         scale = self.scale
-        vol_ratio = min(1.0, self.volunteers / max(3.0, kp.volunteers_needed * scale))
+        vol_ratio = min(1.0, self.volunteers / self._volunteers_sought(scale))
         donations = self.n_members * kp.donations_per_member_per_year * (0.5 + self.trust) / WEEKS_PER_YEAR
         # volunteer-led fundraising (events, trading, small trusts) covers most running costs of a
         # group with the volunteers it seeks; it falls with its volunteer base (assumption, see ODD)

@@ -131,30 +131,15 @@ def drop_residents(i, j, w, gone):
     ties by one pass over ``j``, then the runs of kept ties in between are moved down."""
     by_j = _j_end_hits(j, gone)
     rows = np.flatnonzero(gone)
-    lo = np.empty(rows.size, dtype=np.int64)
-    hi = np.empty(rows.size, dtype=np.int64)
-    total = 0
-    for s in range(rows.size):
-        lo[s], hi[s] = _row(i, rows[s])
-        total += hi[s] - lo[s]
-    # merge the i-end runs (increasing with the row) with the j-end positions, without repeats
-    drop = np.empty(total + by_j.size, dtype=np.int64)
-    m, q = 0, 0
+    lo, hi = np.searchsorted(i, rows), np.searchsorted(i, rows, side="right")
+    drop = np.empty(by_j.size + (hi - lo).sum(), dtype=np.int64)
+    drop[:by_j.size] = by_j
+    m = by_j.size
     for s in range(rows.size):
         for k in range(lo[s], hi[s]):
-            while q < by_j.size and by_j[q] < k:
-                drop[m] = by_j[q]
-                m += 1
-                q += 1
-            if q < by_j.size and by_j[q] == k:
-                q += 1
             drop[m] = k
             m += 1
-    while q < by_j.size:
-        drop[m] = by_j[q]
-        m += 1
-        q += 1
-    return remove_edges(i, j, w, drop[:m])
+    return remove_edges(i, j, w, np.unique(drop))  # sorted; a tie between two leavers once
 
 
 @njit(**_JIT)
@@ -177,21 +162,7 @@ def remove_edges(i, j, w, drop):
 @njit(**_JIT)
 def _row(i, r):
     """The range of edges whose i-end is ``r`` (edges are sorted by i)."""
-    lo, hi = 0, i.size
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if i[mid] < r:
-            lo = mid + 1
-        else:
-            hi = mid
-    end, hi = lo, i.size
-    while end < hi:
-        mid = (end + hi) // 2
-        if i[mid] <= r:
-            end = mid + 1
-        else:
-            hi = mid
-    return lo, end
+    return np.searchsorted(i, r), np.searchsorted(i, r, side="right")
 
 
 @njit(**_JIT)
