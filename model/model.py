@@ -23,6 +23,7 @@ import scipy.sparse as sp
 
 from model import kernels
 from model.agents import INCOME_SOURCES, CommunityGroup, Council, OutsideProvider
+from model.memory import keep_freed_memory
 from model.network import Memberships, Ties
 from model.outcomes import EVENT_COUNTS, OUTCOME_NAMES, SUMMARY_ONLY
 from model.params import (
@@ -134,6 +135,7 @@ class CommunityModel(mesa.Model):
     def __init__(self, params: Params | None = None, seed: int = 0) -> None:
         super().__init__(rng=int(seed))
         self.params = p = (params or Params()).validate()
+        keep_freed_memory()  # large arrays are reused week to week, not mapped afresh (model/memory.py)
         self.seed = int(seed)
         self.streams = Streams(seed)
         self.rates = WeeklyRates.from_params(p)
