@@ -80,7 +80,10 @@ def config_hash(cfg: DictConfig, conditions: dict[str, Any]) -> str:
     data = OmegaConf.to_container(cfg, resolve=True)
     for key in ("progress", "results_dir", "name"):  # where and how, not what
         data.pop(key, None)
-    text = json.dumps({"config": data, "conditions": conditions}, sort_keys=True, default=str)
+    from model import MODEL_VERSION
+
+    text = json.dumps({"config": data, "conditions": conditions, "model": MODEL_VERSION}, sort_keys=True,
+                      default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -107,7 +107,9 @@ def git_commit() -> dict[str, Any]:
 def versions() -> dict[str, str | None]:
     from importlib.metadata import PackageNotFoundError, version
 
-    out: dict[str, str | None] = {"python": sys.version.split()[0]}
+    from model import MODEL_VERSION
+
+    out: dict[str, str | None] = {"python": sys.version.split()[0], "model": str(MODEL_VERSION)}
     for name, dist in (("package", "community-resilience"), ("mesa", "mesa"), ("numpy", "numpy"),
                        ("pandas", "pandas"), ("scipy", "scipy"), ("hydra", "hydra-core")):
         try:

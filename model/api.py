@@ -21,6 +21,11 @@ if TYPE_CHECKING:
     from model.model import CommunityModel
 
 CACHE_FORMAT = 1  # bump when the model's state layout changes
+# Bump whenever the same config and seed give different numbers (a model change, or a change in
+# how random numbers are drawn). It is part of every cache key and sweep-job fingerprint, so a
+# burn-in or a completed job from an earlier model is never reused, and it is written into each
+# job's metadata. 2: uniforms from xoshiro256+, resident slots numbered by neighbourhood.
+MODEL_VERSION = 2
 
 
 @dataclass(slots=True)
@@ -85,7 +90,7 @@ def burn_in_key(params: Params, seed: int) -> str:
     from model.model import AFTER_BURN_IN
 
     shaping = {k: v for k, v in params.to_dict().items() if k not in AFTER_BURN_IN}
-    text = json.dumps({"p": shaping, "seed": int(seed), "format": CACHE_FORMAT,
+    text = json.dumps({"p": shaping, "seed": int(seed), "format": CACHE_FORMAT, "model": MODEL_VERSION,
                        "mesa": mesa.__version__, "numpy": np.__version__}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 

@@ -30,6 +30,35 @@ _JIT = {"cache": True, "nogil": True}
 PREFETCH_MIN_RESIDENTS = 250_000
 PREFETCH_AHEAD = 16
 
+_U11, _U17, _U19, _U45 = np.uint64(11), np.uint64(17), np.uint64(19), np.uint64(45)
+
+
+@njit(inline="always")
+def _xoshiro(s0, s1, s2, s3):
+    """One step of xoshiro256+ (Blackman & Vigna 2021, ACM TOMS 47:36): a double in [0, 1) from
+    the top 53 bits of the output (the bits the authors recommend for floating point), and the next
+    state. Kernels hold the state in registers, so a draw costs ~1 ns."""
+    r = s0 + s3
+    t = s1 << _U17
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = (s3 << _U45) | (s3 >> _U19)
+    return np.float64(r >> _U11) * 1.1102230246251565e-16, s0, s1, s2, s3
+
+
+@njit(**_JIT)
+def uniforms(state, out):
+    """Fill ``out`` with uniform draws on [0, 1) from the xoshiro256+ ``state`` (4 uint64,
+    advanced in place); returns ``out``."""
+    s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
+    for k in range(out.size):
+        out[k], s0, s1, s2, s3 = _xoshiro(s0, s1, s2, s3)
+    state[0], state[1], state[2], state[3] = s0, s1, s2, s3
+    return out
+
 
 @intrinsic
 def _move(typingctx, arr, src, dst, count):
@@ -74,7 +103,7 @@ def _prefetch_distance(n, E):
 
 
 @njit(**_JIT)
-def tie_contact(i, j, w, L, threshold, lonely_recip, disabled, disability_factor, time_budget, contact_prob, u,
+def tie_contact(i, j, w, L, threshold, lonely_recip, disabled, disability_factor, time_budget, contact_prob, state,
                 strengthen, decay, drop_below):
     """Contact along ties, then the ties' update. Each resident's time is shared over their ties'
     total weight (the time budget) and scaled by their reciprocity, ``recip`` = (``lonely_recip``
@@ -106,12 +135,14 @@ def tie_contact(i, j, w, L, threshold, lonely_recip, disabled, disability_factor
     # then removed by moving the runs between them: cheaper than rewriting i, j and w for every tie
     drops = np.empty(E, dtype=np.int64)  # pages never written cost nothing
     nd = 0
+    s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
     for k in range(E):
         if k + ahead < E:
             _prefetch(effort, j[k + ahead])
             _prefetch(meetings, j[k + ahead])
         a, b, wk = i[k], j[k], w[k]
-        hit = u[k] < contact_prob * wk * min(effort[a], effort[b])
+        u, s0, s1, s2, s3 = _xoshiro(s0, s1, s2, s3)  # one draw per tie, as ``uniforms`` would
+        hit = u < contact_prob * wk * min(effort[a], effort[b])
         meetings[a] += hit
         meetings[b] += hit
         new_w[0] = wk * keep
@@ -121,6 +152,7 @@ def tie_contact(i, j, w, L, threshold, lonely_recip, disabled, disability_factor
         if x < drop_below:  # rare, so well predicted (a store at a data-dependent position is not)
             drops[nd] = k
             nd += 1
+    state[0], state[1], state[2], state[3] = s0, s1, s2, s3
     return meetings, remove_edges(i, j, w, drops[:nd])
 
 

@@ -20,7 +20,7 @@ class Ties:
     """Undirected weighted ties between residents (no self-ties, no duplicates), kept sorted by
     key ``i * n + j``."""
 
-    __slots__ = ("n", "i", "j", "w", "_buf", "_u")
+    __slots__ = ("n", "i", "j", "w", "_buf")
 
     def __init__(self, n: int) -> None:
         self.n = n
@@ -30,7 +30,6 @@ class Ties:
         # i, j and w are the leading part of these buffers, which keep room for new ties so that
         # a week's insertions neither allocate nor copy the whole edge list (see add)
         self._buf = (self.i, self.j, self.w)
-        self._u = np.empty(0)  # room for one uniform per tie (see uniforms)
 
     def __getstate__(self):
         return (self.n, self.i.copy(), self.j.copy(), self.w.copy())
@@ -38,19 +37,9 @@ class Ties:
     def __setstate__(self, state) -> None:
         self.n, self.i, self.j, self.w = state
         self._buf = (self.i, self.j, self.w)
-        self._u = np.empty(0)
 
     def __len__(self) -> int:
         return int(self.i.size)
-
-    def uniforms(self, rng: np.random.Generator) -> np.ndarray:
-        """One uniform draw per tie, the same numbers as ``rng.random(len(self))``, written into a
-        buffer kept from week to week (at 1M residents a fresh array of 7.6M draws costs its page
-        faults every week: ~26 ms against ~20 ms)."""
-        E = self.i.size
-        if self._u.size < E:
-            self._u = np.empty(int(E * 1.25) + 16)
-        return rng.random(out=self._u[:E])
 
     def keys(self) -> np.ndarray:
         return self.i.astype(np.int64) * self.n + self.j

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -72,7 +74,9 @@ def test_burn_in_cache_gives_identical_results(tmp_path):
     plain = simulate(p2, seed=8)
     simulate(p1, seed=8, burn_in_cache=tmp_path)  # computes and stores the burn-in
     assert len(list(tmp_path.glob("burn_in_*.pkl"))) == 1
-    cached = simulate(p2, seed=8, burn_in_cache=tmp_path)  # another regime reuses it
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the stored model must load (a failed load only warns)
+        cached = simulate(p2, seed=8, burn_in_cache=tmp_path)  # another regime reuses it
     assert len(list(tmp_path.glob("burn_in_*.pkl"))) == 1
     pd.testing.assert_frame_equal(plain.timeseries, cached.timeseries)
     pd.testing.assert_frame_equal(plain.groups, cached.groups)
@@ -94,3 +98,50 @@ def test_a_regime_founding_a_group_leaves_spontaneous_foundings_draws_alone():
     b = _run_to("partnership", 2)  # funds (founds) a volunteer centre at week 0
     assert any(g.kind == "volunteer_centre" and g.founded_week == 0 for g in b.all_groups)
     assert a.streams.state("foundings") == b.streams.state("foundings")
+
+
+def _xoshiro256plus_reference(state, k):
+    """xoshiro256+ as published (Blackman & Vigna, prng.di.unimi.it/xoshiro256plus.c), in plain
+    Python integers, with the recommended conversion of the top 53 bits to a double."""
+    s = [int(x) for x in state]
+    mask = (1 << 64) - 1
+    out = []
+    for _ in range(k):
+        result = (s[0] + s[3]) & mask
+        t = (s[1] << 17) & mask
+        s[2] ^= s[0]
+        s[3] ^= s[1]
+        s[1] ^= s[2]
+        s[0] ^= s[3]
+        s[2] ^= t
+        s[3] = ((s[3] << 45) & mask) | (s[3] >> 19)
+        out.append((result >> 11) * 2.0**-53)
+    return out, s
+
+
+def test_uniform_draws_are_xoshiro256plus():
+    from model import kernels
+
+    state = np.array([0x0123456789ABCDEF, 0xFEDCBA9876543210, 2**64 - 1, 12345], dtype=np.uint64)
+    expected, s = _xoshiro256plus_reference(state, 2_000)
+    got = kernels.uniforms(state, np.empty(2_000))
+    assert got.tolist() == expected
+    assert [int(x) for x in state] == s  # the state advanced in place
+
+
+def test_stream_uniforms_are_uniform_and_streams_independent():
+    from scipy import stats
+
+    s = Streams(11)
+    a, b = s["contact"], s["triadic"]
+    x = a.random(200_000)
+    assert stats.kstest(x, "uniform").pvalue > 1e-4  # fails for a biased or truncated generator
+    assert 0.0 <= x.min() and x.max() < 1.0
+    # two named streams are uncorrelated (|r| < 4 standard errors)
+    assert abs(np.corrcoef(x, b.random(200_000))[0, 1]) < 4 / np.sqrt(200_000)
+    # the three forms draw from one sequence: a float, an array, into a buffer
+    c, d = Streams(11)["loneliness"], Streams(11)["loneliness"]
+    first = [c.random()] + c.random(3).tolist() + c.random(out=np.empty(2)).tolist()
+    assert first == d.random(6).tolist()
+    # every other distribution is numpy's PCG64 stream, untouched by uniform draws
+    assert c.standard_normal() == d.standard_normal()

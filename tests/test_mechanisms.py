@@ -64,10 +64,12 @@ def test_ties_strengthen_with_contact_and_decay_without():
     t.w[2] = m.params.ties.drop_below / 2  # too weak to survive a week without contact
     p = m.params.ties
     n = m.res.n
-    # the first tie meets (u = 0), the others do not (u = 1)
-    nobody_lonely, nobody_disabled = np.zeros(n), np.zeros(n, dtype=bool)
-    meetings, kept = kernels.tie_contact(t.i, t.j, t.w, nobody_lonely, 0.5, 0.5, nobody_disabled, 0.5, p.time_budget,
-                                         p.contact_prob, np.array([0.0, 1.0, 1.0]), p.strengthen, p.decay, p.drop_below)
+    # the first tie meets for sure (contact_prob 2 x weight 0.5 x effort 1), the others cannot
+    # (their ends are "disabled" with a contact factor of 0)
+    nobody_lonely, disabled = np.zeros(n), np.arange(n) >= 2
+    state = np.array([1, 2, 3, 4], dtype=np.uint64)
+    meetings, kept = kernels.tie_contact(t.i, t.j, t.w, nobody_lonely, 0.5, 0.5, disabled, 0.0, p.time_budget,
+                                         2.0, state, p.strengthen, p.decay, p.drop_below)
     t.compact(kept)
     assert kept == 2 and list(zip(t.i, t.j, strict=True)) == [(0, 1), (2, 3)]
     assert t.w[0] == pytest.approx(0.5 + p.strengthen * 0.5)

@@ -161,7 +161,8 @@ def test_tie_contact_kernel_matches_the_numpy_rule(n):
     rng = np.random.default_rng(1)
     L, disabled = rng.random(n), rng.random(n) < 0.2
     recip = np.where(L >= 0.8, 0.7, 1.0) * np.where(disabled, 0.6, 1.0)
-    u = rng.random(len(t))
+    state = np.array([1, 2, 3, n], dtype=np.uint64)
+    u = kernels.uniforms(state.copy(), np.empty(len(t)))  # the kernel draws these, one per tie in order
     i, j, w = t.i.copy(), t.j.copy(), t.w.copy()
     budget, cp, s, d, drop = 5.8, 0.8, 0.08, 0.02, 0.12
     # the rule in numpy: time shared over the ties' weight, meetings, strengthen or decay, prune
@@ -170,7 +171,10 @@ def test_tie_contact_kernel_matches_the_numpy_rule(n):
     hit = u < cp * w * np.minimum(effort[i], effort[j])
     new_w = np.where(hit, w + s * (1.0 - w), w * (1.0 - d))
     kept = new_w >= drop
-    meetings, m = kernels.tie_contact(t.i, t.j, t.w, L, 0.8, 0.7, disabled, 0.6, budget, cp, u, s, d, drop)
+    after = state.copy()
+    kernels.uniforms(after, np.empty(len(t)))
+    meetings, m = kernels.tie_contact(t.i, t.j, t.w, L, 0.8, 0.7, disabled, 0.6, budget, cp, state, s, d, drop)
+    assert np.array_equal(state, after)  # the generator advanced by exactly one draw per tie
     assert 0.05 < hit.mean() < 0.95 and 0 < (~kept).sum()  # both outcomes occur
     assert meetings.tolist() == (np.bincount(i, hit, n) + np.bincount(j, hit, n)).astype(int).tolist()
     assert m == kept.sum()
