@@ -22,7 +22,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from model import kernels
-from model.agents import INCOME_SOURCES, CommunityGroup, Council, OutsideProvider
+from model.agents import _SOURCE, INCOME_SOURCES, CommunityGroup, Council, GroupTable, OutsideProvider
 from model.memory import keep_freed_memory
 from model.network import Memberships, Ties
 from model.outcomes import EVENT_COUNTS, OUTCOME_NAMES, SUMMARY_ONLY
@@ -60,6 +60,7 @@ PHASES: tuple[tuple[str, str], ...] = (
 
 SPEND_CATEGORIES = ("local_groups", "outside_providers", "in_house")
 
+CLOSURE_CAUSES = ("money", "volunteers", "members")  # in the order closure_clocks checks them
 CLOSURE_WORDS = {
     "money": "its money ran out",
     "volunteers": "its last volunteers left",
@@ -152,6 +153,7 @@ class CommunityModel(mesa.Model):
                             np.concatenate([[0], np.cumsum(counts)[:-1]]))
         self.ties = Ties(n)
         self.members = Memberships()
+        self.gt = GroupTable()  # the groups' numeric state, one array per attribute (row = gid)
         self.all_groups: list[CommunityGroup] = []
         self.council = Council(self)
         self.providers = [OutsideProvider(self, k) for k in range(p.providers.n_bidders)]
@@ -368,32 +370,39 @@ class CommunityModel(mesa.Model):
     def ties_matrix(self, min_weight: float = 0.0) -> sp.csr_matrix:
         return self.ties.matrix(min_weight)
 
-    def _refresh_group_arrays(self) -> None:
-        """Per-group arrays for the vectorised phases. What changes only when groups are founded or
-        closed, or once a year (trust, staff), is rebuilt only then (``_groups_changed``); members,
-        volunteers and capacity are recounted from the resident arrays every call."""
+    def _static_group_arrays(self) -> None:
+        """The per-group arrays that change only when a group is founded or closed, or once a year
+        (trust, staff): rebuilt when ``_groups_changed`` says so."""
         G = len(self.all_groups)
         if self._groups_changed or getattr(self, "_g_active", np.empty(0)).size != G:
             gs = self.all_groups
             self._g_active = np.array([g.active for g in gs], dtype=bool)
             self._g_nbhd = np.array([g.nbhd for g in gs], dtype=np.int64)
-            self._g_trust = np.array([g.trust for g in gs])
+            self._g_trust = self.gt.trust[:G].copy()
             self._g_acts = np.array([g.kp.activities and g.active for g in gs], dtype=bool)
             self._g_visits = np.array([g.kp.visits and g.active for g in gs], dtype=bool)
             self._g_staff_places = np.array([g.staff * g.kp.places_per_staff for g in gs])
             self._g_ppv = np.array([g.kp.places_per_volunteer for g in gs])
             self._g_vneeded = np.array([g.kp.volunteers_needed for g in gs], dtype=float)
+            self._g_running_cost = np.array([g.kp.running_cost_per_year for g in gs], dtype=float)
+            self._g_staff_cost = np.array([g.kp.staff_cost_per_year for g in gs], dtype=float)
+            self._g_donations = np.array([g.kp.donations_per_member_per_year for g in gs], dtype=float)
             self._g_visit_share = np.array([0.0 if not g.kp.visits else (0.3 if g.kp.activities else 1.0)
                                             for g in gs])
             self._groups_changed = False
+
+    def _refresh_group_arrays(self) -> None:
+        """Per-group arrays for the vectorised phases. What changes only when groups are founded or
+        closed, or once a year (trust, staff), is rebuilt only then (``_groups_changed``); members,
+        volunteers and capacity are recounted from the resident arrays every call."""
+        G = len(self.all_groups)
+        self._static_group_arrays()
         self._g_vols = self._volunteer_counts()
         self._g_members = self.members.counts_by_group(G)
         self._g_capacity = self._g_vols * self._g_ppv + self._g_staff_places
-        for g, m, v, c in zip(self.all_groups, self._g_members.tolist(), self._g_vols.tolist(),
-                              self._g_capacity.tolist(), strict=True):
-            g.n_members, g.volunteers, g.capacity = m, v, c
-            if m > g.max_members_seen:
-                g.max_members_seen = m
+        gt = self.gt
+        gt.n_members[:G], gt.volunteers[:G], gt.capacity[:G] = self._g_members, self._g_vols, self._g_capacity
+        np.maximum(gt.max_members_seen[:G], self._g_members, out=gt.max_members_seen[:G])
 
     def _pick_groups(self, who: np.ndarray, rng: np.random.Generator, eligible: np.ndarray,
                      weight: np.ndarray, local_share: float = 0.85) -> np.ndarray:
@@ -716,8 +725,7 @@ class CommunityModel(mesa.Model):
             ok = grp >= 0
             self.members.add(signpost[ok], grp[ok], len(self.all_groups))
         gcl, pcl = self._client_counts()
-        for grp_, k in zip(self.all_groups, gcl, strict=True):
-            grp_.clients = int(k)
+        self.gt.clients[:len(self.all_groups)] = gcl
         for pv, k in zip(self.providers, pcl, strict=True):
             pv.clients = int(k)
 
@@ -768,8 +776,7 @@ class CommunityModel(mesa.Model):
         is_vol = vol >= 0
         self._contact += p.residents.volunteer_contact * is_vol
         self._g_vols = self._volunteer_counts()
-        for g, v in zip(self.all_groups, self._g_vols, strict=True):
-            g.volunteers = int(v)
+        self.gt.volunteers[:G] = self._g_vols
 
     def _phase_regime_delivery(self) -> None:
         self.active_regime.weekly(self)
@@ -833,16 +840,66 @@ class CommunityModel(mesa.Model):
         t.add(a, b, w, reinforce=True)
 
     def _phase_finances(self) -> None:
-        for g in self.active_groups():
-            g.weekly_finances()
+        self._static_group_arrays()
+        self.group_finances(np.flatnonzero(self._g_active))
         for pv in self.providers:
             pv.weekly_finances()
 
+    def group_finances(self, gids: np.ndarray) -> None:
+        """A week of the groups ``gids``'s finances, as array code over the group table: donations
+        and fundraising in, running and staff costs out, and under a contract the full local cost of
+        each contract client served out and the contract's payment in. Fundraising is volunteer-led
+        (events, trading, small trusts): a group with the volunteers it seeks covers
+        ``fundraising_cover`` of its running costs, less with fewer (assumption, see ODD)."""
+        p, gt = self.params, self.gt
+        gp = p.groups
+        members, clients = gt.n_members[gids], gt.clients[gids]
+        scale = np.minimum(1.0, np.maximum(gp.min_scale, (members + clients) / gp.full_size))
+        sought = np.maximum(3.0, self._g_vneeded[gids] * scale)  # as CommunityGroup.volunteers_sought
+        vol_ratio = np.minimum(1.0, gt.volunteers[gids] / sought)
+        rc = self._g_running_cost[gids]
+        donations = members * self._g_donations[gids] * (0.5 + gt.trust[gids]) / WEEKS_PER_YEAR
+        fundraising = rc * scale * gp.fundraising_cover * vol_ratio * gt.luck[gids] / WEEKS_PER_YEAR
+        # running costs: shared rooms and admin save with each collaboration (up to 30%), and the
+        # council's in-kind support covers part (as CommunityGroup.running_cost_per_week)
+        collabs = np.array([len(self.collab.get(int(k), ())) for k in gids])
+        saving = np.minimum(0.3, gp.collaboration_cost_saving * collabs)
+        running = np.maximum(0.0, rc * scale * np.maximum(0.0, 1.0 - saving) / WEEKS_PER_YEAR
+                             - gt.in_kind_per_week[gids])
+        staff = gt.staff[gids] * self._g_staff_cost[gids] / WEEKS_PER_YEAR
+        reserves = gt.reserves[gids] + donations + fundraising - (running + staff)
+        places = gt.contract_places[gids]
+        under = places > 0
+        served = np.minimum(clients, places)
+        reserves = np.where(under, reserves - served * p.providers.local_unit_cost_per_client_per_year
+                            / WEEKS_PER_YEAR, reserves)
+        paid = np.where(under, gt.contract_payment_per_week[gids], 0.0)
+        gt.reserves[gids] = np.where(under, reserves + paid, reserves)
+        for source, amount in (("donations", donations), ("fundraising", fundraising), ("contracts", paid)):
+            gt.income_year[gids, _SOURCE[source]] += amount
+            gt.income_total[gids, _SOURCE[source]] += amount
+
+    def closure_clocks(self, gids: np.ndarray) -> list[tuple[CommunityGroup, str]]:
+        """Advance the groups' weeks-without counters (money: reserves below ``min_reserves``;
+        volunteers: none and under half a paid post; members: fewer people served than
+        ``min_members``); the groups that reach ``closure_weeks`` on one, with its cause (money
+        first, then volunteers, then members)."""
+        gp, gt = self.params.groups, self.gt
+        money = np.where(gt.reserves[gids] < gp.min_reserves, gt.weeks_without_money[gids] + 1, 0)
+        staffed = (gt.volunteers[gids] > 0) | (gt.staff[gids] >= 0.5)
+        vols = np.where(staffed, 0, gt.weeks_without_volunteers[gids] + 1)
+        served = gt.n_members[gids] + gt.clients[gids]
+        members = np.where(served < gp.min_members, gt.weeks_without_members[gids] + 1, 0)
+        gt.weeks_without_money[gids], gt.weeks_without_volunteers[gids] = money, vols
+        gt.weeks_without_members[gids] = members
+        w = gp.closure_weeks
+        cause = np.where(money >= w, 0, np.where(vols >= w, 1, np.where(members >= w, 2, -1)))
+        return [(self.all_groups[k], CLOSURE_CAUSES[c]) for k, c in zip(gids.tolist(), cause.tolist(), strict=True)
+                if c >= 0]
+
     def _phase_closures_and_foundings(self) -> None:
         p = self.params
-        closing = [(g, cause) for g in self.active_groups()
-                   if (cause := g.update_closure_clocks(p.groups.min_members)) is not None]
-        self.close_groups(closing)
+        self.close_groups(self.closure_clocks(np.flatnonzero(self._g_active)))
         rng = self.streams["foundings"]
         nb = p.place.n_neighbourhoods
         u = rng.random(nb)

@@ -257,11 +257,11 @@ def test_contracts_paying_below_cost_drain_a_local_holder():
     g = holders[0]
     g.clients = g.contract_places
     before = g.reserves
-    g.weekly_finances()
+    m.group_finances(np.array([g.gid]))
     with_contract = g.reserves - before
     g.contract_places, g.contract_payment_per_week = 0, 0.0
     before = g.reserves
-    g.weekly_finances()
+    m.group_finances(np.array([g.gid]))
     assert with_contract < g.reserves - before
 
 
@@ -338,3 +338,26 @@ def test_community_development_spends_its_budget_even_below_one_salary():
     assert sum(spent.values()) == pytest.approx(m.council.budget)
     assert spent["in_house"] > 0 and spent["local_groups"] > 0  # connector time and in-kind support
     assert 0 < m.connector_fte.sum() < 1
+
+
+def test_group_finances_follow_the_written_rule():
+    """One group's week, computed by hand from ODD's rule, against the array code for all groups."""
+    m = bare()
+    g = next(x for x in m.all_groups if x.active)
+    m.collab[g.gid] = set()
+    gp, kp = m.params.groups, g.kp
+    g.n_members, g.clients, g.volunteers, g.trust, g.luck, g.staff = 12, 3, 1, 0.6, 1.2, 0.25
+    g.in_kind_per_week, g.contract_places, g.contract_payment_per_week = 5.0, 2, 40.0
+    before, don0 = g.reserves, g.income_year["donations"]
+    scale = min(1.0, max(gp.min_scale, 15 / gp.full_size))
+    fundraising = kp.running_cost_per_year * scale * gp.fundraising_cover * min(
+        1.0, 1 / max(3.0, kp.volunteers_needed * scale)) * 1.2 / 52
+    donations = 12 * kp.donations_per_member_per_year * 1.1 / 52
+    costs = max(0.0, kp.running_cost_per_year * scale / 52 - 5.0) + 0.25 * kp.staff_cost_per_year / 52
+    delivery = 2 * m.params.providers.local_unit_cost_per_client_per_year / 52
+    m.group_finances(np.array([g.gid]))
+    assert g.reserves - before == pytest.approx(donations + fundraising - costs - delivery + 40.0)
+    assert g.income_year["donations"] - don0 == pytest.approx(donations)
+    # the closure clocks: out of money once reserves are below the floor
+    g.reserves, g.weeks_without_money = gp.min_reserves - 1.0, gp.closure_weeks - 1
+    assert m.closure_clocks(np.array([g.gid])) == [(g, "money")]
