@@ -30,9 +30,13 @@ class GroupTable:
     number of groups at scale)."""
 
     FLOATS = ("reserves", "staff", "trust", "luck", "in_kind_per_week", "contract_payment_per_week",
-              "capacity")
+              "capacity",
+              # the kind's parameters, copied in at founding for array code
+              "places_per_volunteer", "places_per_staff", "volunteers_needed", "running_cost_per_year",
+              "staff_cost_per_year", "donations_per_member_per_year", "visit_share")
     INTS = ("contract_places", "n_members", "volunteers", "clients", "max_members_seen",
-            "weeks_without_money", "weeks_without_volunteers", "weeks_without_members")
+            "weeks_without_money", "weeks_without_volunteers", "weeks_without_members", "nbhd")
+    BOOLS = ("active", "activities", "visits")
 
     def __init__(self) -> None:
         self.size = 0
@@ -40,22 +44,30 @@ class GroupTable:
             setattr(self, name, np.zeros(0))
         for name in self.INTS:
             setattr(self, name, np.zeros(0, dtype=np.int64))
+        for name in self.BOOLS:
+            setattr(self, name, np.zeros(0, dtype=bool))
         # income by source (columns in INCOME_SOURCES order): this budget year, last, all time
         self.income_year = np.zeros((0, len(INCOME_SOURCES)))
         self.income_last_year = np.zeros((0, len(INCOME_SOURCES)))
         self.income_total = np.zeros((0, len(INCOME_SOURCES)))
 
-    def add_row(self) -> int:
-        """Room for one more group (capacity doubles); returns its row."""
+    def add_row(self, kp: GroupKindParams) -> int:
+        """Room for one more group (capacity doubles), its kind's parameters filled in; returns its
+        row."""
         gid = self.size
         if gid >= self.reserves.size:
             cap = max(64, 2 * self.reserves.size)
-            for name in (*self.FLOATS, *self.INTS, "income_year", "income_last_year", "income_total"):
+            for name in (*self.FLOATS, *self.INTS, *self.BOOLS, "income_year", "income_last_year", "income_total"):
                 old = getattr(self, name)
                 new = np.zeros((cap, *old.shape[1:]), dtype=old.dtype)
                 new[:old.shape[0]] = old
                 setattr(self, name, new)
         self.size = gid + 1
+        for name in ("places_per_volunteer", "places_per_staff", "volunteers_needed", "running_cost_per_year",
+                     "staff_cost_per_year", "donations_per_member_per_year", "activities", "visits"):
+            getattr(self, name)[gid] = getattr(kp, name)
+        # the share of a group's places given to home visits rather than activities
+        self.visit_share[gid] = 0.0 if not kp.visits else (0.3 if kp.activities else 1.0)
         return gid
 
 
@@ -102,6 +114,8 @@ class CommunityGroup(mesa.Agent):
     """A local voluntary, community or faith group. Its numeric state lives in the model's
     ``GroupTable`` (the ``_Column`` attributes below), row ``gid``."""
 
+    nbhd = _Column()
+    active = _Column()
     reserves = _Column()
     staff = _Column()  # paid core staff (FTE)
     trust = _Column()
@@ -122,7 +136,7 @@ class CommunityGroup(mesa.Agent):
                  founded_week: int) -> None:
         super().__init__(model)
         kp: GroupKindParams = model.params.groups.kinds[kind]
-        if gid != model.gt.add_row():
+        if gid != model.gt.add_row(kp):
             raise ValueError(f"group {gid} is not the next row of the group table")
         self.gid = gid  # index into the model's group arrays; never reused
         self.kind = kind

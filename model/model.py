@@ -375,20 +375,19 @@ class CommunityModel(mesa.Model):
         (trust, staff): rebuilt when ``_groups_changed`` says so."""
         G = len(self.all_groups)
         if self._groups_changed or getattr(self, "_g_active", np.empty(0)).size != G:
-            gs = self.all_groups
-            self._g_active = np.array([g.active for g in gs], dtype=bool)
-            self._g_nbhd = np.array([g.nbhd for g in gs], dtype=np.int64)
-            self._g_trust = self.gt.trust[:G].copy()
-            self._g_acts = np.array([g.kp.activities and g.active for g in gs], dtype=bool)
-            self._g_visits = np.array([g.kp.visits and g.active for g in gs], dtype=bool)
-            self._g_staff_places = np.array([g.staff * g.kp.places_per_staff for g in gs])
-            self._g_ppv = np.array([g.kp.places_per_volunteer for g in gs])
-            self._g_vneeded = np.array([g.kp.volunteers_needed for g in gs], dtype=float)
-            self._g_running_cost = np.array([g.kp.running_cost_per_year for g in gs], dtype=float)
-            self._g_staff_cost = np.array([g.kp.staff_cost_per_year for g in gs], dtype=float)
-            self._g_donations = np.array([g.kp.donations_per_member_per_year for g in gs], dtype=float)
-            self._g_visit_share = np.array([0.0 if not g.kp.visits else (0.3 if g.kp.activities else 1.0)
-                                            for g in gs])
+            gt = self.gt
+            self._g_active = gt.active[:G].copy()
+            self._g_nbhd = gt.nbhd[:G].copy()
+            self._g_trust = gt.trust[:G].copy()
+            self._g_acts = gt.activities[:G] & self._g_active
+            self._g_visits = gt.visits[:G] & self._g_active
+            self._g_staff_places = gt.staff[:G] * gt.places_per_staff[:G]
+            self._g_ppv = gt.places_per_volunteer[:G].copy()
+            self._g_vneeded = gt.volunteers_needed[:G].copy()
+            self._g_running_cost = gt.running_cost_per_year[:G].copy()
+            self._g_staff_cost = gt.staff_cost_per_year[:G].copy()
+            self._g_donations = gt.donations_per_member_per_year[:G].copy()
+            self._g_visit_share = gt.visit_share[:G].copy()
             self._groups_changed = False
 
     def _refresh_group_arrays(self) -> None:
