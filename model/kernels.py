@@ -4,7 +4,9 @@ The tie network has ~17 edges per resident, and a week passes over the edge arra
 (contact, strengthening and decay, removal, insertion, measurement). In numpy each of those passes
 builds several temporary arrays; here each is one loop. The kernels do exactly the arithmetic of
 the numpy expressions they replace, in the same order (sums in edge order, as ``np.bincount``
-does), and take their random numbers from the caller, so results are identical to the numpy form.
+does), and take their random numbers from the caller, so results are identical to the numpy form;
+the exception is ``tie_contact``, which draws its one uniform per tie from the caller's xoshiro256+
+state (``uniforms`` draws the same numbers into an array).
 Loops over edges are written without data-dependent branches where a branch would be unpredictable
 (a 0/1 factor or an unconditional write with a conditional advance), which is what makes them fast.
 
@@ -109,7 +111,8 @@ def tie_contact(i, j, w, L, threshold, lonely_recip, disabled, disability_factor
     total weight (the time budget) and scaled by their reciprocity, ``recip`` = (``lonely_recip``
     if ``L >= threshold``) x (``disability_factor`` if disabled); a tie meets this week when ``u <
     contact_prob * w * min(effort_i, effort_j)``. A tie that met moves ``strengthen`` of the way to 1, the others decay
-    by ``decay``, and ties below ``drop_below`` are removed (the arrays are compacted in place).
+    by ``decay``, and ties below ``drop_below`` are removed (the arrays are compacted in place). ``u``
+    is one draw per tie, in edge order, from the xoshiro256+ ``state`` (advanced in place).
     Returns (number of meetings per resident, number of ties kept)."""
     E = i.size
     n = L.size
