@@ -97,17 +97,8 @@ class _Income:
     def __getitem__(self, source: str) -> float:
         return self._row[_SOURCE[source]].item()
 
-    def __setitem__(self, source: str, value: float) -> None:
-        self._row[_SOURCE[source]] = value
-
-    def keys(self):
-        return INCOME_SOURCES
-
     def values(self) -> list[float]:
         return self._row.tolist()
-
-    def items(self):
-        return zip(INCOME_SOURCES, self._row.tolist(), strict=True)
 
 
 class CommunityGroup(mesa.Agent):
@@ -180,34 +171,24 @@ class CommunityGroup(mesa.Agent):
         return _Income(self.model.gt.income_total[self.gid])
 
     # -- size and finances -----------------------------------------------------------------------
+    # (the formulas are CommunityModel's, written once for one group or all of them)
     @property
     def scale(self) -> float:
         """How much of its kind's full operation the group runs: people served / full size."""
-        g = self.model.params.groups
-        return min(1.0, max(g.min_scale, (self.n_members + self.clients) / g.full_size))
+        return float(self.model.group_scale(self.n_members, self.clients))
 
     @property
     def volunteers_sought(self) -> float:
-        """Volunteers the group looks for: its kind's establishment x its scale, at least 3.
-        (CommunityModel._volunteers_sought computes it for all groups at once: change both.)"""
-        return self._volunteers_sought(self.scale)
-
-    def _volunteers_sought(self, scale: float) -> float:
-        return max(3.0, self.kp.volunteers_needed * scale)
+        """Volunteers the group looks for: its kind's establishment x its scale, at least 3."""
+        return float(self.model.volunteers_sought(self.gid, self.scale))
 
     @property
     def running_cost_per_week(self) -> float:
-        return self._running_cost_per_week(self.scale)
-
-    def _running_cost_per_week(self, scale: float) -> float:
-        g = self.model.params.groups
-        saving = min(0.3, g.collaboration_cost_saving * self.model.collaboration_count(self.gid))
-        cost = self.kp.running_cost_per_year * scale * max(0.0, 1.0 - saving) / WEEKS_PER_YEAR
-        return max(0.0, cost - self.in_kind_per_week)
+        return float(self.model.running_costs(np.array([self.gid]), self.scale)[0])
 
     @property
     def staff_cost_per_week(self) -> float:
-        return self.staff * self.kp.staff_cost_per_year / WEEKS_PER_YEAR
+        return float(self.model.staff_costs(self.gid))
 
     @property
     def weeks_of_reserves(self) -> float:

@@ -383,10 +383,6 @@ class CommunityModel(mesa.Model):
             self._g_visits = gt.visits[:G] & self._g_active
             self._g_staff_places = gt.staff[:G] * gt.places_per_staff[:G]
             self._g_ppv = gt.places_per_volunteer[:G].copy()
-            self._g_vneeded = gt.volunteers_needed[:G].copy()
-            self._g_running_cost = gt.running_cost_per_year[:G].copy()
-            self._g_staff_cost = gt.staff_cost_per_year[:G].copy()
-            self._g_donations = gt.donations_per_member_per_year[:G].copy()
             self._g_visit_share = gt.visit_share[:G].copy()
             self._groups_changed = False
 
@@ -415,12 +411,28 @@ class CommunityModel(mesa.Model):
                                    np.asarray(weight, dtype=np.float64), self._g_nbhd,
                                    self.params.place.n_neighbourhoods)
 
-    def _volunteers_sought(self, clients: np.ndarray) -> np.ndarray:
-        """``CommunityGroup.volunteers_sought`` of every group at once (the same formula: the kind's
-        volunteers needed x the group's scale, at least 3), given each group's client count."""
+    # The groups' size and costs, for the groups ``gids`` (an array, or one gid): written once, used
+    # by the weekly phases for all groups and by ``CommunityGroup``'s properties for one.
+    def group_scale(self, members, clients):
+        """How much of its kind's full operation a group runs: people served / full size."""
         gp = self.params.groups
-        scale = np.minimum(1.0, np.maximum(gp.min_scale, (self._g_members + clients) / gp.full_size))
-        return np.maximum(3.0, self._g_vneeded * scale)
+        return np.minimum(1.0, np.maximum(gp.min_scale, (members + clients) / gp.full_size))
+
+    def volunteers_sought(self, gids, scale):
+        """Volunteers a group looks for: its kind's establishment x its scale, at least 3."""
+        return np.maximum(3.0, self.gt.volunteers_needed[gids] * scale)
+
+    def running_costs(self, gids: np.ndarray, scale: np.ndarray) -> np.ndarray:
+        """Weekly running costs: shared rooms and admin save with each collaboration (up to 30%),
+        and the council's in-kind support covers part."""
+        gp, gt = self.params.groups, self.gt
+        collabs = np.array([self.collaboration_count(int(k)) for k in gids])
+        saving = np.minimum(0.3, gp.collaboration_cost_saving * collabs)
+        return np.maximum(0.0, gt.running_cost_per_year[gids] * scale * np.maximum(0.0, 1.0 - saving)
+                          / WEEKS_PER_YEAR - gt.in_kind_per_week[gids])
+
+    def staff_costs(self, gids):
+        return self.gt.staff[gids] * self.gt.staff_cost_per_year[gids] / WEEKS_PER_YEAR
 
     def _client_counts(self) -> tuple[np.ndarray, np.ndarray]:
         """Clients per group and per outside provider."""
@@ -749,7 +761,7 @@ class CommunityModel(mesa.Model):
         quit_ = is_vol & (u_quit < rates.vol_quit + rates.vol_burnout * stretched)
         vol[quit_] = NO_GROUP
         # starting: members of groups that need volunteers, against competing groups nearby
-        sought = self._volunteers_sought(gcl)
+        sought = self.volunteers_sought(slice(0, G), self.group_scale(self._g_members, gcl))
         gap = np.maximum(0.0, sought - self._volunteer_counts())
         seeking = (gap > 0) & self._g_active
         competitors = np.bincount(self._g_nbhd[seeking], minlength=p.place.n_neighbourhoods)
@@ -853,20 +865,14 @@ class CommunityModel(mesa.Model):
         p, gt = self.params, self.gt
         gp = p.groups
         members, clients = gt.n_members[gids], gt.clients[gids]
-        scale = np.minimum(1.0, np.maximum(gp.min_scale, (members + clients) / gp.full_size))
-        sought = np.maximum(3.0, self._g_vneeded[gids] * scale)  # as CommunityGroup.volunteers_sought
-        vol_ratio = np.minimum(1.0, gt.volunteers[gids] / sought)
-        rc = self._g_running_cost[gids]
-        donations = members * self._g_donations[gids] * (0.5 + gt.trust[gids]) / WEEKS_PER_YEAR
-        fundraising = rc * scale * gp.fundraising_cover * vol_ratio * gt.luck[gids] / WEEKS_PER_YEAR
-        # running costs: shared rooms and admin save with each collaboration (up to 30%), and the
-        # council's in-kind support covers part (as CommunityGroup.running_cost_per_week)
-        collabs = np.array([len(self.collab.get(int(k), ())) for k in gids])
-        saving = np.minimum(0.3, gp.collaboration_cost_saving * collabs)
-        running = np.maximum(0.0, rc * scale * np.maximum(0.0, 1.0 - saving) / WEEKS_PER_YEAR
-                             - gt.in_kind_per_week[gids])
-        staff = gt.staff[gids] * self._g_staff_cost[gids] / WEEKS_PER_YEAR
-        reserves = gt.reserves[gids] + donations + fundraising - (running + staff)
+        scale = self.group_scale(members, clients)
+        vol_ratio = np.minimum(1.0, gt.volunteers[gids] / self.volunteers_sought(gids, scale))
+        donations = (members * gt.donations_per_member_per_year[gids] * (0.5 + gt.trust[gids])
+                     / WEEKS_PER_YEAR)
+        fundraising = (gt.running_cost_per_year[gids] * scale * gp.fundraising_cover * vol_ratio * gt.luck[gids]
+                       / WEEKS_PER_YEAR)
+        costs = self.running_costs(gids, scale) + self.staff_costs(gids)
+        reserves = gt.reserves[gids] + donations + fundraising - costs
         places = gt.contract_places[gids]
         under = places > 0
         served = np.minimum(clients, places)

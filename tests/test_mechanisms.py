@@ -187,16 +187,27 @@ def test_groups_closing_in_the_same_week_weaken_shared_ties_once_per_group():
     assert m._period_closures == 2
 
 
-def test_volunteers_sought_for_all_groups_matches_each_group():
+def test_volunteers_sought_follow_the_written_rule():
+    """Volunteers sought = the kind's establishment x the group's scale (people served / full size,
+    between min_scale and 1), at least 3: for all groups at once and for each group."""
     m = bare("grants")
     for _ in range(30):
         m.step()
     m._refresh_group_arrays()
+    gp = m.params.groups
+    m.gt.volunteers_needed[0] = 2  # an establishment below the floor of 3
     clients, _ = m._client_counts()
+    needed = [g.kp.volunteers_needed for g in m.all_groups]
+    needed[0] = 2
+    expected = [max(3.0, v * min(1.0, max(gp.min_scale, (g.n_members + k) / gp.full_size)))
+                for g, v, k in zip(m.all_groups, needed, clients.tolist(), strict=True)]
+    assert min(expected) == 3.0
+    every = m.volunteers_sought(slice(0, len(m.all_groups)), m.group_scale(m._g_members, clients))
+    assert every.tolist() == pytest.approx(expected)
     for g, k in zip(m.all_groups, clients.tolist(), strict=True):
         g.clients = k
-    assert m._volunteers_sought(clients).tolist() == [g.volunteers_sought for g in m.all_groups]
-    assert len({g.volunteers_sought for g in m.all_groups}) > 3  # scales differ between groups
+    assert [g.volunteers_sought for g in m.all_groups] == pytest.approx(expected)
+    assert len(set(expected)) > 3  # scales differ between groups
 
 
 def test_group_without_volunteers_closes_with_cause_volunteers():

@@ -1,8 +1,10 @@
 """model/memory.py: the allocator settings keep freed memory for reuse (Linux with glibc)."""
 
+import os
 import platform
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -25,8 +27,6 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0)
 
 
 def run(env_extra):
-    import os
-    from pathlib import Path
     # 4 KB pages (no transparent huge pages for numpy's arrays), so faults count pages touched
     env = {k: v for k, v in os.environ.items() if k != "RESILIENCE_MALLOC_DEFAULTS"} | {
         "NUMPY_MADVISE_HUGEPAGE": "0"} | env_extra
