@@ -25,7 +25,8 @@ CACHE_FORMAT = 1  # bump when the model's state layout changes
 # how random numbers are drawn). It is part of every cache key and sweep-job fingerprint, so a
 # burn-in or a completed job from an earlier model is never reused, and it is written into each
 # job's metadata. 2: uniforms from xoshiro256+, resident slots numbered by neighbourhood.
-MODEL_VERSION = 2
+# 3: groups take surplus volunteers; fundraising cover and founding rate recalibrated.
+MODEL_VERSION = 3
 
 
 @dataclass(slots=True)

@@ -772,7 +772,8 @@ class CommunityModel(mesa.Model):
         pull = (0.5 + self._g_trust) / (1.0 + turf * rivals / np.maximum(1, competitors[self._g_nbhd])) * (1 + self.brokerage)
         m = self.members
         u_join = rng.random(len(m))
-        cand = (u_join < rates.vol_join * pull[m.grp]) & seeking[m.grp] & (vol[m.res] == NO_GROUP)
+        ask = np.where(seeking, 1.0, p.groups.surplus_volunteering * self._g_active)
+        cand = (u_join < rates.vol_join * pull[m.grp] * ask[m.grp]) & (vol[m.res] == NO_GROUP)
         who, where = m.res[cand], m.grp[cand]
         who, first = np.unique(who, return_index=True)
         vol[who] = where[first]

@@ -149,6 +149,26 @@ def test_volunteers_quit_at_about_the_stated_yearly_rate():
     assert abs((1 - stayed) - 0.2) < 0.1
 
 
+def test_groups_with_the_volunteers_they_seek_take_on_helpers_at_the_surplus_rate():
+    """A group that has the volunteers it seeks stops asking but does not turn helpers away:
+    members start volunteering with it at ``surplus_volunteering`` x the usual rate (none at 0)."""
+    def new_volunteers(surplus: float) -> int:
+        m = bare(**{"residents.volunteer_quit_per_year": 0.0, "residents.volunteer_burnout_per_year": 0.0,
+                    "residents.volunteer_join_per_year": 10.0, "groups.surplus_volunteering": surplus})
+        m._refresh_group_arrays()
+        m.volunteers_sought = lambda gids, scale: np.zeros_like(scale)  # every group has enough
+        before = m.res.vol_group >= 0
+        m._phase_volunteering()
+        return int(((m.res.vol_group >= 0) & ~before).sum())
+
+    full, half, none = new_volunteers(1.0), new_volunteers(0.5), new_volunteers(0.0)
+    assert none == 0
+    assert full > 100
+    # the same draws decide both runs; the weekly chance is <= 0.3, so halving it halves the
+    # joiners up to binomial noise (sd <= 0.05 in the ratio with > 100 joiners; 0.12 is > 2 sd)
+    assert half / full == pytest.approx(0.5, abs=0.12)
+
+
 def test_group_without_money_closes_with_cause_money_and_members_lose_their_place():
     m = bare()
     g = next(x for x in m.all_groups if x.kp.activities)
