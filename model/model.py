@@ -12,7 +12,6 @@ status-quo arrangements, identical for every regime on the same seed (paired des
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -155,6 +154,7 @@ class CommunityModel(mesa.Model):
         self.members = Memberships()
         self.gt = GroupTable()  # the groups' numeric state, one array per attribute (row = gid)
         self.all_groups: list[CommunityGroup] = []
+        self._kind_codes: list[int] = []  # index in GROUP_KINDS of each group, by gid
         self.council = Council(self)
         self.providers = [OutsideProvider(self, k) for k in range(p.providers.n_bidders)]
         self.collab: dict[int, set[int]] = {}
@@ -296,6 +296,7 @@ class CommunityModel(mesa.Model):
         if self.week > -self.burn_in_weeks:
             g.staff = 0.0  # a new group starts volunteer-run; staff come with funded income
         self.all_groups.append(g)
+        self._kind_codes.append(GROUP_KINDS.index(kind))
         self._groups_changed = True
         self.collab[g.gid] = set()
         return g
@@ -476,8 +477,7 @@ class CommunityModel(mesa.Model):
     def _visit_places(self) -> np.ndarray:
         """One-to-one visit places a week per group: all of a visiting group's capacity if it runs
         no activities, else 30% of it; plus its contract places."""
-        contract = np.array([g.contract_places for g in self.all_groups])
-        return self._g_capacity * self._g_visit_share + contract
+        return self._g_capacity * self._g_visit_share + self.gt.contract_places[:len(self.all_groups)]
 
     def found_group(self, kind: str, nbhd: int, reason: str = "",
                     rng: np.random.Generator | None = None, refresh: bool = True) -> CommunityGroup:
@@ -980,11 +980,12 @@ class CommunityModel(mesa.Model):
         largest = largest / n
         nb = p.place.n_neighbourhoods
         by_nb = np.bincount(r.nbhd, weights=lonely, minlength=nb) / np.maximum(1, np.bincount(r.nbhd, minlength=nb))
-        active = self.active_groups()
-        by_kind = Counter(g.kind for g in active)
-        kinds = np.array([by_kind[k] for k in GROUP_KINDS], dtype=float)
-        shares = kinds[kinds > 0] / max(1, len(active))
-        n_act = len(active)
+        gt = self.gt
+        active = np.flatnonzero(gt.active[:len(self.all_groups)])  # gids, increasing
+        kinds = np.bincount(np.asarray(self._kind_codes, dtype=np.int64)[active],
+                            minlength=len(GROUP_KINDS)).astype(float)
+        n_act = active.size
+        shares = kinds[kinds > 0] / max(1, n_act)
         collab_pairs = sum(len(v) for v in self.collab.values()) / 2
         w1 = self.week + self.burn_in_weeks + 1
         # spend over the past 52 weeks, never reaching back into the burn-in
@@ -1009,9 +1010,9 @@ class CommunityModel(mesa.Model):
             "group_closures": float(self._period_closures),
             "group_foundings": float(self._period_foundings),
             "kind_diversity": float(-(shares * np.log(shares)).sum()),
-            "mean_group_trust": float(np.mean([g.trust for g in active])) if active else 0.0,
+            "mean_group_trust": float(np.mean(gt.trust[active])) if n_act else 0.0,
             "collaboration_density": float(collab_pairs / (n_act * (n_act - 1) / 2)) if n_act > 1 else 0.0,
-            "total_reserves": float(sum(g.reserves for g in active)),
+            "total_reserves": float(sum(gt.reserves[active].tolist())),  # Python's compensated sum
             "local_funding_share": float(spend[0] / total_spend) if total_spend > 0 else float("nan"),
             "council_spend": float(total_spend),
             "clients": float((r.client_of >= 0).sum()),
