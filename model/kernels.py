@@ -345,47 +345,48 @@ def close_tie_stats(i, j, w, n, close_threshold, nbhd):
         ptr[ci[k] + 1] += 1
     for r in range(n):
         ptr[r + 1] += ptr[r]
-    # triangles a < b < c: mark a's higher neighbours, then look for them among each b's
+    # triangles a < b < c: mark a's higher neighbours, then look for them among each b's. Only a
+    # row with two higher neighbours can hold one, and its highest neighbour cannot be the middle.
     mark = np.full(n, -1, dtype=np.int32)
     triangles = 0
     for a in range(n):
         lo, hi = ptr[a], ptr[a + 1]
+        if hi - lo < 2:
+            continue
         for p in range(lo, hi):
             mark[cj[p]] = a
-        for p in range(lo, hi):
+        for p in range(lo, hi - 1):
             if p + ahead < m:
                 _prefetch(ptr, cj[p + ahead])
             b = cj[p]
             for q in range(ptr[b], ptr[b + 1]):
                 triangles += mark[cj[q]] == a
-    # connected components of all ties: union-find with path halving, each set's root its smallest
-    # member (so parent[r] <= r). Edges come row by row (sorted by i), so the root of the row's
-    # resident is found once and then follows the unions.
+    # connected components of all ties: Rem's union-find with splicing (Patwary, Blair & Manne
+    # 2010), each parent index above its child's, so a root is its set's highest member
     parent = np.arange(n).astype(np.int32)
-    k = 0
-    while k < E:
-        row = i[k]
-        ra = row
-        while parent[ra] != ra:
-            parent[ra] = parent[parent[ra]]
-            ra = parent[ra]
-        while k < E and i[k] == row:
-            if k + ahead < E:
-                _prefetch(parent, j[k + ahead])
-            b = j[k]
-            while parent[b] != b:
-                parent[b] = parent[parent[b]]
-                b = parent[b]
-            if ra < b:
-                parent[b] = ra
-            elif b < ra:
-                parent[ra] = b
-                ra = b
-            k += 1
-    # in increasing order each parent (<= r) already points at its root
+    for k in range(E):
+        if k + ahead < E:
+            _prefetch(parent, j[k + ahead])
+        x, y = i[k], j[k]
+        while parent[x] != parent[y]:
+            if parent[x] < parent[y]:
+                if x == parent[x]:
+                    parent[x] = parent[y]
+                    break
+                z = parent[x]
+                parent[x] = parent[y]
+                x = z
+            else:
+                if y == parent[y]:
+                    parent[y] = parent[x]
+                    break
+                z = parent[y]
+                parent[y] = parent[x]
+                y = z
+    # from the highest resident down each parent (>= r) already points at its root
     size = np.zeros(n, dtype=np.int32)
     largest = 0
-    for r in range(n):
+    for r in range(n - 1, -1, -1):
         root = parent[parent[r]]
         parent[r] = root
         size[root] += 1
