@@ -26,7 +26,8 @@ CACHE_FORMAT = 1  # bump when the model's state layout changes
 # burn-in or a completed job from an earlier model is never reused, and it is written into each
 # job's metadata. 2: uniforms from xoshiro256+, resident slots numbered by neighbourhood.
 # 3: groups take surplus volunteers; fundraising cover and founding rate recalibrated.
-MODEL_VERSION = 3
+# 4: loneliness noise by a ziggurat on xoshiro256+ in the kernel; tie loads summed in one array.
+MODEL_VERSION = 4
 
 
 @dataclass(slots=True)

@@ -5,8 +5,9 @@ The tie network has ~17 edges per resident, and a week passes over the edge arra
 builds several temporary arrays; here each is one loop. The kernels do exactly the arithmetic of
 the numpy expressions they replace, in the same order (sums in edge order, as ``np.bincount``
 does), and take their random numbers from the caller, so results are identical to the numpy form;
-the exception is ``tie_contact``, which draws its one uniform per tie from the caller's xoshiro256+
-state (``uniforms`` draws the same numbers into an array).
+the exceptions are ``tie_contact``, which draws its one uniform per tie from the caller's
+xoshiro256+ state (``uniforms`` draws the same numbers into an array), and ``loneliness_update``,
+which draws its one standard normal per resident from it (``normals`` draws the same numbers).
 Loops over edges are written without data-dependent branches where a branch would be unpredictable
 (a 0/1 factor or an unconditional write with a conditional advance), which is what makes them fast.
 
@@ -49,6 +50,63 @@ def _xoshiro(s0, s1, s2, s3):
     s2 ^= t
     s3 = (s3 << _U45) | (s3 >> _U19)
     return np.float64(r >> _U11) * 1.1102230246251565e-16, s0, s1, s2, s3
+
+
+def _ziggurat_tables(c: int = 128, r: float = 3.442619855899, v: float = 9.91256303526217e-3):
+    """Layer edges ``x`` (c + 1) and ratios ``x[k+1] / x[k]`` (c) of the 128-layer ziggurat for the
+    standard normal (Marsaglia & Tsang 2000, J. Stat. Softw. 5(8); constants and construction as
+    in Doornik 2005, "An improved ziggurat method to generate normal random samples")."""
+    x = np.zeros(c + 1)
+    f = np.exp(-0.5 * r * r)
+    x[0], x[1] = v / f, r
+    for k in range(2, c):
+        x[k] = np.sqrt(-2.0 * np.log(v / x[k - 1] + f))
+        f = np.exp(-0.5 * x[k] * x[k])
+    return x, x[1:] / x[:-1]
+
+
+_ZIG_X, _ZIG_RATIO = _ziggurat_tables()
+_ZIG_R = 3.442619855899
+
+
+@njit(inline="always")
+def _normal(s0, s1, s2, s3):
+    """One standard normal draw by the ziggurat, from the xoshiro256+ state (Doornik 2005's
+    ZIGNOR: the layer comes from a second draw, not from the bits of the first, so the two are
+    independent). ~99% of draws take the first branch: two uniforms, a compare and a multiply."""
+    xs, ratio = _ZIG_X, _ZIG_RATIO
+    while True:
+        u, s0, s1, s2, s3 = _xoshiro(s0, s1, s2, s3)
+        v, s0, s1, s2, s3 = _xoshiro(s0, s1, s2, s3)
+        u = 2.0 * u - 1.0
+        k = np.int64(v * 128.0)  # the layer, uniform on 0..127
+        if abs(u) < ratio[k]:
+            return u * xs[k], s0, s1, s2, s3
+        if k == 0:  # the tail beyond R (Marsaglia 1964)
+            while True:
+                a, s0, s1, s2, s3 = _xoshiro(s0, s1, s2, s3)
+                b, s0, s1, s2, s3 = _xoshiro(s0, s1, s2, s3)
+                x = np.log(1.0 - a) / _ZIG_R  # 1 - a in (0, 1]: never log(0)
+                y = np.log(1.0 - b)
+                if -2.0 * y >= x * x:
+                    return (x - _ZIG_R if u < 0.0 else _ZIG_R - x), s0, s1, s2, s3
+        x = u * xs[k]
+        f0 = np.exp(-0.5 * (xs[k] * xs[k] - x * x))
+        f1 = np.exp(-0.5 * (xs[k + 1] * xs[k + 1] - x * x))
+        w, s0, s1, s2, s3 = _xoshiro(s0, s1, s2, s3)
+        if f1 + w * (f0 - f1) < 1.0:
+            return x, s0, s1, s2, s3
+
+
+@njit(**_JIT)
+def normals(state, out):
+    """Fill ``out`` with standard normal draws from the xoshiro256+ ``state`` (advanced in place),
+    as ``loneliness_update`` draws them; returns ``out``."""
+    s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
+    for k in range(out.size):
+        out[k], s0, s1, s2, s3 = _normal(s0, s1, s2, s3)
+    state[0], state[1], state[2], state[3] = s0, s1, s2, s3
+    return out
 
 
 @njit(**_JIT)
@@ -117,18 +175,17 @@ def tie_contact(i, j, w, L, threshold, lonely_recip, disabled, disability_factor
     E = i.size
     n = L.size
     ahead = _prefetch_distance(n, E)
-    load_i = np.zeros(n)
-    load_j = np.zeros(n)
+    load = np.zeros(n)  # each resident's total tie weight, summed in edge order
     for k in range(E):
         if k + ahead < E:
-            _prefetch(load_j, j[k + ahead])
-        load_i[i[k]] += w[k]
-        load_j[j[k]] += w[k]
+            _prefetch(load, j[k + ahead])
+        wk = w[k]
+        load[i[k]] += wk
+        load[j[k]] += wk
     effort = np.empty(n)
     for r in range(n):
-        load = load_i[r] + load_j[r]
         recip = (lonely_recip if L[r] >= threshold else 1.0) * (disability_factor if disabled[r] else 1.0)
-        effort[r] = recip * min(1.0, time_budget / max(load, 1e-9))
+        effort[r] = recip * min(1.0, time_budget / max(load[r], 1e-9))
     meetings = np.zeros(n, dtype=np.int64)
     keep = 1.0 - decay
     # the new weight is picked from a two-entry table by the meeting (0 or 1): a branch there
@@ -432,23 +489,29 @@ def pick_groups(u, v, home, local_share, eligible, weight, g_nbhd, n_nbhd):
 
 
 @njit(**_JIT)
-def loneliness_update(L, contact, need, prone, z, rise, fall, noise_sd, threshold, weeks_lonely, nbhd, n_nbhd):
+def loneliness_update(L, contact, need, prone, state, rise, fall, noise_sd, threshold, weeks_lonely, nbhd,
+                      n_nbhd):
     """The weekly loneliness balance (ODD 7.1), in place on ``L`` and ``weeks_lonely`` (weeks in a
-    row at or above ``threshold``). Returns the lonely share of each neighbourhood."""
+    row at or above ``threshold``); the noise ``z`` is one standard normal per resident, in order,
+    from the xoshiro256+ ``state`` (advanced in place; ``normals`` draws the same numbers). Returns
+    the lonely share of each neighbourhood."""
     lonely_nb = np.zeros(n_nbhd)
     count_nb = np.zeros(n_nbhd, dtype=np.int64)
+    s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
     for r in range(L.size):
+        z, s0, s1, s2, s3 = _normal(s0, s1, s2, s3)
         s = contact[r] / need[r]
         shortfall = min(max(1.0 - s, 0.0), 1.0)
         met = min(max(s, 0.0), 1.0)
         x = L[r]
-        x = x + (rise * prone[r] * shortfall * (1.0 - x) - fall / prone[r] * met * x + noise_sd * z[r])
+        x = x + (rise * prone[r] * shortfall * (1.0 - x) - fall / prone[r] * met * x + noise_sd * z)
         x = min(max(x, 0.0), 1.0)
         L[r] = x
         lonely = x >= threshold
         weeks_lonely[r] = weeks_lonely[r] + 1 if lonely else 0
         lonely_nb[nbhd[r]] += lonely
         count_nb[nbhd[r]] += 1
+    state[0], state[1], state[2], state[3] = s0, s1, s2, s3
     return lonely_nb / np.maximum(1, count_nb)
 
 

@@ -145,3 +145,34 @@ def test_stream_uniforms_are_uniform_and_streams_independent():
     assert first == d.random(6).tolist()
     # every other distribution is numpy's PCG64 stream, untouched by uniform draws
     assert c.standard_normal() == d.standard_normal()
+
+
+def test_kernel_normals_are_standard_normal_and_loneliness_draws_them_in_order():
+    """The ziggurat on xoshiro256+ (kernels.normals): a KS test against N(0, 1), the tail beyond the
+    ziggurat's base (|z| > 3.44, drawn by a separate routine) at its expected frequency, and the
+    loneliness kernel's noise equal to ``normals`` from the same state."""
+    from scipy import stats
+
+    from model import kernels
+
+    state = Streams(3)["loneliness"].uniform_state.copy()
+    z = kernels.normals(state.copy(), np.empty(400_000))
+    assert stats.kstest(z, "norm").pvalue > 1e-4  # fails for a wrong table, layer or sign
+    assert abs(z.mean()) < 4 / np.sqrt(z.size) and abs(z.std() - 1.0) < 0.005
+    # near zero, where the top layer (drawn only through the wedge test) holds most of its mass
+    centre, p_centre = np.mean(np.abs(z) < 0.1), 2 * stats.norm.cdf(0.1) - 1
+    assert abs(centre - p_centre) < 4 * np.sqrt(p_centre * (1 - p_centre) / z.size)
+    tail = np.mean(np.abs(z) > 3.442619855899)
+    expected = 2 * stats.norm.sf(3.442619855899)  # 5.8e-4: ~230 draws, sd ~15
+    assert abs(tail - expected) < 4 * np.sqrt(expected / z.size)
+    assert stats.kstest(np.abs(z[np.abs(z) > 3.5]) - 3.5,
+                        lambda x: 1 - stats.norm.sf(3.5 + x) / stats.norm.sf(3.5)).pvalue > 1e-4
+    # loneliness_update with no contact need met or missed (rise = fall = 0) adds exactly sd x z
+    n = 1_000
+    L = np.full(n, 0.5)
+    s = state.copy()
+    kernels.loneliness_update(L, np.ones(n), np.ones(n), np.ones(n), s, 0.0, 0.0, 0.01, 0.5,
+                              np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int32), 1)
+    expected_z = kernels.normals(state, np.empty(n))  # advances ``state`` as the kernel did ``s``
+    assert np.allclose(L, 0.5 + 0.01 * expected_z, rtol=0, atol=1e-15)
+    assert s.tolist() == state.tolist()
