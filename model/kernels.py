@@ -426,20 +426,14 @@ def close_tie_stats(i, j, w, n, close_threshold, nbhd):
             _prefetch(parent, j[k + ahead])
         x, y = i[k], j[k]
         while parent[x] != parent[y]:
-            if parent[x] < parent[y]:
-                if x == parent[x]:
-                    parent[x] = parent[y]
-                    break
-                z = parent[x]
+            if parent[x] > parent[y]:  # x: the end with the lower parent
+                x, y = y, x
+            if x == parent[x]:  # a root: hang it under y's parent
                 parent[x] = parent[y]
-                x = z
-            else:
-                if y == parent[y]:
-                    parent[y] = parent[x]
-                    break
-                z = parent[y]
-                parent[y] = parent[x]
-                y = z
+                break
+            z = parent[x]  # splice: x now points higher, and the walk goes on from its old parent
+            parent[x] = parent[y]
+            x = z
     # from the highest resident down each parent (>= r) already points at its root
     size = np.zeros(n, dtype=np.int32)
     largest = 0
