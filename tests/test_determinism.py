@@ -158,6 +158,7 @@ def test_kernel_normals_are_standard_normal_and_loneliness_draws_them_in_order()
     state = Streams(3)["loneliness"].uniform_state.copy()
     z = kernels.normals(state.copy(), np.empty(400_000))
     assert stats.kstest(z, "norm").pvalue > 1e-4  # fails for a wrong table, layer or sign
+    # 4 standard errors: the mean's is 1/sqrt(n), the sd's 1/sqrt(2n) = 0.0011 (0.005 is 4.5 of them)
     assert abs(z.mean()) < 4 / np.sqrt(z.size) and abs(z.std() - 1.0) < 0.005
     # near zero, where the top layer (drawn only through the wedge test) holds most of its mass
     centre, p_centre = np.mean(np.abs(z) < 0.1), 2 * stats.norm.cdf(0.1) - 1
@@ -167,7 +168,7 @@ def test_kernel_normals_are_standard_normal_and_loneliness_draws_them_in_order()
     assert abs(tail - expected) < 4 * np.sqrt(expected / z.size)
     assert stats.kstest(np.abs(z[np.abs(z) > 3.5]) - 3.5,
                         lambda x: 1 - stats.norm.sf(3.5 + x) / stats.norm.sf(3.5)).pvalue > 1e-4
-    # loneliness_update with no contact need met or missed (rise = fall = 0) adds exactly sd x z
+    # with rise = fall = 0 the loneliness balance is only the noise: L moves by exactly sd x z
     n = 1_000
     L = np.full(n, 0.5)
     s = state.copy()

@@ -164,8 +164,9 @@ def test_groups_with_the_volunteers_they_seek_take_on_helpers_at_the_surplus_rat
     full, half, none = new_volunteers(1.0), new_volunteers(0.5), new_volunteers(0.0)
     assert none == 0
     assert full > 100
-    # the same draws decide both runs; the weekly chance is <= 0.3, so halving it halves the
-    # joiners up to binomial noise (sd <= 0.05 in the ratio with > 100 joiners; 0.12 is > 2 sd)
+    # the same draws decide both runs, so the half-rate joiners are those of the full-rate run whose
+    # draw fell in the lower half of their chance: Binomial(full, 0.5) / full, sd <= 0.05 with
+    # more than 100 joiners (0.12 is more than 2.4 sd)
     assert half / full == pytest.approx(0.5, abs=0.12)
 
 
