@@ -16,6 +16,8 @@ Edges are stored with ``i < j``, sorted by (i, j); ``i``/``j`` are int32 and ``w
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from llvmlite import ir
 from numba import njit, types
@@ -171,7 +173,9 @@ def tie_contact(i, j, w, L, threshold, lonely_recip, disabled, disability_factor
     contact_prob * w * min(effort_i, effort_j)``. A tie that met moves ``strengthen`` of the way to 1, the others decay
     by ``decay``, and ties below ``drop_below`` are removed (the arrays are compacted in place). ``u``
     is one draw per tie, in edge order, from the xoshiro256+ ``state`` (advanced in place).
-    Returns (number of meetings per resident, number of ties kept)."""
+    Ties removed earlier in the week (weight -0.0, see ``Ties``) add nothing to the loads and are
+    taken out here without a draw, exactly as if they had gone before the pass. Returns (number of
+    meetings per resident, number of ties kept)."""
     E = i.size
     n = L.size
     ahead = _prefetch_distance(n, E)
@@ -201,6 +205,7 @@ def tie_contact(i, j, w, L, threshold, lonely_recip, disabled, disability_factor
             _prefetch(effort, j[k + ahead])
             _prefetch(meetings, j[k + ahead])
         a, b, wk = i[k], j[k], w[k]
+        p0, p1, p2, p3 = s0, s1, s2, s3
         u, s0, s1, s2, s3 = _xoshiro(s0, s1, s2, s3)  # one draw per tie, as ``uniforms`` would
         hit = u < contact_prob * wk * min(effort[a], effort[b])
         meetings[a] += hit
@@ -210,6 +215,8 @@ def tie_contact(i, j, w, L, threshold, lonely_recip, disabled, disability_factor
         x = new_w[np.int64(hit)]
         w[k] = x
         if x < drop_below:  # rare, so well predicted (a store at a data-dependent position is not)
+            if _removed(wk):  # removed earlier in the week (never met: x is -0.0): take the draw back
+                s0, s1, s2, s3 = p0, p1, p2, p3
             drops[nd] = k
             nd += 1
     state[0], state[1], state[2], state[3] = s0, s1, s2, s3
@@ -217,21 +224,37 @@ def tie_contact(i, j, w, L, threshold, lonely_recip, disabled, disability_factor
 
 
 @njit(**_JIT)
-def drop_residents(i, j, w, gone):
-    """Remove every tie with an end flagged in ``gone``, compacting in place; returns the length.
-    The flagged residents are few: their i-end runs are found by binary search and their j-end
-    ties by one pass over ``j``, then the runs of kept ties in between are moved down."""
-    by_j = _j_end_hits(j, gone)
+def _removed(x):
+    """Whether a tie's weight is the removal mark -0.0 (a live tie's weight is never negative,
+    and a live weight of +0.0 is not a mark)."""
+    return x == 0.0 and math.copysign(1.0, x) < 0.0
+
+
+@njit(**_JIT)
+def mark_residents(i, j, w, gone):
+    """Mark as removed (weight -0.0) every tie with an end flagged in ``gone``. The flagged
+    residents are few: their i-end runs are found by binary search and their j-end ties by one
+    pass over ``j``."""
+    for k in _j_end_hits(j, gone):
+        w[k] = -0.0
     rows = np.flatnonzero(gone)
     lo, hi = np.searchsorted(i, rows), np.searchsorted(i, rows, side="right")
-    drop = np.empty(by_j.size + (hi - lo).sum(), dtype=np.int64)
-    drop[:by_j.size] = by_j
-    m = by_j.size
     for s in range(rows.size):
         for k in range(lo[s], hi[s]):
-            drop[m] = k
-            m += 1
-    return remove_edges(i, j, w, np.unique(drop))  # sorted; a tie between two leavers once
+            w[k] = -0.0
+
+
+@njit(**_JIT)
+def drop_removed(i, j, w):
+    """Take out, in place, the ties marked removed (weight -0.0); returns the new length. The
+    weekly path does this inside ``tie_contact`` instead."""
+    drop = np.empty(i.size, dtype=np.int64)  # pages never written cost nothing
+    nd = 0
+    for k in range(i.size):
+        if _removed(w[k]):
+            drop[nd] = k
+            nd += 1
+    return remove_edges(i, j, w, drop[:nd])
 
 
 @njit(**_JIT)

@@ -806,7 +806,8 @@ class CommunityModel(mesa.Model):
         # time budget: a resident whose ties weigh more than they can keep up shares their time;
         # a tie meets with probability contact_prob * weight * the lower effort of its two ends.
         # Then ties that met strengthen, the others decay, and those below drop_below are gone.
-        meetings, kept = kernels.tie_contact(t.i, t.j, t.w, r.loneliness, p.residents.lonely_threshold,
+        # The kernel also takes out the ties removed earlier in the week (bereavement, turnover).
+        meetings, kept = kernels.tie_contact(*t.marked(), r.loneliness, p.residents.lonely_threshold,
                                              p.residents.lonely_reciprocity, r.disabled,
                                              p.residents.disability_contact_factor, p.ties.time_budget,
                                              p.ties.contact_prob, rng.uniform_state, p.ties.strengthen,

@@ -18,31 +18,75 @@ from model import kernels
 
 class Ties:
     """Undirected weighted ties between residents (no self-ties, no duplicates), kept sorted by
-    key ``i * n + j``."""
+    key ``i * n + j``.
 
-    __slots__ = ("n", "i", "j", "w", "_buf")
+    Removals are deferred: ``remove_edges`` and ``remove_residents`` mark ties with the weight
+    -0.0, and the marked ties are taken out by the next pass that rewrites the arrays anyway, the
+    week's contact along ties (``kernels.tie_contact``), or by ``flush`` when ``i``, ``j``, ``w``
+    or any other view is read first. So the week's bereavements and departures move no edges of
+    their own (at 1M residents each such move rewrote ~120 MB)."""
+
+    __slots__ = ("n", "_i", "_j", "_w", "_buf", "_pending")
 
     def __init__(self, n: int) -> None:
         self.n = n
-        self.i = np.empty(0, dtype=np.int32)
-        self.j = np.empty(0, dtype=np.int32)
-        self.w = np.empty(0, dtype=np.float64)
+        self._i = np.empty(0, dtype=np.int32)
+        self._j = np.empty(0, dtype=np.int32)
+        self._w = np.empty(0, dtype=np.float64)
         # i, j and w are the leading part of these buffers, which keep room for new ties so that
         # a week's insertions neither allocate nor copy the whole edge list (see add)
-        self._buf = (self.i, self.j, self.w)
+        self._buf = (self._i, self._j, self._w)
+        self._pending = False  # ties marked removed but not yet taken out
 
     def __getstate__(self):
-        return (self.n, self.i.copy(), self.j.copy(), self.w.copy())
+        self.flush()
+        return (self.n, self._i.copy(), self._j.copy(), self._w.copy())
 
     def __setstate__(self, state) -> None:
-        self.n, self.i, self.j, self.w = state
-        self._buf = (self.i, self.j, self.w)
+        self.n, self._i, self._j, self._w = state
+        self._buf = (self._i, self._j, self._w)
+        self._pending = False
+
+    # the edge arrays as they stand, with pending removals taken out
+    @property
+    def i(self) -> np.ndarray:
+        self.flush()
+        return self._i
+
+    @property
+    def j(self) -> np.ndarray:
+        self.flush()
+        return self._j
+
+    @property
+    def w(self) -> np.ndarray:
+        self.flush()
+        return self._w
+
+    @w.setter
+    def w(self, value: np.ndarray) -> None:
+        self.flush()
+        if value.shape != self._w.shape:
+            raise ValueError(f"{value.size} tie weights given for {self._w.size} ties")
+        self._w = np.ascontiguousarray(value, dtype=np.float64)
 
     def __len__(self) -> int:
-        return int(self.i.size)
+        self.flush()
+        return int(self._i.size)
+
+    def marked(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(i, j, w)`` with the pending removals still in (weight -0.0), for a kernel that takes
+        them out (``kernels.tie_contact``) and then calls ``compact``."""
+        return self._i, self._j, self._w
+
+    def flush(self) -> None:
+        """Take out the ties marked removed."""
+        if self._pending:
+            self.compact(kernels.drop_removed(self._i, self._j, self._w))
 
     def keys(self) -> np.ndarray:
-        return self.i.astype(np.int64) * self.n + self.j
+        self.flush()
+        return self._i.astype(np.int64) * self.n + self._j
 
     def add(self, a: np.ndarray, b: np.ndarray, weight: float | np.ndarray, reinforce: bool = False) -> int:
         """Add ties between residents a[k] and b[k] at ``weight`` (one value, or one per pair); self-
@@ -51,38 +95,45 @@ class Ties:
         look-ups need no sort."""
         if a.size == 0:
             return 0
+        self.flush()
         weight = np.ascontiguousarray(np.broadcast_to(np.asarray(weight, dtype=np.float64), a.shape))
         lo, hi, weight = kernels.distinct_pairs(np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64),
                                                 weight, self.n)
-        E = self.i.size
+        E = self._i.size
         bi, bj, bw = self._buf
-        if not (self.i.base is bi and self.j.base is bj and self.w.base is bw and bi.size >= E + lo.size):
+        if not (self._i.base is bi and self._j.base is bj and self._w.base is bw and bi.size >= E + lo.size):
             # the arrays were replaced (keep, a test), or the buffers are full: new buffers with
             # a quarter more room (many weeks of net growth; pruning frees room every week)
             cap = int((E + lo.size) * 1.25) + 16
             bi, bj, bw = np.empty(cap, np.int32), np.empty(cap, np.int32), np.empty(cap, np.float64)
-            bi[:E], bj[:E], bw[:E] = self.i, self.j, self.w
+            bi[:E], bj[:E], bw[:E] = self._i, self._j, self._w
             self._buf = (bi, bj, bw)
         added = kernels.merge_new(bi, bj, bw, E, lo, hi, weight, reinforce)
-        self.i, self.j, self.w = bi[:E + added], bj[:E + added], bw[:E + added]
+        self._i, self._j, self._w = bi[:E + added], bj[:E + added], bw[:E + added]
         return int(added)
 
     def keep(self, mask: np.ndarray) -> None:
-        """Keep only the ties where ``mask`` is true."""
-        self.i, self.j, self.w = self.i[mask], self.j[mask], self.w[mask]
+        """Keep only the ties where ``mask`` (over the ties as ``i``, ``j``, ``w`` read) is true."""
+        self.flush()
+        self._i, self._j, self._w = self._i[mask], self._j[mask], self._w[mask]
 
     def compact(self, m: int) -> None:
-        """Keep the first ``m`` ties (after a kernel has compacted the arrays in place)."""
-        self.i, self.j, self.w = self.i[:m], self.j[:m], self.w[:m]
+        """Keep the first ``m`` ties, after a kernel has taken out every marked tie in place."""
+        self._i, self._j, self._w = self._i[:m], self._j[:m], self._w[:m]
+        self._pending = False
 
     def remove_edges(self, drop: np.ndarray) -> None:
-        """Remove the ties at the sorted, distinct positions ``drop``."""
-        self.compact(kernels.remove_edges(self.i, self.j, self.w, drop))
+        """Remove the ties at positions ``drop`` (in ``i``, ``j``, ``w`` as they read now); deferred."""
+        self.flush()
+        if drop.size:
+            self._w[drop] = -0.0
+            self._pending = True
 
     def remove_residents(self, who: np.ndarray) -> None:
-        """Remove every tie of the residents flagged in boolean array ``who`` (length n)."""
-        if self.i.size:
-            self.compact(kernels.drop_residents(self.i, self.j, self.w, who))
+        """Remove every tie of the residents flagged in boolean array ``who`` (length n); deferred."""
+        if self._i.size and who.any():
+            kernels.mark_residents(self._i, self._j, self._w, who)
+            self._pending = True
 
     def degree(self, min_weight: float = 0.0) -> np.ndarray:
         m = self.w >= min_weight

@@ -491,6 +491,9 @@ def _validate(p: Params) -> None:
     _check(math.isclose(sum(p.residents.age_shares), 1.0, abs_tol=1e-3),
            "residents.age_shares must sum to 1")
     _check(0 < p.residents.lonely_threshold < 1, "residents.lonely_threshold must be in (0, 1)")
+    # a tie decays geometrically and never reaches 0, so without a positive floor no tie would go
+    _check(0 < p.ties.drop_below < 1, f"ties.drop_below must be in (0, 1) (got {p.ties.drop_below})")
+    _check(0 <= p.ties.decay < 1, f"ties.decay must be in [0, 1) (got {p.ties.decay})")
 
 
 # --------------------------------------------------------------------------------------------

@@ -183,6 +183,35 @@ def test_tie_contact_kernel_matches_the_numpy_rule(n):
 
 
 @pytest.mark.parametrize("n", [2_000, 300_000])
+def test_removals_marked_earlier_in_the_week_are_taken_out_by_the_contact_pass(n):
+    """Bereavement and turnover only mark ties (weight -0.0); the contact pass then gives exactly
+    what it gives when those ties were taken out first: the same meetings, ties and draws."""
+    from model import kernels
+
+    rng = np.random.default_rng(n + 5)
+    first, marked = _random_ties(n, 4 * n, seed=n + 5), _random_ties(n, 4 * n, seed=n + 5)
+    gone = rng.random(n) < 0.02
+    drop = np.unique(rng.integers(0, len(first), len(first) // 50))
+    keep = ~(gone[first.i] | gone[first.j])
+    keep[drop] = False
+    first.keep(keep)  # taken out before the pass, with a plain mask
+    marked.remove_edges(drop)
+    marked.remove_residents(gone)
+    w_marked = marked.marked()[2]
+    assert np.signbit(w_marked).sum() > drop.size > 0 and w_marked.size > len(first)
+    L, disabled = rng.random(n), rng.random(n) < 0.2
+    out = []
+    for t in (first, marked):
+        state = np.array([1, 2, 3, n], dtype=np.uint64)
+        meetings, m = kernels.tie_contact(*t.marked(), L, 0.8, 0.7, disabled, 0.6, 5.8, 0.8, state, 0.08, 0.02, 0.12)
+        t.compact(m)
+        out.append((meetings, state, t.i.copy(), t.j.copy(), t.w.copy()))
+    for a, b in zip(*out, strict=True):
+        assert np.array_equal(a, b)
+    assert not (gone[marked.i] | gone[marked.j]).any() and not np.signbit(marked.w).any()
+
+
+@pytest.mark.parametrize("n", [2_000, 300_000])
 def test_network_outcomes_match_scipy_at_both_sizes(n):
     import scipy.sparse as sp
     from scipy.sparse.csgraph import connected_components

@@ -26,6 +26,8 @@ from model.params import WEEKS_PER_YEAR, weekly_hazard, weekly_prob
         ({"regime.grants.rule": "lottery"}, "regime.grants.rule 'lottery' is not one of"),
         ({"place.n_residents": "many"}, "place.n_residents must be of type int"),
         ({"horizon_years": -1}, "horizon_years must be positive"),
+        ({"ties.drop_below": 0}, "ties.drop_below must be in (0, 1)"),
+        ({"ties.decay": 1.0}, "ties.decay must be in [0, 1)"),
     ],
 )
 def test_bad_input_is_one_line_naming_the_field(overrides, needle):
