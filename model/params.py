@@ -492,6 +492,8 @@ def _validate(p: Params) -> None:
            "residents.age_shares must sum to 1")
     _check(0 < p.residents.lonely_threshold < 1, "residents.lonely_threshold must be in (0, 1)")
     # a tie decays geometrically and never reaches 0, so without a positive floor no tie would go
+    # (and the removal mark, weight -0.0, relies on it); a decay of 1 or more would zero or negate
+    # every untended tie in one week
     _check(0 < p.ties.drop_below < 1, f"ties.drop_below must be in (0, 1) (got {p.ties.drop_below})")
     _check(0 <= p.ties.decay < 1, f"ties.decay must be in [0, 1) (got {p.ties.decay})")
 
