@@ -11,7 +11,9 @@ which draws its one standard normal per resident from it (``normals`` draws the 
 Loops over edges are written without data-dependent branches where a branch would be unpredictable
 (a 0/1 factor or an unconditional write with a conditional advance), which is what makes them fast.
 
-Edges are stored with ``i < j``, sorted by (i, j); ``i``/``j`` are int32 and ``w`` float64.
+Edges are stored with ``i < j``, sorted by (i, j); ``i``/``j`` are int32 and ``w`` float64. A
+weight of -0.0 marks a tie removed earlier in the week (``Ties`` defers removals); only
+``tie_contact`` is handed such arrays, and every other kernel sees the ties after they are taken out.
 """
 
 from __future__ import annotations
