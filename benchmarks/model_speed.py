@@ -15,8 +15,9 @@ the model.
 - scale_<n>_*: one simulated year (no burn-in) at n residents, each run in a fresh process so peak
   memory (max RSS) is that run's own; ``*_ns_per_resident_week`` is the time per resident and week
   (flat if time grows linearly). ``scale_<n>_plain_read_*`` is the machine's own scaling for the
-  same data: one numpy pass that only reads that run's final tie arrays (the fastest of 5), so
-  ``plain_read_ratio`` is what any weekly pass over the ties must grow by, whatever it computes.
+  same data: one numpy pass that only reads that run's final tie arrays (the fastest of 5, so from
+  cache at sizes whose ties fit in it). Every weekly pass over the ties costs at least that much,
+  and ``plain_read_ratio`` shows how much the cache alone makes such a pass grow between sizes.
 - per_agent_mesa_* and speedup_vs_per_agent_mesa: the resident weekly rule (contact along ties,
   then the loneliness balance) as one Mesa Agent per resident vs the model's vectorised phases, on
   the same 10k-resident state.
