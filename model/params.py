@@ -476,6 +476,7 @@ def _validate(p: Params) -> None:
            f"council.officer_capacity must be at least 1 (got {p.council.officer_capacity})")
     _check(r.community_development.max_connectors >= 0,
            "regime.community_development.max_connectors must be non-negative")
+    _check_ranges(p, "")
     kinds = p.groups.kinds
     for k in kinds:
         _check(k in GROUP_KINDS, f"groups.kinds has unknown kind '{k}'; allowed: {', '.join(GROUP_KINDS)}")
@@ -496,6 +497,51 @@ def _validate(p: Params) -> None:
     # every untended tie in one week
     _check(0 < p.ties.drop_below < 1, f"ties.drop_below must be in (0, 1) (got {p.ties.drop_below})")
     _check(0 <= p.ties.decay < 1, f"ties.decay must be in [0, 1) (got {p.ties.decay})")
+    moves = zip(p.residents.move_per_year_by_age, p.residents.death_per_year_by_age, strict=True)
+    for band, (mv, dth) in zip(AGE_BANDS, moves, strict=True):
+        _check(mv + dth <= 1, f"residents.move_per_year_by_age + death_per_year_by_age must be at most 1 "
+               f"(got {mv + dth:g} for age {band})")
+
+
+# Numbers that are probabilities, shares or fractions of the way to a bound: each must be in [0, 1].
+# Yearly probabilities (converted by weekly_prob) are here too, while yearly hazards and amounts
+# (``*_per_year`` rates of Poisson events, money, counts) need only be non-negative.
+UNIT_INTERVAL = frozenset({
+    "age_shares", "disability_by_age", "bereavement_per_year_by_age", "move_per_year_by_age",
+    "death_per_year_by_age", "illness_onset_per_year", "life_event_loneliness", "volunteer_quit_per_year",
+    "volunteer_burnout_per_year", "volunteer_join_per_year", "close_threshold", "strengthen",
+    "new_tie_weight", "min_scale", "join_per_year", "leave_per_year", "trust_initial",
+    "trust_loss_on_closure", "collaboration_decay_per_year", "collaboration_cost_saving", "turf_penalty",
+    "grant_writing_skill", "relationship_initial", "relationship_churn_loss", "quality",
+    "tie_formation_factor", "staff_turnover_per_year", "social_value_weight",
+})
+# Numbers that may be negative (a group may be allowed an overdraft before it counts as out of money).
+SIGNED = frozenset({"min_reserves"})
+
+
+def _check_ranges(obj: Any, path: str) -> None:
+    """Every number in the parameters is finite and non-negative (except ``SIGNED``), and in [0, 1]
+    when it is a probability or a share (``UNIT_INTERVAL``, or a name ending in ``_share`` or
+    ``_prob``); tuples are checked element by element."""
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        where = f"{path}{f.name}"
+        if dataclasses.is_dataclass(value):
+            _check_ranges(value, where + ".")
+        elif isinstance(value, dict):
+            for key, sub in value.items():
+                if dataclasses.is_dataclass(sub):
+                    _check_ranges(sub, f"{where}.{key}.")
+        elif isinstance(value, (int, float, tuple)) and not isinstance(value, bool):
+            unit = f.name in UNIT_INTERVAL or f.name.endswith(("_share", "_prob"))
+            for x in value if isinstance(value, tuple) else (value,):
+                _check(math.isfinite(x), f"{where} must be a finite number (got {x})")
+                if f.name in SIGNED:
+                    continue
+                if unit:
+                    _check(0 <= x <= 1, f"{where} must be in [0, 1] (got {x:g})")
+                else:
+                    _check(x >= 0, f"{where} must be non-negative (got {x:g})")
 
 
 # --------------------------------------------------------------------------------------------
@@ -564,7 +610,7 @@ def _coerce(hint: Any, value: Any, where: str, current: Any) -> Any:
             return value
     except ConfigError:
         raise
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # inf for an int field overflows
         raise ConfigError(f"{where} must be of type {text} (got {value!r})") from None
     return value
 

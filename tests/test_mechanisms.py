@@ -154,7 +154,7 @@ def test_groups_with_the_volunteers_they_seek_take_on_helpers_at_the_surplus_rat
     members start volunteering with it at ``surplus_volunteering`` x the usual rate (none at 0)."""
     def new_volunteers(surplus: float) -> int:
         m = bare(**{"residents.volunteer_quit_per_year": 0.0, "residents.volunteer_burnout_per_year": 0.0,
-                    "residents.volunteer_join_per_year": 10.0, "groups.surplus_volunteering": surplus})
+                    "residents.volunteer_join_per_year": 1.0, "groups.surplus_volunteering": surplus})
         m._refresh_group_arrays()
         m.volunteers_sought = lambda gids, scale: np.zeros_like(scale)  # every group has enough
         before = m.res.vol_group >= 0

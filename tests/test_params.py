@@ -84,3 +84,57 @@ def test_named_mixture_weights():
     p = make_params(regime="status_quo")
     w = p.regime.instrument_weights()
     assert set(w) == {"grants", "competitive_tender"} and math.isclose(sum(w.values()), 1.0)
+
+
+def _numeric_fields(obj=None, path=""):
+    """(dotted name, leaf name, default) of every number or tuple of numbers in the parameters."""
+    import dataclasses
+    obj = Params() if obj is None else obj
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if dataclasses.is_dataclass(value):
+            yield from _numeric_fields(value, f"{path}{f.name}.")
+        elif isinstance(value, dict):
+            for key, sub in value.items():
+                if dataclasses.is_dataclass(sub):
+                    yield from _numeric_fields(sub, f"{path}{f.name}.{key}.")
+        elif isinstance(value, (int, float, tuple)) and not isinstance(value, bool):
+            yield f"{path}{f.name}", f.name, value
+
+
+NUMERIC = list(_numeric_fields())
+
+
+def _with(default, x):
+    """``x`` in the shape of ``default``: in the first slot of a tuple (the others kept)."""
+    return [x, *default[1:]] if isinstance(default, tuple) else x
+
+
+def test_the_range_checks_see_every_kind_of_number():
+    names = {leaf for _, leaf, _ in NUMERIC}
+    from model.params import SIGNED, UNIT_INTERVAL
+    assert len(NUMERIC) > 100
+    assert UNIT_INTERVAL <= names and SIGNED <= names  # no stale names in the rule lists
+
+
+@pytest.mark.parametrize(("dotted", "leaf", "default"), NUMERIC, ids=[d for d, _, _ in NUMERIC])
+def test_every_number_is_range_checked(dotted, leaf, default):
+    """A negative or non-finite value of any number fails with one line naming it; a probability or
+    share above 1 fails too. (Some fields have a stricter check of their own, also naming them.)"""
+    from model.params import SIGNED, UNIT_INTERVAL
+    bad = [math.nan, math.inf] + ([] if leaf in SIGNED else [-1])
+    if leaf in UNIT_INTERVAL or leaf.endswith(("_share", "_prob")):
+        bad.append(1.5)
+    for x in bad:
+        with pytest.raises(ConfigError) as err:
+            make_params("small", overrides={dotted: _with(default, x)})
+        msg = str(err.value)
+        assert dotted.split(".")[-1] in msg and "\n" not in msg, (x, msg)
+    make_params("small", overrides={dotted: default})  # the default itself is fine
+
+
+def test_probabilities_per_year_of_exactly_one_are_allowed_and_moves_plus_deaths_at_most_one():
+    make_params("small", overrides={"residents.volunteer_join_per_year": 1.0, "ties.bridging_share": 1.0})
+    with pytest.raises(ConfigError, match="move_per_year_by_age \\+ death_per_year_by_age must be at most 1"):
+        make_params("small", overrides={"residents.move_per_year_by_age": [0.9, 0.1, 0.1, 0.1, 0.1, 0.1],
+                                        "residents.death_per_year_by_age": [0.2, 0, 0, 0, 0, 0]})
