@@ -4,7 +4,7 @@ Timings exclude the one-off compilation of the numba kernels (model/kernels.py):
 process first loads them from numba's on-disk cache; the cost of compiling them from nothing is
 printed at the end (import_and_warm_up_seconds_cold_cache).
 
-    python benchmarks/model_speed.py [--quick] [--repeats R] [--sizes N N ...]
+    python benchmarks/model_speed.py [--quick] [--repeats R] [--sizes N N ...] [--set KEY=VALUE ...]
 
 Each timing is repeated (``--repeats``, default 3) and printed as the fastest run, with the median
 beside it (``*_median``): on a shared machine the slower runs measure the neighbours as much as
@@ -18,6 +18,8 @@ the model.
   same data: one numpy pass that only reads that run's final tie arrays (the fastest of 5, so from
   cache at sizes whose ties fit in it). Every weekly pass over the ties costs at least that much,
   and ``plain_read_ratio`` shows how much the cache alone makes such a pass grow between sizes.
+  ``--set`` changes a parameter of the one-year runs only (e.g. ``--set ties.bridging_share=0``
+  for a network without ties across neighbourhoods), to test what a scaling step depends on.
 - per_agent_mesa_* and speedup_vs_per_agent_mesa: the resident weekly rule (contact along ties,
   then the loneliness balance) as one Mesa Agent per resident vs the model's vectorised phases, on
   the same 10k-resident state.
@@ -36,6 +38,7 @@ from pathlib import Path
 
 import mesa
 import numpy as np
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -104,11 +107,29 @@ def plain_read_seconds(m: CommunityModel) -> float:
     return min(times)
 
 
-def one_year(n: int) -> dict:
+def scale_params(n: int, extra: dict | None = None):
+    """The one-year scaling run's parameters at n residents: 1,250 residents a neighbourhood and
+    6 groups per 1,000 (the town's proportions), plus ``extra`` overrides (``--set``)."""
     nb = max(4, n // 1250)
     groups = max(10, n * 6 // 1000)
-    p = make_params(overrides={"place.n_residents": n, "place.n_neighbourhoods": nb, "place.n_groups": groups,
-                               "burn_in_years": 0, "horizon_years": 1, "place.name": f"scale_{n}"})
+    return make_params(overrides={"place.n_residents": n, "place.n_neighbourhoods": nb, "place.n_groups": groups,
+                                  "burn_in_years": 0, "horizon_years": 1, "place.name": f"scale_{n}",
+                                  **(extra or {})})
+
+
+def parse_sets(items: list[str]) -> dict:
+    """``KEY=VALUE`` pairs as parameter overrides; values are read as YAML scalars (0.1, 3, true)."""
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--set expects KEY=VALUE, got '{item}'")
+        out[key.strip()] = yaml.safe_load(value)
+    return out
+
+
+def one_year(n: int, extra: dict | None = None) -> dict:
+    p = scale_params(n, extra)
     warm_up()
     t0 = time.perf_counter()
     m = CommunityModel(p, seed=0)
@@ -189,21 +210,30 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3, help="runs per timing (default 3)")
     ap.add_argument("--sizes", type=int, nargs="+",
                     help="resident counts for the one-year runs (default 10000 100000 1000000)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="a parameter override for the one-year runs, e.g. ties.bridging_share=0 (repeatable)")
     ap.add_argument("--one-year", type=int, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.repeats < 1 or (a.sizes and min(a.sizes) < 1000):
         ap.error("--repeats must be at least 1 and every --sizes entry at least 1000")
+    try:
+        extra = parse_sets(a.set)
+        scale_params(10_000, extra)  # a bad name or value fails here, before anything runs
+    except (ValueError, yaml.YAMLError) as e:
+        ap.error(str(e).splitlines()[0])
     if a.one_year:
-        print(json.dumps(one_year(a.one_year)))
+        print(json.dumps(one_year(a.one_year, extra)))
         return
+    if extra:
+        print("scale_overrides: " + " ".join(f"{k}={v}" for k, v in extra.items()))
     town_ten_years(a.repeats)
     sizes = sorted(a.sizes) if a.sizes else [10_000, 100_000] + ([] if a.quick else [1_000_000])
     prev = None
     for n in sizes:
         runs = []
         for _ in range(a.repeats):
-            out = subprocess.run([sys.executable, __file__, "--one-year", str(n)], capture_output=True, text=True,
-                                 check=True)
+            cmd = [sys.executable, __file__, "--one-year", str(n)] + [f"--set={x}" for x in a.set]
+            out = subprocess.run(cmd, capture_output=True, text=True, check=True)
             runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
         year, read = min(r["year_s"] for r in runs), min(r["read_s"] for r in runs)
         print(f"scale_{n}_one_year_seconds: {year:.2f}")
