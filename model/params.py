@@ -445,7 +445,7 @@ def _validate(p: Params) -> None:
     _check(p.horizon_years > 0, f"horizon_years must be positive (got {p.horizon_years})")
     _check(p.record_every_weeks >= 1,
            f"record_every_weeks must be at least 1 (got {p.record_every_weeks})")
-    _check_ranges(p, "")  # every number: finite, non-negative, in [0, 1] for probabilities and shares
+    _check_ranges(p)  # every number: finite, non-negative, in [0, 1] for probabilities and shares
     _check(p.funding.path in FUNDING_PATHS,
            f"funding.path '{p.funding.path}' is not one of: {', '.join(FUNDING_PATHS)}")
     _check(0 <= p.funding.cut_per_year < 1, "funding.cut_per_year must be in [0, 1)")
@@ -510,29 +510,36 @@ UNIT_INTERVAL = frozenset({
 SIGNED = frozenset({"min_reserves"})
 
 
-def _check_ranges(obj: Any, path: str) -> None:
-    """Every number in the parameters is finite and non-negative (except ``SIGNED``), and in [0, 1]
-    when it is a probability or a share (``UNIT_INTERVAL``, or a name ending in ``_share`` or
-    ``_prob``); tuples are checked element by element."""
+def numeric_fields(obj: Any, path: str = ""):
+    """``(dotted name, field name, value)`` for every number, or tuple of numbers, in a Params
+    (or in one of its parts), nested parts and group kinds included."""
     for f in dataclasses.fields(obj):
         value = getattr(obj, f.name)
         where = f"{path}{f.name}"
         if dataclasses.is_dataclass(value):
-            _check_ranges(value, where + ".")
+            yield from numeric_fields(value, where + ".")
         elif isinstance(value, dict):
             for key, sub in value.items():
                 if dataclasses.is_dataclass(sub):
-                    _check_ranges(sub, f"{where}.{key}.")
+                    yield from numeric_fields(sub, f"{where}.{key}.")
         elif isinstance(value, (int, float, tuple)) and not isinstance(value, bool):
-            unit = f.name in UNIT_INTERVAL or f.name.endswith(("_share", "_prob"))
-            for x in value if isinstance(value, tuple) else (value,):
-                _check(math.isfinite(x), f"{where} must be a finite number (got {x})")
-                if f.name in SIGNED:
-                    continue
-                if unit:
-                    _check(0 <= x <= 1, f"{where} must be in [0, 1] (got {x:g})")
-                else:
-                    _check(x >= 0, f"{where} must be non-negative (got {x:g})")
+            yield where, f.name, value
+
+
+def _check_ranges(p: Params) -> None:
+    """Every number in the parameters is finite and non-negative (except ``SIGNED``), and in [0, 1]
+    when it is a probability or a share (``UNIT_INTERVAL``, or a name ending in ``_share`` or
+    ``_prob``); tuples are checked element by element."""
+    for where, name, value in numeric_fields(p):
+        unit = name in UNIT_INTERVAL or name.endswith(("_share", "_prob"))
+        for x in value if isinstance(value, tuple) else (value,):
+            _check(math.isfinite(x), f"{where} must be a finite number (got {x})")
+            if name in SIGNED:
+                continue
+            if unit:
+                _check(0 <= x <= 1, f"{where} must be in [0, 1] (got {x:g})")
+            else:
+                _check(x >= 0, f"{where} must be non-negative (got {x:g})")
 
 
 # --------------------------------------------------------------------------------------------

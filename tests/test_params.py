@@ -7,7 +7,7 @@ import math
 import pytest
 
 from model import ConfigError, Params, make_params, params_from_dict, simulate
-from model.params import WEEKS_PER_YEAR, weekly_hazard, weekly_prob
+from model.params import SIGNED, UNIT_INTERVAL, WEEKS_PER_YEAR, numeric_fields, weekly_hazard, weekly_prob
 
 
 @pytest.mark.parametrize(
@@ -86,23 +86,7 @@ def test_named_mixture_weights():
     assert set(w) == {"grants", "competitive_tender"} and math.isclose(sum(w.values()), 1.0)
 
 
-def _numeric_fields(obj=None, path=""):
-    """(dotted name, leaf name, default) of every number or tuple of numbers in the parameters."""
-    import dataclasses
-    obj = Params() if obj is None else obj
-    for f in dataclasses.fields(obj):
-        value = getattr(obj, f.name)
-        if dataclasses.is_dataclass(value):
-            yield from _numeric_fields(value, f"{path}{f.name}.")
-        elif isinstance(value, dict):
-            for key, sub in value.items():
-                if dataclasses.is_dataclass(sub):
-                    yield from _numeric_fields(sub, f"{path}{f.name}.{key}.")
-        elif isinstance(value, (int, float, tuple)) and not isinstance(value, bool):
-            yield f"{path}{f.name}", f.name, value
-
-
-NUMERIC = list(_numeric_fields())
+NUMERIC = list(numeric_fields(Params()))
 
 
 def _with(default, x):
@@ -111,9 +95,11 @@ def _with(default, x):
 
 
 def test_the_range_checks_see_every_kind_of_number():
+    dotted = {d for d, _, _ in NUMERIC}
+    # top level, nested, doubly nested, per group kind, and tuples by age band
+    assert {"horizon_years", "ties.bridging_share", "regime.partnership.detection_prob",
+            "groups.kinds.faith.share", "residents.age_shares"} <= dotted
     names = {leaf for _, leaf, _ in NUMERIC}
-    from model.params import SIGNED, UNIT_INTERVAL
-    assert len(NUMERIC) > 100
     assert UNIT_INTERVAL <= names and SIGNED <= names  # no stale names in the rule lists
 
 
@@ -121,7 +107,6 @@ def test_the_range_checks_see_every_kind_of_number():
 def test_every_number_is_range_checked(dotted, leaf, default):
     """A negative or non-finite value of any number fails with one line naming it; a probability or
     share above 1 fails too. (Some fields have a stricter check of their own, also naming them.)"""
-    from model.params import SIGNED, UNIT_INTERVAL
     bad = [math.nan, math.inf] + ([] if leaf in SIGNED else [-1])
     if leaf in UNIT_INTERVAL or leaf.endswith(("_share", "_prob")):
         bad.append(1.5)
@@ -129,7 +114,7 @@ def test_every_number_is_range_checked(dotted, leaf, default):
         with pytest.raises(ConfigError) as err:
             make_params("small", overrides={dotted: _with(default, x)})
         msg = str(err.value)
-        assert dotted.split(".")[-1] in msg and "\n" not in msg, (x, msg)
+        assert dotted in msg and "\n" not in msg, (x, msg)
     make_params("small", overrides={dotted: default})  # the default itself is fine
 
 
@@ -138,3 +123,12 @@ def test_probabilities_per_year_of_exactly_one_are_allowed_and_moves_plus_deaths
     with pytest.raises(ConfigError, match="move_per_year_by_age \\+ death_per_year_by_age must be at most 1"):
         make_params("small", overrides={"residents.move_per_year_by_age": [0.9, 0.1, 0.1, 0.1, 0.1, 0.1],
                                         "residents.death_per_year_by_age": [0.2, 0, 0, 0, 0, 0]})
+
+
+@pytest.mark.parametrize("dotted", ["ties.bridging_share", "ties.strengthen", "ties.contact_prob",
+                                    "residents.volunteer_quit_per_year", "groups.trust_initial",
+                                    "regime.partnership.detection_prob", "funding.shock_size"])
+def test_known_probabilities_and_shares_above_one_fail(dotted):
+    """Spot checks that do not rely on the rule lists: these are probabilities or fractions."""
+    with pytest.raises(ConfigError, match=f"{dotted} must be in \\[0, 1\\]"):
+        make_params("small", overrides={dotted: 1.5})
