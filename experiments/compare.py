@@ -20,6 +20,8 @@ from scipy import stats
 
 from experiments.store import SEED_COLUMNS, atomic_write_parquet, atomic_write_text, condition_names, load
 from model import DIRECTION, LABEL, OUTCOME_NAMES
+from model.regimes import all_regimes
+from model.regimes import regime_order as _regime_order
 
 DEFAULT_METRICS = (
     "lonely_share",
@@ -32,19 +34,9 @@ DEFAULT_METRICS = (
     "local_funding_share",
     "council_spend",
 )
-# The fixed order of regimes in every table and figure (unknown names follow, alphabetically).
-REGIME_ORDER = (
-    "none",
-    "grants",
-    "competitive_tender",
-    "outcomes_based",
-    "investor_outcomes",
-    "community_development",
-    "social_value",
-    "partnership",
-    "status_quo",
-    "mixture",
-)
+# The fixed order of regimes in every table and figure (unknown names follow, alphabetically),
+# derived from the regime registry (model/regimes.py).
+REGIME_ORDER = tuple(all_regimes())
 CONFIDENCE = 0.95
 BOOTSTRAP_SEED = 20240611  # fixed, so the same results give the same intervals
 BOOTSTRAP_RESAMPLES = 9999
@@ -86,9 +78,7 @@ def strata_columns(runs: pd.DataFrame) -> list[str]:
 
 
 def regime_order(regimes: Sequence[str]) -> list[str]:
-    present = list(dict.fromkeys(str(r) for r in regimes))
-    known = [r for r in REGIME_ORDER if r in present]
-    return known + sorted(r for r in present if r not in REGIME_ORDER)
+    return _regime_order(regimes)
 
 
 def default_baseline(regimes: Sequence[str]) -> str:

@@ -28,9 +28,13 @@ if TYPE_CHECKING:
 INSTRUMENTS: dict[str, type[Instrument]] = {}
 
 
-def instrument(name: str):
+def instrument(name: str, *, label: str, description: str, order: int):
+    """Register an instrument under ``name`` with the words every table, figure and the workshop
+    use for it (``label``: a short plain name; ``description``: one plain sentence) and its place in
+    the fixed display and colour order (``order``)."""
+
     def register(cls: type[Instrument]) -> type[Instrument]:
-        cls.name = name
+        cls.name, cls.label, cls.description, cls.order = name, label, description, order
         INSTRUMENTS[name] = cls
         return cls
 
@@ -39,6 +43,9 @@ def instrument(name: str):
 
 class Instrument:
     name: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    order: ClassVar[int] = 0
 
     def __init__(self, params: RegimeParams, weight: float) -> None:
         self.params = params
@@ -55,6 +62,49 @@ class Instrument:
 
     def teardown(self, model: CommunityModel) -> None:  # noqa: B027
         pass
+
+
+# Named configurations of the instruments (a config file in configs/regime/ that is not a single
+# instrument with its defaults): the words and display order for each.
+NAMED_REGIMES: dict[str, tuple[str, str, int]] = {
+    "investor_outcomes": ("Investor in outcomes",
+                          "The council funds a portfolio of local groups and rewards area-wide improvement.", 4),
+    "status_quo": ("Status quo", "Some grants plus one tendered contract (the usual mix).", 8),
+    "mixture": ("Mixture", "A weighted mix of instruments given on the command line.", 9),
+}
+
+
+def _info(name: str) -> tuple[str, str, int] | None:
+    if name in INSTRUMENTS:
+        c = INSTRUMENTS[name]
+        return c.label, c.description, c.order
+    return NAMED_REGIMES.get(name)
+
+
+def regime_label(name: str) -> str:
+    """The short plain name of a regime (an instrument or a named configuration) for figures and
+    tables; an unknown name is returned as it is."""
+    info = _info(str(name))
+    return info[0] if info else str(name)
+
+
+def regime_description(name: str) -> str:
+    """One plain sentence on what the council does under the regime ('' when unknown)."""
+    info = _info(str(name))
+    return info[1] if info else ""
+
+
+def regime_order(names) -> list[str]:
+    """The names in the fixed display and colour order (known regimes first, the rest alphabetically),
+    each once."""
+    present = list(dict.fromkeys(str(r) for r in names))
+    known = sorted((r for r in present if _info(r)), key=lambda r: _info(r)[2])
+    return known + sorted(r for r in present if not _info(r))
+
+
+def all_regimes() -> list[str]:
+    """Every regime a user can choose, in display order."""
+    return regime_order([*INSTRUMENTS, *NAMED_REGIMES])
 
 
 class Regime:
@@ -85,7 +135,8 @@ class Regime:
             ins.teardown(model)
 
 
-@instrument("none")
+@instrument("none", label="No funding", order=0,
+            description="The council funds nothing: the community on its own.")
 class NoFunding(Instrument):
     """No funding: the community on its own (the counterfactual)."""
 
@@ -95,7 +146,8 @@ class NoFunding(Instrument):
 # ----------------------------------------------------------------------------------------------
 
 
-@instrument("grants")
+@instrument("grants", label="Grants", order=1,
+            description="Small yearly grants to local groups.")
 class Grants(Instrument):
     """Small grants to local groups in a yearly round: equal, need-based, competitive or core."""
 
@@ -321,12 +373,14 @@ class _TenderBase(Instrument):
         self.end_contract(model)
 
 
-@instrument("competitive_tender")
+@instrument("competitive_tender", label="Competitive tender", order=2,
+            description="A befriending service contract tendered on price and quality.")
 class CompetitiveTender(_TenderBase):
     """One befriending contract scored on price and quality, with eligibility thresholds."""
 
 
-@instrument("social_value")
+@instrument("social_value", label="Social-value tender", order=6,
+            description="A tender that rewards subcontracting to and investing in local groups.")
 class SocialValueTender(_TenderBase):
     """A tender whose score rewards strengthening the local ecosystem; an outside winner must
     subcontract part of the value to local groups and invest in local capacity."""
@@ -363,7 +417,8 @@ class SocialValueTender(_TenderBase):
 # ----------------------------------------------------------------------------------------------
 
 
-@instrument("outcomes_based")
+@instrument("outcomes_based", label="Payment by outcomes", order=3,
+            description="A contract that pays only for verified outcomes, in arrears.")
 class OutcomesBased(_TenderBase):
     """Payment in arrears for verified outcomes (a referred resident no longer lonely after six
     months), with measurement noise. The provider carries the delivery cost up front.
@@ -449,7 +504,8 @@ class OutcomesBased(_TenderBase):
 # ----------------------------------------------------------------------------------------------
 
 
-@instrument("community_development")
+@instrument("community_development", label="Community development", order=5,
+            description="Connectors who broker collaboration, seed groups and give rooms and admin support.")
 class CommunityDevelopment(Instrument):
     """Long-haul asset-based support: connectors, brokering, seeding, in-kind support."""
 
@@ -495,7 +551,8 @@ class CommunityDevelopment(Instrument):
 # ----------------------------------------------------------------------------------------------
 
 
-@instrument("partnership")
+@instrument("partnership", label="Partnership", order=7,
+            description="GP link workers refer lonely residents to local groups; a volunteer centre brokers volunteers.")
 class Partnership(Instrument):
     """Link workers refer lonely residents to local groups; a volunteer centre brokers volunteers."""
 
