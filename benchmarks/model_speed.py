@@ -12,6 +12,8 @@ the model.
 
 - town_10y_*: the default town (10k adults), status quo, 10 years after the default burn-in (each
   repeat starts from a copy of the same burnt-in model).
+- town_10y_phase_<phase>_ms_per_week: one further run of the same ten years with the model's
+  per-phase timer (``CommunityModel.start_timer``), milliseconds per week in each phase of the plan.
 - scale_<n>_*: one simulated year (no burn-in) at n residents, each run in a fresh process so peak
   memory (max RSS) is that run's own; ``*_ns_per_resident_week`` is the time per resident and week
   (flat if time grows linearly). ``scale_<n>_plain_read_*`` is the machine's own scaling for the
@@ -94,6 +96,12 @@ def town_ten_years(repeats: int) -> None:
     print(f"town_10y_seconds_median: {float(np.median(times)):.2f}")
     print(f"town_10y_resident_weeks_per_second: {p.place.n_residents * weeks / best:.3g}")
     print(f"town_10y_with_burn_in_seconds: {burn_in + best:.2f}")
+    # one more run with the model's per-phase timer (CommunityModel.start_timer): where a week goes
+    m = pickle.loads(start)
+    timer = m.start_timer()
+    m.run()
+    for name, seconds in timer.items():
+        print(f"town_10y_phase_{name}_ms_per_week: {1000 * seconds / weeks:.3f}")
 
 
 def plain_read_seconds(m: CommunityModel) -> float:

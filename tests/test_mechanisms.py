@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from model import kernels
-from model.model import PHASES, CommunityModel
+from model.model import CommunityModel
 from model.residents import NO_GROUP, PROVIDER_BASE
 
 from .conftest import small_params
@@ -18,14 +18,33 @@ def bare(regime: str = "none", **ov) -> CommunityModel:
     return CommunityModel(small_params(regime, **ov), seed=1)
 
 
-def test_step_runs_phases_in_the_documented_order(monkeypatch):
+ORDER = ("calendar", "life_events", "turnover", "membership", "activities", "services", "volunteering",
+         "regime_delivery", "tie_contact", "loneliness", "ties", "finances", "closures_and_foundings",
+         "collaboration", "record")  # docs/ODD.md, "Process overview and scheduling"
+
+
+def test_step_runs_the_plan_in_the_documented_order():
     m = bare()
+    names = [phase.__name__.removeprefix("_phase_") for phase in m.plan]
+    assert tuple(names) == ORDER
+    assert all(phase.__self__ is m for phase in m.plan)  # bound methods of this model
+    schedule = m.describe_schedule().splitlines()
+    assert [line.split(":")[0].split(". ")[1] for line in schedule] == names
+    assert all(len(line.split(": ", 1)[1]) > 10 for line in schedule)  # each phase says what it does
     seen = []
-    for name, _ in PHASES:
-        monkeypatch.setattr(m, f"_phase_{name}", lambda name=name: seen.append(name))
+    m.plan = [lambda name=name: seen.append(name) for name in names]
     m.step()
-    assert seen == [name for name, _ in PHASES]
-    assert "calendar" in CommunityModel.describe_schedule()
+    assert seen == names  # step runs the plan, nothing else
+
+
+def test_phase_timer_adds_up_time_by_phase():
+    m = bare()
+    assert m.timer is None
+    timer = m.start_timer()
+    for _ in range(3):
+        m.step()
+    assert set(timer) == set(ORDER)
+    assert all(t >= 0 for t in timer.values()) and sum(timer.values()) > 0
 
 
 def test_loneliness_rises_with_shortfall_and_falls_when_met():
