@@ -126,10 +126,7 @@ class CommunityModel(CouncilPhases, LifePhases, GroupPhases, ServicePhases, Volu
         self.council = Council(self)
         self.providers = [OutsideProvider(self, k) for k in range(p.providers.n_bidders)]
         self.collab: dict[int, set[int]] = {}
-        self.connector_years = np.zeros(nb)  # years a connector has worked each neighbourhood
-        self.connector_fte = np.zeros(nb)  # connector time in each neighbourhood (full-time = 1)
         self.sector_trust = np.ones(nb)  # residents' trust in local groups, by neighbourhood
-        self.brokerage = 0.0
         self.events: list[tuple[int, str]] = []
         self._rows: list[dict[str, float]] = []
         self._period_closures = 0

@@ -23,6 +23,11 @@ ORDER = ("calendar", "life_events", "turnover", "membership", "activities", "ser
          "collaboration", "record")  # docs/ODD.md, "Process overview and scheduling"
 
 
+def instrument_of(m: CommunityModel, name: str):
+    """The running regime's instrument called ``name``."""
+    return next(ins for ins in m.active_regime.instruments if ins.name == name)
+
+
 def test_step_runs_the_plan_in_the_documented_order():
     m = bare()
     names = [phase.__name__.removeprefix("_phase_") for phase in m.plan]
@@ -266,9 +271,10 @@ def test_group_without_volunteers_closes_with_cause_volunteers():
 
 def test_foundings_grow_with_community_development_support():
     def foundings(skill_years: float) -> int:
-        m = bare(**{"groups.foundings_per_year_per_10k": 40.0})
-        m.connector_years[:] = skill_years
-        m.connector_fte[:] = 1.0
+        m = bare("community_development", **{"groups.foundings_per_year_per_10k": 40.0})
+        cd = instrument_of(m, "community_development")
+        cd.years[:] = skill_years
+        cd.fte[:] = 1.0
         n0 = len(m.all_groups)
         for _ in range(52):
             m._phase_closures_and_foundings()
@@ -388,7 +394,7 @@ def test_community_development_spends_its_budget_even_below_one_salary():
     spent = m.spend_by_recipient
     assert sum(spent.values()) == pytest.approx(m.council.budget)
     assert spent["in_house"] > 0 and spent["local_groups"] > 0  # connector time and in-kind support
-    assert 0 < m.connector_fte.sum() < 1
+    assert 0 < instrument_of(m, "community_development").fte.sum() < 1
 
 
 def test_group_finances_follow_the_written_rule():

@@ -33,14 +33,13 @@ class CouncilPhases:
         self.active_regime.yearly(self)
 
     def _phase_regime_delivery(self) -> None:
-        """The council's instruments act (referrals, contract payments)."""
+        """The council's instruments act (referrals, contract payments), then connectors introduce
+        residents to groups."""
         self.active_regime.weekly(self)
-        # connectors introduce lonely residents to groups in their neighbourhoods
-        if self.connector_fte.any():
-            rng = self.streams["community_development"]
-            skill = self.connector_skill()
-            k = int(rng.poisson(skill.sum() * 50 / WEEKS_PER_YEAR))
-            self.refer(k, 0.6, rng)
+
+    def connector_skill(self) -> np.ndarray:
+        """Connector effectiveness by neighbourhood (0-1) under the regime (0 without connectors)."""
+        return self.active_regime.connector_skill(self)
 
     def ledger(self, category: str, amount: float) -> None:
         """Record council spend this week by recipient category."""

@@ -190,9 +190,6 @@ class GroupPhases:
             self.log_event(f"a {g.kind.replace('_', ' ')} group in neighbourhood {g.nbhd + 1} closed: "
                            f"{CLOSURE_WORDS[cause]}")
             g.remove()
-        if any(g.kind == "volunteer_centre" for g, _ in closing) and not any(
-                x.active and x.kind == "volunteer_centre" for x in self.all_groups):
-            self.brokerage = 0.0
 
     def _phase_membership(self) -> None:
         """Residents leave groups, join nearby groups by fit and trust."""
@@ -254,9 +251,8 @@ class GroupPhases:
         has = np.zeros(self.res.n, dtype=bool)
         has[self.members.res] = True  # residents in at least one group
         mem = np.bincount(self.res.nbhd[has], minlength=nb) / np.maximum(1, counts)
-        skill = self.connector_skill()
         rate = (self.rates.foundings_per_resident * counts * (mem / 0.35) ** p.groups.founding_capital_elasticity
-                * (1.0 + p.regime.community_development.seeding_boost * skill) * self.sector_trust)
+                * self.active_regime.founding_multiplier(self) * self.sector_trust)
         kinds = [k for k in GROUP_KINDS if k in p.groups.kinds and k != "volunteer_centre"]
         shares = np.array([p.groups.kinds[k].share for k in kinds])
         for k in np.flatnonzero(u < rate):
@@ -281,6 +277,7 @@ class GroupPhases:
         # formation within neighbourhoods, faster with a skilled connector
         active = np.flatnonzero(self._g_active)
         nb = p.place.n_neighbourhoods
+        brokered = self.active_regime.brokered_collaborations(self)  # by connectors, a week
         active = active[stable_order(self._g_nbhd[active], nb)]  # by neighbourhood, gid order within
         bounds = np.searchsorted(self._g_nbhd[active], np.arange(nb + 1))
         for nbhd in range(nb):
@@ -288,7 +285,7 @@ class GroupPhases:
             if here.size < 2:
                 continue
             pairs = here.size * (here.size - 1) / 2
-            lam = pairs * self.rates.collab_form + skill[nbhd] * p.regime.community_development.brokering_per_year / WEEKS_PER_YEAR
+            lam = pairs * self.rates.collab_form + brokered[nbhd]
             for _ in range(int(rng.poisson(lam))):
                 a, b = rng.choice(here, size=2, replace=False)
                 self.collab[int(a)].add(int(b))

@@ -7,7 +7,6 @@ import numpy as np
 from model import kernels
 from model.agents import CommunityGroup, OutsideProvider
 from model.phases import stable_order
-from model.regimes import OutcomesBased
 from model.residents import NO_GROUP, PROVIDER_BASE
 
 
@@ -64,16 +63,7 @@ class ServicePhases:
         c = r.client_of
         done = np.flatnonzero((c >= 0) & (self.week - r.client_since >= p.groups.service_weeks))
         if done.size:
-            obc = self._outcomes_instrument()
-            if obc is not None and obc.contract is not None:
-                holders = {m.gid for m in obc.contract.holders}
-                prov = obc.contract.provider
-                for i in done:
-                    code = int(c[i])
-                    if code in holders:
-                        obc.verify(self, code, None, bool(r.loneliness[i] >= thr))
-                    elif prov is not None and code == PROVIDER_BASE + prov.pid:
-                        obc.verify(self, None, prov.pid, bool(r.loneliness[i] >= thr))
+            self.active_regime.on_discharge(self, done, c[done])  # e.g. outcomes verified
             c[done] = NO_GROUP
             gcl, pcl = self._client_counts()
         # intake: services with free places find lonely residents in their catchment
@@ -101,13 +91,9 @@ class ServicePhases:
                 c[cand] = gid
                 r.client_since[cand] = self.week
                 taken[cand] = True
-            obc = self._outcomes_instrument()
             for pid in np.flatnonzero(takes_p):
-                free = pool[~taken[pool]]
-                if obc is not None and obc.contract is not None and obc.contract.provider is self.providers[pid]:
-                    # paid only for outcomes, an outside provider takes on the residents nearest to
-                    # recovery first ("creaming"), not the most lonely
-                    free = free[np.argsort(r.loneliness[free], kind="stable")]
+                # in pool order, unless the regime says otherwise (creaming under outcome payments)
+                free = self.active_regime.intake_order(self, int(pid), pool[~taken[pool]])
                 cand = free[: takes_p[pid]]
                 c[cand] = PROVIDER_BASE + pid
                 r.client_since[cand] = self.week
@@ -144,9 +130,3 @@ class ServicePhases:
         self.gt.clients[:len(self.all_groups)] = gcl
         for pv, k in zip(self.providers, pcl, strict=True):
             pv.clients = int(k)
-
-    def _outcomes_instrument(self) -> OutcomesBased | None:
-        for ins in self.active_regime.instruments:
-            if isinstance(ins, OutcomesBased):
-                return ins
-        return None

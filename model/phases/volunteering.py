@@ -11,12 +11,6 @@ from model.residents import NO_GROUP
 class VolunteeringPhases:
     """Residents' volunteering for groups. A part of :class:`CommunityModel`."""
 
-    def connector_skill(self) -> np.ndarray:
-        """Connector effectiveness by neighbourhood (0-1): time in post, grown over the years spent
-        there ("seeds to trees"), times the share of a full-time post."""
-        years = self.params.regime.community_development.skill_years
-        return np.minimum(1.0, self.connector_years / years) * self.connector_fte
-
     def _phase_volunteering(self) -> None:
         """Residents start volunteering, quit or burn out; volunteering gives contact."""
         r, p, rates = self.res, self.params, self.rates
@@ -40,8 +34,9 @@ class VolunteeringPhases:
         partners = np.array([len(self.collab.get(k, ())) for k in range(G)])
         rivals = np.maximum(0, competitors[self._g_nbhd] - 1 - partners)
         skill = self.connector_skill()
+        brokerage = self.active_regime.volunteer_brokerage(self)  # a funded volunteer centre's
         turf = p.groups.turf_penalty * (1.0 - 0.7 * skill[self._g_nbhd])
-        pull = (0.5 + self._g_trust) / (1.0 + turf * rivals / np.maximum(1, competitors[self._g_nbhd])) * (1 + self.brokerage)
+        pull = (0.5 + self._g_trust) / (1.0 + turf * rivals / np.maximum(1, competitors[self._g_nbhd])) * (1 + brokerage)
         m = self.members
         u_join = rng.random(len(m))
         ask = np.where(seeking, 1.0, p.groups.surplus_volunteering * self._g_active)
@@ -50,8 +45,8 @@ class VolunteeringPhases:
         who, first = np.unique(who, return_index=True)
         vol[who] = where[first]
         # brokerage by a funded volunteer centre: residents matched to groups that need help
-        if self.brokerage > 0:
-            k = int(rng.poisson(self.brokerage * r.n * 0.01 / WEEKS_PER_YEAR))
+        if brokerage > 0:
+            k = int(rng.poisson(brokerage * r.n * 0.01 / WEEKS_PER_YEAR))
             who = rng.integers(0, r.n, size=k)
             who = who[vol[who] == NO_GROUP]
             grp = self._pick_groups(who, rng, seeking, gap.astype(float), local_share=0.9)
