@@ -242,9 +242,12 @@ class OutsideProvider(mesa.Agent):
         self.reserves = p.reserves
         self.quality = p.quality
         self.bid_strength = p.bid_strength
+        # what it holds under all its contracts (sums over ``contracts``, kept by
+        # CommunityModel.contracts_changed; each contract is its instrument's)
+        self.contracts: list = []
         self.contract_places = 0
         self.contract_payment_per_week = 0.0
-        self.subcontract_share = 0.0
+        self.contract_net_per_week = 0.0  # the payment it keeps, after subcontracting
         self.clients = 0
         self.income_total = 0.0
 
@@ -255,7 +258,7 @@ class OutsideProvider(mesa.Agent):
     def weekly_finances(self) -> None:
         p = self.model.params.providers
         cost = min(self.clients, self.contract_places) * p.unit_cost_per_client_per_year / WEEKS_PER_YEAR
-        self.reserves += self.contract_payment_per_week * (1.0 - self.subcontract_share) - cost
+        self.reserves += self.contract_net_per_week - cost
         self.income_total += self.contract_payment_per_week
 
 

@@ -87,3 +87,30 @@ def test_lists_of_regimes_and_streams_come_from_the_registry():
     declared = {s for cls in INSTRUMENTS.values() for s in cls.streams}
     assert set(STREAM_NAMES) == set(MODEL_STREAMS) | declared
     assert {"grants", "tender", "outcomes", "community_development", "partnership"} <= declared
+
+
+def test_a_provider_holds_several_contracts_each_paid_on_its_own_terms():
+    """One outside provider wins both the tender and the outcomes contract of a mixture (no local
+    group is eligible and it is the only bidder): the tender still pays it every week, and its
+    places are those of both contracts. (Before contracts were each instrument's own state, the
+    outcomes award set the provider's one payment to zero and its places to the second contract's.)"""
+    from model.model import CommunityModel
+
+    from .conftest import small_params
+
+    m = CommunityModel(small_params("mixture", **{
+        "burn_in_years": 0, "providers.n_bidders": 1, "regime.tender.min_turnover_ratio": 1e6,
+        "regime.weights": {"competitive_tender": 0.5, "outcomes_based": 0.5}}), seed=1)
+    m.step()  # week 0: both contracts awarded
+    tender, outcomes = (next(i for i in m.active_regime.instruments if i.name == n)
+                        for n in ("competitive_tender", "outcomes_based"))
+    prov = m.providers[0]
+    assert tender.contract.provider is prov and outcomes.contract.provider is prov
+    assert prov.contracts == [tender.contract, outcomes.contract]
+    assert prov.contract_places == tender.contract.places + outcomes.contract.places
+    weekly = 0.5 * m.council.budget / 52  # the tender's share of the budget, paid weekly
+    assert prov.contract_payment_per_week == pytest.approx(weekly, rel=1e-9)
+    assert outcomes.contract.payment_per_week == 0.0  # paid only for verified outcomes
+    before = m.spend_by_recipient["outside_providers"]
+    m.step()
+    assert m.spend_by_recipient["outside_providers"] - before == pytest.approx(weekly, rel=1e-9)

@@ -41,6 +41,28 @@ class CouncilPhases:
         """Connector effectiveness by neighbourhood (0-1) under the regime (0 without connectors)."""
         return self.active_regime.connector_skill(self)
 
+    def contracts_changed(self) -> None:
+        """Recount what each group and outside provider holds under the running regime's contracts
+        (places and weekly payment: sums over its contracts; a closed group holds nothing). The
+        instruments call this whenever they award, vary or end a contract."""
+        G, gt = len(self.all_groups), self.gt
+        gt.contract_places[:G] = 0
+        gt.contract_payment_per_week[:G] = 0.0
+        for pv in self.providers:
+            pv.contracts, pv.contract_places = [], 0
+            pv.contract_payment_per_week = pv.contract_net_per_week = 0.0
+        for c in self.active_regime.contracts():
+            for g, places, pay in zip(c.holders, c.holder_places, c.holder_payments, strict=True):
+                if g.active:
+                    gt.contract_places[g.gid] += places
+                    gt.contract_payment_per_week[g.gid] += pay
+            pv = c.provider
+            if pv is not None:
+                pv.contracts.append(c)
+                pv.contract_places += c.places
+                pv.contract_payment_per_week += c.payment_per_week
+                pv.contract_net_per_week += c.payment_per_week * (1.0 - c.subcontract_share)
+
     def ledger(self, category: str, amount: float) -> None:
         """Record council spend this week by recipient category."""
         k = self.week + self.burn_in_weeks

@@ -25,6 +25,7 @@ Hooks read by the model's phases
     ``volunteer_brokerage(model)``    extra volunteer recruitment (0 = none)
     ``on_discharge(model, who, codes)`` clients ``who`` (with their service codes) are discharged
     ``intake_order(model, pid, free)`` the order in which outside provider ``pid`` takes clients
+    ``contracts()``                   the service contracts it holds (a provider may hold several)
 
 Adding a regime is one module here plus one YAML file in ``configs/regime/``; the lists of regime
 names (``model.params.REGIME_NAMES``) and of random streams (``model.streams.STREAM_NAMES``) are
@@ -108,6 +109,10 @@ class Instrument:
 
     def intake_order(self, model: CommunityModel, pid: int, free: np.ndarray) -> np.ndarray:
         return free
+
+    def contracts(self) -> list:
+        """The service contracts this instrument holds now (model/regimes/tender.py: Contract)."""
+        return []
 
 
 # Named configurations of the instruments (a config file in configs/regime/ that is not a single
@@ -226,6 +231,9 @@ class Regime:
     def on_discharge(self, model: CommunityModel, who: np.ndarray, codes: np.ndarray) -> None:
         for ins in self.instruments:
             ins.on_discharge(model, who, codes)
+
+    def contracts(self) -> list:
+        return [c for ins in self.instruments for c in ins.contracts()]
 
     def intake_order(self, model: CommunityModel, pid: int, free: np.ndarray) -> np.ndarray:
         for ins in self.instruments:

@@ -8,7 +8,7 @@ import numpy as np
 
 from model.params import RegimeParams
 from model.regimes import instrument
-from model.regimes.tender import _TenderBase
+from model.regimes.tender import Contract, _TenderBase
 from model.residents import PROVIDER_BASE
 
 if TYPE_CHECKING:
@@ -44,10 +44,12 @@ class OutcomesBased(_TenderBase):
         self.pot = budget
         if self.contract is None:
             self.award(model, budget, self.params.tender.contract_years)
-            for m in (self.contract.holders if self.contract else []):
-                m.contract_payment_per_week = 0.0  # paid only for outcomes
-            if self.contract and self.contract.provider is not None:
-                self.contract.provider.contract_payment_per_week = 0.0
+
+    def _after_award(self, c: Contract) -> None:
+        """Paid only for outcomes: the contract carries no weekly payment."""
+        if not self.params.outcomes.investor:
+            c.holder_payments = [0.0] * len(c.holders)
+            c.payment_per_week = 0.0
 
     def _investor_year(self, model: CommunityModel, budget: float) -> None:
         o = self.params.outcomes
@@ -109,7 +111,7 @@ class OutcomesBased(_TenderBase):
             # a holder group also visits people outside the contract: only the contract's share of
             # its places counts
             g = model.group_by_gid(holder_gid)
-            if u_share >= g.contract_places / max(1.0, model.visit_places_of(g)):
+            if u_share >= self.contract.places_of(holder_gid) / max(1.0, model.visit_places_of(g)):
                 return
         success = (not lonely_now) != (u_err < o.measurement_error)
         if not success or self.pot < o.payment_per_outcome:

@@ -15,19 +15,29 @@ if TYPE_CHECKING:
     from model.model import CommunityModel
 
 
-class _Contract:
-    """A service contract held by one or more local groups or by an outside provider."""
+class Contract:
+    """A service contract an instrument holds: with one or more local groups (each with its own
+    places and weekly payment) or with an outside provider. The contract is the truth; what a
+    group or a provider holds in all is the sum over its contracts (``model.contracts_changed``)."""
 
-    __slots__ = ("holders", "provider", "places", "value", "end_year", "subcontract_share")
+    __slots__ = ("holders", "holder_places", "holder_payments", "provider", "places", "payment_per_week",
+                 "value", "end_year", "subcontract_share")
 
     def __init__(self, holders: list[CommunityGroup], provider: OutsideProvider | None, places: int,
                  value: float, end_year: int, subcontract_share: float = 0.0) -> None:
         self.holders = holders
+        self.holder_places: list[int] = [0] * len(holders)  # each holder's share of the places
+        self.holder_payments: list[float] = [0.0] * len(holders)  # and of the payment (GBP a week)
         self.provider = provider
         self.places = places
+        self.payment_per_week = 0.0  # to the provider
         self.value = value
         self.end_year = end_year
         self.subcontract_share = subcontract_share
+
+    def places_of(self, gid: int) -> int:
+        """The places a holder group serves under this contract (0 if it is not a holder)."""
+        return sum(k for g, k in zip(self.holders, self.holder_places, strict=True) if g.gid == gid)
 
 
 class _TenderBase(Instrument):
@@ -37,7 +47,7 @@ class _TenderBase(Instrument):
 
     def __init__(self, params: RegimeParams, weight: float) -> None:
         super().__init__(params, weight)
-        self.contract: _Contract | None = None
+        self.contract: Contract | None = None
 
     # -- bidding -------------------------------------------------------------------------------
     def _local_bidders(self, model: CommunityModel, value: float) -> list[list[CommunityGroup]]:
@@ -101,65 +111,70 @@ class _TenderBase(Instrument):
         if best < len(local):
             members = local[best]
             share_places = np.array_split(np.arange(places), len(members))
-            for m, chunk in zip(members, share_places, strict=True):
-                m.contract_places = len(chunk)
-                m.contract_payment_per_week = value / WEEKS_PER_YEAR * len(chunk) / places
-            self.contract = _Contract(members, None, places, value, end_year)
+            self.contract = c = Contract(members, None, places, value, end_year)
+            for k, chunk in enumerate(share_places):
+                c.holder_places[k] = len(chunk)
+                c.holder_payments[k] = value / WEEKS_PER_YEAR * len(chunk) / places
             who = members[0].name + (f" with {len(members) - 1} partners" if len(members) > 1 else "")
         else:
             prov = providers[best - len(local)]
-            prov.contract_places = places
-            prov.contract_payment_per_week = value / WEEKS_PER_YEAR
-            prov.subcontract_share = self._provider_social_value()
-            self.contract = _Contract([], prov, places, value, end_year, prov.subcontract_share)
+            self.contract = c = Contract([], prov, places, value, end_year, self._provider_social_value())
+            c.payment_per_week = value / WEEKS_PER_YEAR
             who = "an outside provider"
+        self._after_award(self.contract)
+        model.contracts_changed()
         model.log_event(f"the council awarded the {self.name.replace('_', ' ')} contract to {who} "
                         f"({places} places, {years} year{'s' if years > 1 else ''})")
 
     def _provider_social_value(self) -> float:
         return 0.0
 
+    def _after_award(self, c: Contract) -> None:
+        """A variant's change to the terms of a contract just awarded (none here)."""
+
+    def contracts(self) -> list[Contract]:
+        return [self.contract] if self.contract is not None else []
+
     def end_contract(self, model: CommunityModel) -> None:
         c = self.contract
         if c is None:
             return
         for m in c.holders:
-            m.contract_places = 0
-            m.contract_payment_per_week = 0.0
             model.council.funded_this_year.discard(m.gid)
-        if c.provider is not None:
-            c.provider.contract_places = 0
-            c.provider.contract_payment_per_week = 0.0
-            c.provider.subcontract_share = 0.0
-            model.discharge_provider_clients(c.provider)
-            model.log_event("an outside provider's contract ended: it left, taking its staff with it")
         self.contract = None
+        model.contracts_changed()
+        if c.provider is not None:
+            if not c.provider.contracts:  # its last contract here: it leaves with its clients
+                model.discharge_provider_clients(c.provider)
+            model.log_event("an outside provider's contract ended: it left, taking its staff with it")
 
     # -- lifecycle -----------------------------------------------------------------------------
     def _holder_gone(self) -> bool:
         c = self.contract
         return c is not None and c.provider is None and all(not m.active for m in c.holders)
 
-    def _rescale(self, budget: float) -> None:
+    def _rescale(self, model: CommunityModel, budget: float) -> None:
         """A running contract is varied to this year's budget (cuts reach contracts too): places
         and payments scale with the value."""
         c = self.contract
         if c is None or c.value <= 0 or abs(budget - c.value) < 1e-9:
             return
         f = budget / c.value
-        for m in c.holders:
-            m.contract_places = int(m.contract_places * f)
-            m.contract_payment_per_week *= f
-        if c.provider is not None:
-            c.provider.contract_places = int(c.provider.contract_places * f)
-            c.provider.contract_payment_per_week *= f
+        for k, m in enumerate(c.holders):
+            if m.active:  # (a closed holder serves nobody)
+                c.holder_places[k] = int(c.holder_places[k] * f)
+                c.holder_payments[k] *= f
+            else:
+                c.holder_places[k], c.holder_payments[k] = 0, 0.0
+        c.payment_per_week *= f
         c.places, c.value = int(c.places * f), budget
+        model.contracts_changed()
 
     def yearly(self, model: CommunityModel, budget: float) -> None:
         c = self.contract
         if c is not None and (c.end_year < model.year or self._holder_gone()):
             self.end_contract(model)
-        self._rescale(budget)
+        self._rescale(model, budget)
         if self.contract is None:
             self.award(model, budget, self.params.tender.contract_years)
         c = self.contract
@@ -172,15 +187,15 @@ class _TenderBase(Instrument):
         if c is None:
             return
         if c.provider is not None:
-            pay = c.provider.contract_payment_per_week
+            pay = c.payment_per_week
             sub = pay * c.subcontract_share
             model.ledger("outside_providers", pay - sub)
             if sub > 0:
                 self._pay_subcontractors(model, sub)
         else:
-            live = [m for m in c.holders if m.active]
-            for m in live:
-                model.ledger("local_groups", m.contract_payment_per_week)
+            for m, pay in zip(c.holders, c.holder_payments, strict=True):
+                if m.active:
+                    model.ledger("local_groups", pay)
 
     def _pay_subcontractors(self, model: CommunityModel, amount: float) -> None:
         pass
