@@ -7,7 +7,7 @@ import pandas as pd
 
 from model import kernels
 from model.agents import INCOME_SOURCES
-from model.outcomes import EVENT_COUNTS, OUTCOME_NAMES, SUMMARY_ONLY
+from model.outcomes import RECORDED, summarise
 from model.params import AGE_BANDS, GROUP_KINDS, WEEKS_PER_YEAR
 
 
@@ -90,27 +90,12 @@ class RecordPhases:
         return row
 
     def timeseries(self) -> pd.DataFrame:
-        cols = ["week", "year", *[c for c in OUTCOME_NAMES if c not in SUMMARY_ONLY]]
-        return pd.DataFrame(self._rows, columns=cols)
+        """One row per record: week, year and every recorded outcome (model/outcomes.py)."""
+        return pd.DataFrame(self._rows, columns=["week", "year", *RECORDED])
 
     def summary(self) -> dict[str, float]:
-        """Each outcome averaged over the final year (closures and foundings: final-year totals,
-        and as rates per active group)."""
-        ts = self.timeseries()
-        last = ts[ts["week"] >= ts["week"].max() - WEEKS_PER_YEAR + 1] if len(ts) else ts
-        out: dict[str, float] = {}
-        for name in OUTCOME_NAMES:
-            if name in SUMMARY_ONLY:
-                continue
-            col = last[name]
-            out[name] = float(col.sum()) if name in EVENT_COUNTS else float(col.mean()) if len(col) else float("nan")
-        scale = WEEKS_PER_YEAR / max(1, len(last) * self.params.record_every_weeks)
-        mean_groups = max(1.0, out["active_groups"])
-        out["group_closures"] *= scale
-        out["group_foundings"] *= scale
-        out["group_closure_rate"] = out["group_closures"] / mean_groups
-        out["group_founding_rate"] = out["group_foundings"] / mean_groups
-        return out
+        """Each outcome reduced over the final year as model/outcomes.py declares it."""
+        return summarise(self.timeseries(), self.params.record_every_weeks)
 
     def group_table(self) -> pd.DataFrame:
         rows = []
