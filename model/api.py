@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from model.events import Event
 from model.params import Params, params_from_dict
 
 if TYPE_CHECKING:
@@ -38,12 +39,13 @@ class Result:
     groups: the group life table (one row per group that ever existed).
     summary: one row: each outcome averaged over the final year, under its own name
         (closures and foundings are totals over the final year).
+    events: what happened in the study period, as (week, record) pairs (model/events.py).
     """
 
     timeseries: pd.DataFrame
     groups: pd.DataFrame
     summary: dict[str, float]
-    events: list[tuple[int, str]]
+    events: list[tuple[int, Event]]  # (week, record): model/events.py
     seed: int
     params: Params
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.agents import CommunityGroup
+from model.events import Event
 from model.params import WEEKS_PER_YEAR
 
 SPEND_CATEGORIES = ("local_groups", "outside_providers", "in_house")
@@ -84,9 +85,11 @@ class CouncilPhases:
         tot = self._ledger[max(0, w0):w1].sum(axis=0)
         return dict(zip(SPEND_CATEGORIES, tot.tolist(), strict=True))
 
-    def log_event(self, text: str) -> None:
+    def record_event(self, kind: str, nbhd: int | None = None, actor: str = "", cause: str = "",
+                     **fields) -> None:
+        """An event of the study period (model/events.py), kept with its week; none in the burn-in."""
         if self.week >= 0:
-            self.events.append((self.week, f"Year {self.year + 1}: {text}"))
+            self.events.append((self.week, Event(self.week, kind, nbhd, actor, cause, fields)))
 
     def observed_lonely_share(self, nbhd: int | None) -> float:
         """The council's reading of the lonely share (delayed and noisy)."""

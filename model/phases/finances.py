@@ -8,11 +8,6 @@ from model.agents import _SOURCE, CommunityGroup
 from model.params import WEEKS_PER_YEAR
 
 CLOSURE_CAUSES = ("money", "volunteers", "members")  # in the order closure_clocks checks them
-CLOSURE_WORDS = {
-    "money": "its money ran out",
-    "volunteers": "its last volunteers left",
-    "members": "nobody came any more",
-}
 
 
 class FinancePhases:

@@ -9,7 +9,6 @@ from model import kernels
 from model.agents import CommunityGroup
 from model.params import GROUP_KINDS, WEEKS_PER_YEAR
 from model.phases import stable_order
-from model.phases.finances import CLOSURE_WORDS
 from model.residents import NO_GROUP, PROVIDER_BASE
 
 
@@ -124,7 +123,7 @@ class GroupPhases:
         """Volunteers per group."""
         return kernels.code_counts(self.res.vol_group, len(self.all_groups), PROVIDER_BASE, 0)[0]
 
-    def found_group(self, kind: str, nbhd: int, reason: str = "",
+    def found_group(self, kind: str, nbhd: int, cause: str = "",
                     rng: np.random.Generator | None = None, refresh: bool = True) -> CommunityGroup:
         """A new group with a few founders as volunteers and members. ``rng``: the stream of the
         process that founds it (a regime passes its own, so it does not shift the draws of
@@ -148,8 +147,7 @@ class GroupPhases:
             self.members.add(np.concatenate([founders, joiners]), np.full(founders.size + joiners.size, g.gid),
                              len(self.all_groups))
         self._period_foundings += 1
-        self.log_event(f"a new {kind.replace('_', ' ')} group started in neighbourhood {nbhd + 1}"
-                       + (f": {reason}" if reason else ""))
+        self.record_event("group_founded", nbhd, kind, cause, gid=g.gid)
         if refresh:
             self._refresh_group_arrays()
         return g
@@ -187,8 +185,7 @@ class GroupPhases:
             g.contract_places = 0
             g.contract_payment_per_week = 0.0
             self._period_closures += 1
-            self.log_event(f"a {g.kind.replace('_', ' ')} group in neighbourhood {g.nbhd + 1} closed: "
-                           f"{CLOSURE_WORDS[cause]}")
+            self.record_event("group_closed", g.nbhd, g.kind, cause, gid=g.gid)
             g.remove()
 
     def _phase_membership(self) -> None:

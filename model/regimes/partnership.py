@@ -29,7 +29,7 @@ class Partnership(Instrument):
         model.ledger("in_house", self.link_workers * pp.link_worker_cost_per_year)
         centres = [g for g in model.active_groups() if g.kind == "volunteer_centre"]
         if not centres and vc_budget > 0:
-            centres = [model.found_group("volunteer_centre", nbhd=0, reason="the council funded a volunteer centre",
+            centres = [model.found_group("volunteer_centre", nbhd=0, cause="council_funded",
                                          rng=model.streams["partnership"])]
         for c in centres:
             model.pay(c, "grants", vc_budget / len(centres))

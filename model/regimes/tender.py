@@ -48,6 +48,7 @@ class _TenderBase(Instrument):
     def __init__(self, params: RegimeParams, weight: float) -> None:
         super().__init__(params, weight)
         self.contract: Contract | None = None
+        self.last_winner: tuple | None = None  # who won this instrument's last award (for re-tenders)
 
     # -- bidding -------------------------------------------------------------------------------
     def _local_bidders(self, model: CommunityModel, value: float) -> list[list[CommunityGroup]]:
@@ -115,16 +116,21 @@ class _TenderBase(Instrument):
             for k, chunk in enumerate(share_places):
                 c.holder_places[k] = len(chunk)
                 c.holder_payments[k] = value / WEEKS_PER_YEAR * len(chunk) / places
-            who = members[0].name + (f" with {len(members) - 1} partners" if len(members) > 1 else "")
+            winner = ("groups", tuple(m.gid for m in members))
+            about = {"nbhd": members[0].nbhd, "actor": members[0].kind, "gid": members[0].gid,
+                     "partners": len(members) - 1}
         else:
             prov = providers[best - len(local)]
             self.contract = c = Contract([], prov, places, value, end_year, self._provider_social_value())
             c.payment_per_week = value / WEEKS_PER_YEAR
-            who = "an outside provider"
+            winner = ("provider", prov.pid)
+            about = {"nbhd": None, "actor": "outside_provider", "provider": prov.pid}
         self._after_award(self.contract)
         model.contracts_changed()
-        model.log_event(f"the council awarded the {self.name.replace('_', ' ')} contract to {who} "
-                        f"({places} places, {years} year{'s' if years > 1 else ''})")
+        previous, self.last_winner = self.last_winner, winner
+        model.record_event("contract_awarded", instrument=self.name, places=places, years=years,
+                           retender=previous is not None,
+                           same_provider=None if previous is None else previous == winner, **about)
 
     def _provider_social_value(self) -> float:
         return 0.0
@@ -135,7 +141,9 @@ class _TenderBase(Instrument):
     def contracts(self) -> list[Contract]:
         return [self.contract] if self.contract is not None else []
 
-    def end_contract(self, model: CommunityModel) -> None:
+    def end_contract(self, model: CommunityModel, announce: bool = True) -> None:
+        """The contract ends; ``announce=False`` winds it up silently (the burn-in's arrangements,
+        replaced at the start of the study, are not news)."""
         c = self.contract
         if c is None:
             return
@@ -144,9 +152,12 @@ class _TenderBase(Instrument):
         self.contract = None
         model.contracts_changed()
         if c.provider is not None:
-            if not c.provider.contracts:  # its last contract here: it leaves with its clients
+            left = not c.provider.contracts  # its last contract here: it leaves with its clients
+            if left:
                 model.discharge_provider_clients(c.provider)
-            model.log_event("an outside provider's contract ended: it left, taking its staff with it")
+            if announce:
+                model.record_event("contract_ended", None, "outside_provider", instrument=self.name,
+                                   provider=c.provider.pid, left=left)
 
     # -- lifecycle -----------------------------------------------------------------------------
     def _holder_gone(self) -> bool:
@@ -201,7 +212,7 @@ class _TenderBase(Instrument):
         pass
 
     def teardown(self, model: CommunityModel) -> None:
-        self.end_contract(model)
+        self.end_contract(model, announce=False)
 
 
 @instrument("competitive_tender", label="Competitive tender", order=2,
