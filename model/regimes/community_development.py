@@ -57,11 +57,16 @@ class CommunityDevelopment(Instrument):
         self._end_in_kind(model)
         targets = [g for g in model.active_groups() if g.nbhd in covered_set] or model.active_groups()
         if in_kind > 0:
-            for g in targets:
-                self.in_kind[g.gid] = g.in_kind_per_week = in_kind / len(targets) / WEEKS_PER_YEAR
-                g.receive_in_kind(in_kind / len(targets))
-                model.ledger("local_groups", in_kind / len(targets))
-                model.council.funded_this_year.add(g.gid)
+            self._give_in_kind(model, targets, in_kind)
+
+    def _give_in_kind(self, model: CommunityModel, targets: list, in_kind: float) -> None:
+        """Rooms and admin time worth ``in_kind`` a year, shared by the ``targets``: the council
+        covers that much of their running costs."""
+        for g in targets:
+            self.in_kind[g.gid] = g.in_kind_per_week = in_kind / len(targets) / WEEKS_PER_YEAR
+            g.receive_in_kind(in_kind / len(targets))
+            model.ledger("local_groups", in_kind / len(targets))
+            model.council.funded_this_year.add(g.gid)
 
     def _end_in_kind(self, model: CommunityModel) -> None:
         for g in model.active_groups():
