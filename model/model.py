@@ -120,7 +120,7 @@ class CommunityModel(CouncilPhases, LifePhases, GroupPhases, ServicePhases, Volu
                             np.concatenate([[0], np.cumsum(counts)[:-1]]))
         self.ties = Ties(n)
         self.members = Memberships()
-        self.gt = GroupTable()  # the groups' numeric state, one array per attribute (row = gid)
+        self.gt = GroupTable(p.groups)  # the groups' numeric state, one array per attribute (row = gid)
         self.all_groups = []
         self._kind_codes: list[int] = []  # index in GROUP_KINDS of each group, by gid
         self.council = Council(self)

@@ -180,7 +180,7 @@ def test_groups_with_the_volunteers_they_seek_take_on_helpers_at_the_surplus_rat
         m = bare(**{"residents.volunteer_quit_per_year": 0.0, "residents.volunteer_burnout_per_year": 0.0,
                     "residents.volunteer_join_per_year": 1.0, "groups.surplus_volunteering": surplus})
         m._refresh_group_arrays()
-        m.volunteers_sought = lambda gids, scale: np.zeros_like(scale)  # every group has enough
+        m.gt.volunteers_sought = lambda gids, scale: np.zeros_like(scale)  # every group has enough
         before = m.res.vol_group >= 0
         m._phase_volunteering()
         return int(((m.res.vol_group >= 0) & ~before).sum())
@@ -247,7 +247,7 @@ def test_volunteers_sought_follow_the_written_rule():
     expected = [max(3.0, v * min(1.0, max(gp.min_scale, (g.n_members + k) / gp.full_size)))
                 for g, v, k in zip(m.all_groups, needed, clients.tolist(), strict=True)]
     assert min(expected) == 3.0
-    every = m.volunteers_sought(slice(0, len(m.all_groups)), m.group_scale(m._g_members, clients))
+    every = m.gt.volunteers_sought(slice(0, len(m.all_groups)), m.gt.scale(m._g_members, clients))
     assert every.tolist() == pytest.approx(expected)
     for g, k in zip(m.all_groups, clients.tolist(), strict=True):
         g.clients = k

@@ -13,26 +13,9 @@ CLOSURE_CAUSES = ("money", "volunteers", "members")  # in the order closure_cloc
 class FinancePhases:
     """The groups' money, written once for one group or all of them. A part of :class:`CommunityModel`."""
 
-    def group_scale(self, members, clients):
-        """How much of its kind's full operation a group runs: people served / full size."""
-        gp = self.params.groups
-        return np.minimum(1.0, np.maximum(gp.min_scale, (members + clients) / gp.full_size))
-
-    def volunteers_sought(self, gids, scale):
-        """Volunteers a group looks for: its kind's establishment x its scale, at least 3."""
-        return np.maximum(3.0, self.gt.volunteers_needed[gids] * scale)
-
-    def running_costs(self, gids: np.ndarray, scale: np.ndarray) -> np.ndarray:
-        """Weekly running costs: shared rooms and admin save with each collaboration (up to 30%),
-        and the council's in-kind support covers part."""
-        gp, gt = self.params.groups, self.gt
-        collabs = np.array([self.collaboration_count(int(k)) for k in gids])
-        saving = np.minimum(0.3, gp.collaboration_cost_saving * collabs)
-        return np.maximum(0.0, gt.running_cost_per_year[gids] * scale * np.maximum(0.0, 1.0 - saving)
-                          / WEEKS_PER_YEAR - gt.in_kind_per_week[gids])
-
-    def staff_costs(self, gids):
-        return self.gt.staff[gids] * self.gt.staff_cost_per_year[gids] / WEEKS_PER_YEAR
+    def collaboration_counts(self, gids) -> np.ndarray:
+        """The number of collaboration partners of each group in ``gids``."""
+        return np.array([self.collaboration_count(int(k)) for k in np.atleast_1d(gids)])
 
     def _phase_finances(self) -> None:
         """Groups' income and costs; providers' costs."""
@@ -50,13 +33,13 @@ class FinancePhases:
         p, gt = self.params, self.gt
         gp = p.groups
         members, clients = gt.n_members[gids], gt.clients[gids]
-        scale = self.group_scale(members, clients)
-        vol_ratio = np.minimum(1.0, gt.volunteers[gids] / self.volunteers_sought(gids, scale))
+        scale = gt.scale(members, clients)
+        vol_ratio = np.minimum(1.0, gt.volunteers[gids] / gt.volunteers_sought(gids, scale))
         donations = (members * gt.donations_per_member_per_year[gids] * (0.5 + gt.trust[gids])
                      / WEEKS_PER_YEAR)
         fundraising = (gt.running_cost_per_year[gids] * scale * gp.fundraising_cover * vol_ratio * gt.luck[gids]
                        / WEEKS_PER_YEAR)
-        costs = self.running_costs(gids, scale) + self.staff_costs(gids)
+        costs = gt.running_costs(gids, scale, self.collaboration_counts(gids)) + gt.staff_costs(gids)
         reserves = gt.reserves[gids] + donations + fundraising - costs
         places = gt.contract_places[gids]
         under = places > 0

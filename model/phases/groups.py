@@ -1,4 +1,14 @@
-"""Community groups and membership: founding, closing, joining, attending, collaborating."""
+"""Community groups and membership: founding, closing, joining, attending, collaborating.
+
+The group table (``model.gt``, model/agents.py: ``GroupTable``) is the groups' state and holds their
+formulas; a ``CommunityGroup`` agent is a view over its row. The phases also read per-group arrays
+(``_g_*``) that are snapshots of the table, rebuilt when groups are founded or closed and after
+the yearly update (``_groups_changed``), at the points where ``_static_group_arrays`` or
+``_refresh_group_arrays`` runs. The model's results depend on that timing: in the first week of a
+budget year, membership still reads the trust and capacity from before the year's update (the
+snapshot is rebuilt at the end of that phase). Reading the table directly everywhere changes every
+run, so the snapshots stay until a model version that means to change results (issue 19 note).
+"""
 
 from __future__ import annotations
 
@@ -66,8 +76,13 @@ class GroupPhases:
         """The active community groups (a Mesa AgentSet)."""
         return self.agents_by_type.get(CommunityGroup, mesa.agent.AgentSet([], random=self.random))
 
+    def active_gids(self) -> np.ndarray:
+        """The active groups' gids, increasing, read from the group table (the truth)."""
+        return np.flatnonzero(self.gt.active[:len(self.all_groups)])
+
     def active_groups(self) -> list[CommunityGroup]:
-        return [g for g in self.all_groups if g.active]
+        """The active groups (views over their rows of the group table), in gid order."""
+        return [self.all_groups[k] for k in self.active_gids().tolist()]
 
     def group_by_gid(self, gid: int) -> CommunityGroup:
         return self.all_groups[gid]

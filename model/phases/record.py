@@ -41,7 +41,7 @@ class RecordPhases:
         nb = p.place.n_neighbourhoods
         by_nb = np.bincount(r.nbhd, weights=lonely, minlength=nb) / np.maximum(1, np.bincount(r.nbhd, minlength=nb))
         gt = self.gt
-        active = np.flatnonzero(gt.active[:len(self.all_groups)])  # gids, increasing
+        active = self.active_gids()
         kinds = np.bincount(np.asarray(self._kind_codes, dtype=np.int64)[active],
                             minlength=len(GROUP_KINDS)).astype(float)
         n_act = active.size

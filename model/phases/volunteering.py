@@ -27,7 +27,7 @@ class VolunteeringPhases:
         quit_ = is_vol & (u_quit < rates.vol_quit + rates.vol_burnout * stretched)
         vol[quit_] = NO_GROUP
         # starting: members of groups that need volunteers, against competing groups nearby
-        sought = self.volunteers_sought(slice(0, G), self.group_scale(self._g_members, gcl))
+        sought = self.gt.volunteers_sought(slice(0, G), self.gt.scale(self._g_members, gcl))
         gap = np.maximum(0.0, sought - self._volunteer_counts())
         seeking = (gap > 0) & self._g_active
         competitors = np.bincount(self._g_nbhd[seeking], minlength=p.place.n_neighbourhoods)
