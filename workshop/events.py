@@ -159,6 +159,18 @@ def _group(actor: str, nbhd: Any) -> str:
     return f"{_word(actor)} group{where}"
 
 
+def _contract(instrument: str) -> str:
+    """The words for an instrument's contract: from CONTRACTS, else from the regime's own label
+    (model/regimes/: a new tendering regime needs no entry here)."""
+    if instrument in CONTRACTS:
+        return CONTRACTS[instrument]
+    if not instrument:
+        return "contract"
+    from model.regimes import regime_label  # (here, not at import: the feed module stays light)
+
+    return f"{regime_label(instrument).lower()} contract"
+
+
 def describe(event: Mapping[str, Any]) -> tuple[str, str]:
     """A record in a plain sentence, and its tone."""
     kind, actor, cause = event.get("kind", ""), str(event.get("actor", "")), str(event.get("cause", ""))
@@ -170,7 +182,7 @@ def describe(event: Mapping[str, Any]) -> tuple[str, str]:
     elif kind == "group_closed":
         text = f"a {_group(actor, nbhd)} closed: {CLOSED_BECAUSE.get(cause, _word(cause))}"
     elif kind == "contract_awarded":
-        contract = CONTRACTS.get(f.get("instrument", ""), "contract")
+        contract = _contract(f.get("instrument", ""))
         if actor == "outside_provider":
             winner = "an outside provider"
         else:
@@ -186,7 +198,7 @@ def describe(event: Mapping[str, Any]) -> tuple[str, str]:
         else:
             text = f"the council awarded the {contract} to {winner} {terms}"
     elif kind == "contract_ended":
-        contract = CONTRACTS.get(f.get("instrument", ""), "contract")
+        contract = _contract(f.get("instrument", ""))
         text = f"an outside provider's {contract} ended"
         if f.get("left", True):
             text += ": it left, taking its staff with it"
