@@ -5,6 +5,9 @@ process first loads them from numba's on-disk cache; the cost of compiling them 
 printed at the end (import_and_warm_up_seconds_cold_cache).
 
     python benchmarks/model_speed.py [--quick] [--repeats R] [--sizes N N ...] [--set KEY=VALUE ...]
+                                     [--markdown]
+
+``--markdown`` prints the same figures as a Markdown table (for benchmarks/README.md).
 
 Each timing is repeated (``--repeats``, default 3) and printed as the fastest run, with the median
 beside it (``*_median``): on a shared machine the slower runs measure the neighbours as much as
@@ -12,6 +15,8 @@ the model.
 
 - town_10y_*: the default town (10k adults), status quo, 10 years after the default burn-in (each
   repeat starts from a copy of the same burnt-in model).
+- town_10y_phase_<phase>_ms_per_week: one further run of the same ten years with the model's
+  per-phase timer (``CommunityModel.start_timer``), milliseconds per week in each phase of the plan.
 - scale_<n>_*: one simulated year (no burn-in) at n residents, each run in a fresh process so peak
   memory (max RSS) is that run's own; ``*_ns_per_resident_week`` is the time per resident and week
   (flat if time grows linearly). ``scale_<n>_plain_read_*`` is the machine's own scaling for the
@@ -28,7 +33,10 @@ the model.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
+import os
 import pickle
 import resource
 import subprocess
@@ -94,6 +102,12 @@ def town_ten_years(repeats: int) -> None:
     print(f"town_10y_seconds_median: {float(np.median(times)):.2f}")
     print(f"town_10y_resident_weeks_per_second: {p.place.n_residents * weeks / best:.3g}")
     print(f"town_10y_with_burn_in_seconds: {burn_in + best:.2f}")
+    # one more run with the model's per-phase timer (CommunityModel.start_timer): where a week goes
+    m = pickle.loads(start)
+    timer = m.start_timer()
+    m.run()
+    for name, seconds in timer.items():
+        print(f"town_10y_phase_{name}_ms_per_week: {1000 * seconds / weeks:.3f}")
 
 
 def plain_read_seconds(m: CommunityModel) -> float:
@@ -212,6 +226,7 @@ def main() -> None:
                     help="resident counts for the one-year runs (default 10000 100000 1000000)")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="a parameter override for the one-year runs, e.g. ties.bridging_share=0 (repeatable)")
+    ap.add_argument("--markdown", action="store_true", help="print the figures as a Markdown table")
     ap.add_argument("--one-year", type=int, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.repeats < 1 or (a.sizes and min(a.sizes) < 1000):
@@ -224,6 +239,35 @@ def main() -> None:
     if a.one_year:
         print(json.dumps(one_year(a.one_year, extra)))
         return
+    if a.markdown:
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            measure(a, extra)
+        print(markdown_table(buffer.getvalue(), a))
+        return
+    measure(a, extra)
+
+
+def markdown_table(lines: str, a: argparse.Namespace) -> str:
+    """The figures (``name: value`` lines) as a Markdown table, with when and how they were made."""
+    from datetime import UTC, datetime
+
+    from model.api import MODEL_VERSION, model_source_hash
+
+    cmd = "python benchmarks/model_speed.py --markdown" + (" --quick" if a.quick else "") + \
+        (f" --repeats {a.repeats}" if a.repeats != 3 else "") + "".join(f" --set {s}" for s in a.set)
+    head = [f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores with `{cmd}` "
+            f"(model version {MODEL_VERSION}, source {model_source_hash()}); each timing is the fastest of "
+            f"{a.repeats}, with its median beside it.", "", "| figure | value |", "|---|---|"]
+    rows = []
+    for line in lines.splitlines():
+        name, sep, value = line.partition(": ")
+        if sep:
+            rows.append(f"| `{name.strip()}` | {value.strip()} |")
+    return "\n".join(head + rows)
+
+
+def measure(a: argparse.Namespace, extra: dict) -> None:
     if extra:
         print("scale_overrides: " + " ".join(f"{k}={v}" for k, v in extra.items()))
     town_ten_years(a.repeats)

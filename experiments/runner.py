@@ -33,6 +33,7 @@ from experiments.store import (
     write_json,
 )
 from model import OUTCOME_NAMES, simulate
+from model.outcomes import run_totals
 
 # Overrides that say where or how to run, not what: never columns, never part of the job's identity.
 NOT_CONDITIONS = ("results_dir", "progress", "name", "replicates", "seed")
@@ -172,8 +173,7 @@ def run_job(cfg: DictConfig, info: JobInfo) -> JobOutcome:
         group_parts.append(_with_ids(res.groups, ids))
         row = {**ids, "conditions": cond_list, "status": "completed", "error": None,
                "wall_seconds": wall, "n_residents": n_res, "years": years}
-        row["spend_total"] = _horizon_mean(ts, "council_spend") * years
-        row["lonely_person_years"] = _horizon_mean(ts, "lonely_share") * n_res * years
+        row.update(run_totals(ts, n_res, years))  # spend_total, lonely_person_years (model/outcomes.py)
         row.update({name: res.summary.get(name, math.nan) for name in OUTCOME_NAMES})
         row.update({k: v for k, v in res.summary.items() if k not in row})
         rows.append(row)
@@ -202,12 +202,6 @@ def run_job(cfg: DictConfig, info: JobInfo) -> JobOutcome:
     if info.multirun and info.sweep_dir is not None:
         prog.job_finished(info.sweep_dir, info.job_num, meta["status"], wall, label=label)
     return JobOutcome(meta["status"], rs.replicates, n_failed, out)
-
-
-def _horizon_mean(ts: pd.DataFrame, col: str) -> float:
-    if col not in ts.columns or ts.empty:
-        return math.nan
-    return float(ts[col].mean())
 
 
 def _with_ids(df: pd.DataFrame, ids: dict[str, Any]) -> pd.DataFrame:

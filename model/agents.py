@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from model.params import WEEKS_PER_YEAR, GroupKindParams
+from model.params import WEEKS_PER_YEAR, GroupKindParams, GroupParams
 
 if TYPE_CHECKING:
     from model.model import CommunityModel
@@ -38,7 +38,8 @@ class GroupTable:
             "weeks_without_money", "weeks_without_volunteers", "weeks_without_members", "nbhd")
     BOOLS = ("active", "activities", "visits")
 
-    def __init__(self) -> None:
+    def __init__(self, gp: GroupParams) -> None:
+        self.gp = gp  # the groups' parameters, for the formulas below
         self.size = 0
         for name in self.FLOATS:
             setattr(self, name, np.zeros(0))
@@ -50,6 +51,27 @@ class GroupTable:
         self.income_year = np.zeros((0, len(INCOME_SOURCES)))
         self.income_last_year = np.zeros((0, len(INCOME_SOURCES)))
         self.income_total = np.zeros((0, len(INCOME_SOURCES)))
+
+    # -- the groups' size and costs, for the groups ``gids`` (an array, a slice or one gid): written
+    # once, used by the weekly phases for all groups and by ``CommunityGroup`` for one
+    def scale(self, members, clients):
+        """How much of its kind's full operation a group runs: people served / full size."""
+        gp = self.gp
+        return np.minimum(1.0, np.maximum(gp.min_scale, (members + clients) / gp.full_size))
+
+    def volunteers_sought(self, gids, scale):
+        """Volunteers a group looks for: its kind's establishment x its scale, at least 3."""
+        return np.maximum(3.0, self.volunteers_needed[gids] * scale)
+
+    def running_costs(self, gids, scale, collaborations):
+        """Weekly running costs: shared rooms and admin save with each collaboration (up to 30%),
+        and the council's in-kind support covers part."""
+        saving = np.minimum(0.3, self.gp.collaboration_cost_saving * collaborations)
+        return np.maximum(0.0, self.running_cost_per_year[gids] * scale * np.maximum(0.0, 1.0 - saving)
+                          / WEEKS_PER_YEAR - self.in_kind_per_week[gids])
+
+    def staff_costs(self, gids):
+        return self.staff[gids] * self.staff_cost_per_year[gids] / WEEKS_PER_YEAR
 
     def add_row(self, kp: GroupKindParams) -> int:
         """Room for one more group (capacity doubles), its kind's parameters filled in; returns its
@@ -171,24 +193,25 @@ class CommunityGroup(mesa.Agent):
         return _Income(self.model.gt.income_total[self.gid])
 
     # -- size and finances -----------------------------------------------------------------------
-    # (the formulas are CommunityModel's, written once for one group or all of them)
+    # (the formulas are the group table's, written once for one group or all of them)
     @property
     def scale(self) -> float:
         """How much of its kind's full operation the group runs: people served / full size."""
-        return float(self.model.group_scale(self.n_members, self.clients))
+        return float(self.model.gt.scale(self.n_members, self.clients))
 
     @property
     def volunteers_sought(self) -> float:
         """Volunteers the group looks for: its kind's establishment x its scale, at least 3."""
-        return float(self.model.volunteers_sought(self.gid, self.scale))
+        return float(self.model.gt.volunteers_sought(self.gid, self.scale))
 
     @property
     def running_cost_per_week(self) -> float:
-        return float(self.model.running_costs(np.array([self.gid]), self.scale)[0])
+        gids = np.array([self.gid])
+        return float(self.model.gt.running_costs(gids, self.scale, self.model.collaboration_counts(gids))[0])
 
     @property
     def staff_cost_per_week(self) -> float:
-        return float(self.model.staff_costs(self.gid))
+        return float(self.model.gt.staff_costs(self.gid))
 
     @property
     def weeks_of_reserves(self) -> float:
@@ -242,9 +265,12 @@ class OutsideProvider(mesa.Agent):
         self.reserves = p.reserves
         self.quality = p.quality
         self.bid_strength = p.bid_strength
+        # what it holds under all its contracts (sums over ``contracts``, kept by
+        # CommunityModel.contracts_changed; each contract is its instrument's)
+        self.contracts: list = []
         self.contract_places = 0
         self.contract_payment_per_week = 0.0
-        self.subcontract_share = 0.0
+        self.contract_net_per_week = 0.0  # the payment it keeps, after subcontracting
         self.clients = 0
         self.income_total = 0.0
 
@@ -255,7 +281,7 @@ class OutsideProvider(mesa.Agent):
     def weekly_finances(self) -> None:
         p = self.model.params.providers
         cost = min(self.clients, self.contract_places) * p.unit_cost_per_client_per_year / WEEKS_PER_YEAR
-        self.reserves += self.contract_payment_per_week * (1.0 - self.subcontract_share) - cost
+        self.reserves += self.contract_net_per_week - cost
         self.income_total += self.contract_payment_per_week
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from model.events import Event
 from model.params import Params, params_from_dict
 
 if TYPE_CHECKING:
@@ -22,9 +23,9 @@ if TYPE_CHECKING:
 
 CACHE_FORMAT = 1  # bump when the model's state layout changes
 # Bump whenever the same config and seed give different numbers (a model change, or a change in
-# how random numbers are drawn). It is part of every cache key and sweep-job fingerprint, so a
-# burn-in or a completed job from an earlier model is never reused, and it is written into each
-# job's metadata. 2: uniforms from xoshiro256+, resident slots numbered by neighbourhood.
+# how random numbers are drawn). It is part of every sweep-job fingerprint and written into each
+# job's metadata; the burn-in cache key also includes a hash of the model's source
+# (model_source_hash), so a forgotten bump can never reuse a stale burn-in. 2: uniforms from xoshiro256+, resident slots numbered by neighbourhood.
 # 3: groups take surplus volunteers; fundraising cover and founding rate recalibrated.
 # 4: loneliness noise by a ziggurat on xoshiro256+ in the kernel; tie loads summed in one array.
 MODEL_VERSION = 4
@@ -38,12 +39,13 @@ class Result:
     groups: the group life table (one row per group that ever existed).
     summary: one row: each outcome averaged over the final year, under its own name
         (closures and foundings are totals over the final year).
+    events: what happened in the study period, as (week, record) pairs (model/events.py).
     """
 
     timeseries: pd.DataFrame
     groups: pd.DataFrame
     summary: dict[str, float]
-    events: list[tuple[int, str]]
+    events: list[tuple[int, Event]]  # (week, record): model/events.py
     seed: int
     params: Params
 
@@ -84,8 +86,32 @@ def simulate(
     )
 
 
+_SOURCE_HASH: str | None = None
+
+
+def source_hash(root: Path) -> str:
+    """A hash of every ``.py`` file under ``root`` (path and bytes, in path order)."""
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0")
+        h.update(path.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def model_source_hash() -> str:
+    """The hash of the model's source (model/, computed once per process). Any change to the
+    model's code gives a new hash, so a burn-in computed by other code is never reused, whether or
+    not MODEL_VERSION was bumped (a change that alters no result, such as a comment, still
+    recomputes the burn-in: a small price for never reusing a stale one)."""
+    global _SOURCE_HASH
+    if _SOURCE_HASH is None:
+        _SOURCE_HASH = source_hash(Path(__file__).resolve().parent)
+    return _SOURCE_HASH
+
+
 def burn_in_key(params: Params, seed: int) -> str:
-    """Identifies a burn-in: the parameters that shape it, the seed and the software versions."""
+    """Identifies a burn-in: the parameters that shape it, the seed, the model's source (its hash)
+    and the software versions."""
     import mesa
     import numpy as np
 
@@ -93,7 +119,8 @@ def burn_in_key(params: Params, seed: int) -> str:
 
     shaping = {k: v for k, v in params.to_dict().items() if k not in AFTER_BURN_IN}
     text = json.dumps({"p": shaping, "seed": int(seed), "format": CACHE_FORMAT, "model": MODEL_VERSION,
-                       "mesa": mesa.__version__, "numpy": np.__version__}, sort_keys=True, default=str)
+                       "source": model_source_hash(), "mesa": mesa.__version__, "numpy": np.__version__},
+                      sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, get_type_hints
 
@@ -363,15 +364,26 @@ class PartnershipParams:
     # (assumption: one worker plus costs); a smaller grant brokers proportionally less
 
 
-REGIME_NAMES = (
-    "none",
-    "grants",
-    "competitive_tender",
-    "outcomes_based",
-    "community_development",
-    "social_value",
-    "partnership",
-)
+class _RegimeNames(Sequence):
+    """The registered instruments' names in display order, read from the registry in model/regimes/
+    when used (that package imports this module, so the list cannot be built at import time)."""
+
+    def _names(self) -> tuple[str, ...]:
+        from model.regimes import instrument_names
+
+        return instrument_names()
+
+    def __getitem__(self, k):
+        return self._names()[k]
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    def __repr__(self) -> str:
+        return repr(self._names())
+
+
+REGIME_NAMES: Sequence[str] = _RegimeNames()  # every instrument (model/regimes/), in display order
 # Named mixtures: weights on the instruments above.
 MIXTURES: dict[str, dict[str, float]] = {
     # the common status quo: some grants plus one tendered loneliness contract (DOMAIN)

@@ -14,8 +14,9 @@ import numpy as np
 
 from model import kernels
 
-# Every random process of the model, by name. A process not listed here cannot draw.
-STREAM_NAMES: tuple[str, ...] = (
+# Every random process of the model itself, by name; the regimes' own streams are declared on their
+# classes (``@instrument(..., streams=...)``, model/regimes/). A process not listed cannot draw.
+MODEL_STREAMS: tuple[str, ...] = (
     "init",  # initial population, ties, groups
     "life_events",  # bereavement, illness onset
     "turnover",  # moves and deaths, newcomers
@@ -32,12 +33,21 @@ STREAM_NAMES: tuple[str, ...] = (
     "foundings",  # new groups
     "collaboration",  # ties between groups
     "council",  # the council's noisy observation
-    "grants",  # grant rounds
-    "tender",  # bids and scores
-    "outcomes",  # outcome verification
-    "community_development",  # connectors
-    "partnership",  # link-worker referrals, brokerage
 )
+
+
+def stream_names() -> tuple[str, ...]:
+    """Every stream: the model's, then those the registered regimes declare. A stream's draws
+    depend only on the seed and its name, so adding a stream changes no other stream's draws."""
+    from model.regimes import instrument_streams  # (the regimes import the parameters, as this module does)
+
+    return tuple(dict.fromkeys((*MODEL_STREAMS, *instrument_streams())))
+
+
+def __getattr__(name: str):
+    if name == "STREAM_NAMES":  # derived when asked, so that regimes registered later are included
+        return stream_names()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Stream:
@@ -84,13 +94,13 @@ class Streams:
         if int(seed) < 0:
             raise ValueError(f"seed must be a non-negative integer (got {seed})")
         self.seed = int(seed)
-        self._gens = {name: Stream(self.seed, zlib.crc32(name.encode())) for name in STREAM_NAMES}
+        self._gens = {name: Stream(self.seed, zlib.crc32(name.encode())) for name in stream_names()}
 
     def __getitem__(self, name: str) -> Stream:
         try:
             return self._gens[name]
         except KeyError:
-            raise KeyError(f"no random stream named '{name}'; add it to STREAM_NAMES") from None
+            raise KeyError(f"no random stream named '{name}'; add it to MODEL_STREAMS or to its regime's streams") from None
 
     def state(self, name: str) -> tuple[dict, tuple[int, ...]]:
         """The state of one stream: numpy's bit generator and the uniform generator (for tests of

@@ -177,3 +177,26 @@ def test_kernel_normals_are_standard_normal_and_loneliness_draws_them_in_order()
     expected_z = kernels.normals(state, np.empty(n))  # advances ``state`` as the kernel did ``s``
     assert np.allclose(L, 0.5 + 0.01 * expected_z, rtol=0, atol=1e-15)
     assert s.tolist() == state.tolist()
+
+
+def test_the_burn_in_key_changes_with_the_model_source(tmp_path, monkeypatch):
+    """A copy of the model's source hashes as the model does; changing one line of it changes the
+    hash, and a different source hash gives a different burn-in key (so a stale burn-in is never
+    reused, whatever MODEL_VERSION says)."""
+    import shutil
+    from pathlib import Path
+
+    import model.api as api
+    from model.params import Params
+
+    src = Path(api.__file__).resolve().parent
+    copy = tmp_path / "model"
+    shutil.copytree(src, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    assert api.source_hash(copy) == api.model_source_hash()
+    target = copy / "phases" / "ties.py"
+    target.write_text(target.read_text().replace("rng.random(n)", "rng.random(n) ", 1))
+    assert api.source_hash(copy) != api.model_source_hash()
+    p = Params()
+    key = api.burn_in_key(p, 1)
+    monkeypatch.setattr(api, "_SOURCE_HASH", api.source_hash(copy))
+    assert api.burn_in_key(p, 1) != key

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from model import kernels
-from model.model import PHASES, CommunityModel
+from model.model import CommunityModel
 from model.residents import NO_GROUP, PROVIDER_BASE
 
 from .conftest import small_params
@@ -18,14 +18,38 @@ def bare(regime: str = "none", **ov) -> CommunityModel:
     return CommunityModel(small_params(regime, **ov), seed=1)
 
 
-def test_step_runs_phases_in_the_documented_order(monkeypatch):
+ORDER = ("calendar", "life_events", "turnover", "membership", "activities", "services", "volunteering",
+         "regime_delivery", "tie_contact", "loneliness", "ties", "finances", "closures_and_foundings",
+         "collaboration", "record")  # docs/ODD.md, "Process overview and scheduling"
+
+
+def instrument_of(m: CommunityModel, name: str):
+    """The running regime's instrument called ``name``."""
+    return next(ins for ins in m.active_regime.instruments if ins.name == name)
+
+
+def test_step_runs_the_plan_in_the_documented_order():
     m = bare()
+    names = [phase.__name__.removeprefix("_phase_") for phase in m.plan]
+    assert tuple(names) == ORDER
+    assert all(phase.__self__ is m for phase in m.plan)  # bound methods of this model
+    schedule = m.describe_schedule().splitlines()
+    assert [line.split(":")[0].split(". ")[1] for line in schedule] == names
+    assert all(len(line.split(": ", 1)[1]) > 10 for line in schedule)  # each phase says what it does
     seen = []
-    for name, _ in PHASES:
-        monkeypatch.setattr(m, f"_phase_{name}", lambda name=name: seen.append(name))
+    m.plan = [lambda name=name: seen.append(name) for name in names]
     m.step()
-    assert seen == [name for name, _ in PHASES]
-    assert "calendar" in CommunityModel.describe_schedule()
+    assert seen == names  # step runs the plan, nothing else
+
+
+def test_phase_timer_adds_up_time_by_phase():
+    m = bare()
+    assert m.timer is None
+    timer = m.start_timer()
+    for _ in range(3):
+        m.step()
+    assert set(timer) == set(ORDER)
+    assert all(t >= 0 for t in timer.values()) and sum(timer.values()) > 0
 
 
 def test_loneliness_rises_with_shortfall_and_falls_when_met():
@@ -156,7 +180,7 @@ def test_groups_with_the_volunteers_they_seek_take_on_helpers_at_the_surplus_rat
         m = bare(**{"residents.volunteer_quit_per_year": 0.0, "residents.volunteer_burnout_per_year": 0.0,
                     "residents.volunteer_join_per_year": 1.0, "groups.surplus_volunteering": surplus})
         m._refresh_group_arrays()
-        m.volunteers_sought = lambda gids, scale: np.zeros_like(scale)  # every group has enough
+        m.gt.volunteers_sought = lambda gids, scale: np.zeros_like(scale)  # every group has enough
         before = m.res.vol_group >= 0
         m._phase_volunteering()
         return int(((m.res.vol_group >= 0) & ~before).sum())
@@ -223,7 +247,7 @@ def test_volunteers_sought_follow_the_written_rule():
     expected = [max(3.0, v * min(1.0, max(gp.min_scale, (g.n_members + k) / gp.full_size)))
                 for g, v, k in zip(m.all_groups, needed, clients.tolist(), strict=True)]
     assert min(expected) == 3.0
-    every = m.volunteers_sought(slice(0, len(m.all_groups)), m.group_scale(m._g_members, clients))
+    every = m.gt.volunteers_sought(slice(0, len(m.all_groups)), m.gt.scale(m._g_members, clients))
     assert every.tolist() == pytest.approx(expected)
     for g, k in zip(m.all_groups, clients.tolist(), strict=True):
         g.clients = k
@@ -247,9 +271,10 @@ def test_group_without_volunteers_closes_with_cause_volunteers():
 
 def test_foundings_grow_with_community_development_support():
     def foundings(skill_years: float) -> int:
-        m = bare(**{"groups.foundings_per_year_per_10k": 40.0})
-        m.connector_years[:] = skill_years
-        m.connector_fte[:] = 1.0
+        m = bare("community_development", **{"groups.foundings_per_year_per_10k": 40.0})
+        cd = instrument_of(m, "community_development")
+        cd.years[:] = skill_years
+        cd.fte[:] = 1.0
         n0 = len(m.all_groups)
         for _ in range(52):
             m._phase_closures_and_foundings()
@@ -369,7 +394,7 @@ def test_community_development_spends_its_budget_even_below_one_salary():
     spent = m.spend_by_recipient
     assert sum(spent.values()) == pytest.approx(m.council.budget)
     assert spent["in_house"] > 0 and spent["local_groups"] > 0  # connector time and in-kind support
-    assert 0 < m.connector_fte.sum() < 1
+    assert 0 < instrument_of(m, "community_development").fte.sum() < 1
 
 
 def test_group_finances_follow_the_written_rule():

@@ -167,6 +167,35 @@ def test_tone_marks_bad_and_good_news():
     assert events.tone("The executive met.") == "neutral"  # "cut" inside a word is not a cut
 
 
+def test_feed_renders_event_records_in_plain_words():
+    """Records (as objects, dictionaries or their JSON text) are said in plain words from their
+    fields; the tone comes from the kind of event."""
+    from model.events import Event
+
+    closed = Event(60, "group_closed", 1, "goodgym", "money", {"gid": 3})
+    founded = {"week": 61, "kind": "group_founded", "nbhd": 0, "actor": "volunteer_centre",
+               "cause": "council_funded", "fields": {"gid": 9}}
+    again = Event(104, "contract_awarded", None, "outside_provider", "",
+                  {"instrument": "competitive_tender", "places": 34, "years": 1, "provider": 0,
+                   "retender": True, "same_provider": True})
+    other = Event(156, "contract_awarded", 2, "befriending", "",
+                  {"instrument": "outcomes_based", "places": 12, "years": 3, "gid": 4, "partners": 2,
+                   "retender": True, "same_provider": False})
+    ended = Event(157, "contract_ended", None, "outside_provider", "",
+                  {"instrument": "competitive_tender", "provider": 0, "left": True})
+    items = events.feed([(60, closed), (61, founded), (104, str(again)), (156, other), (157, ended)], limit=10)
+    by_week = {i.week: i for i in items}
+    assert by_week[60].text == "A GoodGym-style group in neighbourhood 2 closed: its money ran out."
+    assert by_week[60].tone == "bad"
+    assert by_week[61].text == "A new volunteer centre group in neighbourhood 1 started: the council funded it."
+    assert by_week[61].tone == "good"
+    assert "won it again, the same as before (34 places, 1 year)" in by_week[104].text
+    assert by_week[104].tone == "neutral"
+    assert "a different winner, a befriending group in neighbourhood 3 with 2 partners" in by_week[156].text
+    assert by_week[157].text.startswith("An outside provider's befriending contract ended: it left")
+    assert all("_" not in i.text and "{" not in i.text for i in items)
+
+
 def test_feed_is_newest_first_limited_and_dated():
     evs = [(w, f"Year {w // 52 + 1}: event {w}") for w in (1, 5, 60, 61)]
     items = events.feed(evs, limit=3)

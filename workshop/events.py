@@ -1,16 +1,19 @@
 """The event feed: the model's events in plain words for a room of non-modellers.
 
-The model records events as ``(week, text)``. This module dates them the way the room counts time
-("Year 2, week 14"), replaces any internal names that slip into the text (``competitive_tender``,
-``volunteer_centre``) by everyday words, and marks each as good news, bad news or neither so the feed
-can colour it. Pure functions; unit-tested.
+The model records events as records (model/events.py: week, kind, neighbourhood, actor, cause and a
+few fields). This module dates them the way the room counts time ("Year 2, week 14"), says each in
+a plain sentence, and marks it as good news, bad news or neither so the feed can colour it. It
+reads the records' fields; it never parses text. An event may arrive as the record itself, as its
+dictionary, or as its JSON text (the workshop keeps events as text); any other text is shown as it
+is, tidied. Pure functions; unit-tested.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 WEEKS_PER_YEAR = 52
 
@@ -31,14 +34,36 @@ PLAIN: dict[str, str] = {
     "nbhd": "neighbourhood",
 }
 
-_WORD = re.compile(r"\b(" + "|".join(sorted(map(re.escape, PLAIN), key=len, reverse=True)) + r")\b")
-_YEAR_PREFIX = re.compile(r"^\s*year\s+-?\d+\s*(?:,\s*week\s+\d+\s*)?[:,-]\s*", re.IGNORECASE)
-_SNAKE = re.compile(r"\b([a-z]+)_([a-z_]+)\b")
+# The contract each tendering instrument lets (words for "the council awarded the ...").
+CONTRACTS: dict[str, str] = {
+    "competitive_tender": "befriending contract",
+    "social_value": "social-value contract",
+    "outcomes_based": "payment-by-outcomes contract",
+}
 
-_BAD = re.compile(r"\b(closed|closes|closure|lost|loses|left|cuts?|ended|ends|withdrew|withdraws|collapsed|"
-                  r"burn(?:ed|t)? out|ran out|out of money)\b", re.IGNORECASE)
-_GOOD = re.compile(r"\b(opened|opens|founded|started|starts|new|joined|grew|began|formed|"
-                   r"recovered)\b", re.IGNORECASE)
+# Why a group closed (model: CLOSURE_CAUSES) and why it was founded.
+CLOSED_BECAUSE: dict[str, str] = {
+    "money": "its money ran out",
+    "volunteers": "its last volunteers left",
+    "members": "nobody came any more",
+}
+FOUNDED_BECAUSE: dict[str, str] = {
+    "council_funded": "the council funded it",
+}
+
+# The tone of each kind of event.
+TONE: dict[str, str] = {
+    "group_founded": "good",
+    "group_closed": "bad",
+    "contract_awarded": "neutral",
+    "contract_ended": "bad",
+}
+
+_BAD = {"closed", "closes", "closure", "lost", "loses", "left", "cut", "cuts", "ended", "ends", "withdrew",
+        "withdraws", "collapsed"}
+_BAD_PHRASES = ("burned out", "burnt out", "burn out", "ran out", "out of money")
+_GOOD = {"opened", "opens", "founded", "started", "starts", "new", "joined", "grew", "began", "formed",
+         "recovered"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +85,13 @@ def when(week: int) -> str:
     return f"Year {year + 1}, week {wk + 1}"
 
 
-def plain_words(text: str) -> str:
-    """Replace internal names with everyday words; drop a leading "Year N:" (the feed dates events)."""
-    out = _YEAR_PREFIX.sub("", str(text).strip())
-    out = _WORD.sub(lambda m: PLAIN[m.group(1)], out)
-    out = _SNAKE.sub(lambda m: f"{m.group(1)} {m.group(2).replace('_', ' ')}", out)
-    out = re.sub(r"\s+", " ", out).strip()
+def _word(name: str) -> str:
+    """An internal name in everyday words (snake_case becomes spaced words)."""
+    return PLAIN.get(name, str(name).replace("_", " "))
+
+
+def _sentence(text: str) -> str:
+    out = " ".join(text.split())
     if not out:
         return out
     out = out[0].upper() + out[1:]
@@ -74,23 +100,126 @@ def plain_words(text: str) -> str:
     return out
 
 
+def _tokens(text: str) -> list[str]:
+    """The words of a text, lower case, without punctuation."""
+    return ["".join(ch for ch in w if ch.isalnum() or ch in "_-").lower() for w in str(text).split()]
+
+
+def _drop_date(words: list[str]) -> list[str]:
+    """Without a leading "Year N:" or "Year N, week M:"."""
+    if len(words) < 2 or words[0].lower() != "year" or not words[1].rstrip(":,-").lstrip("-").isdigit():
+        return words
+    rest = words[2:]
+    if words[1].endswith(",") and len(rest) >= 2 and rest[0].lower() == "week" and rest[1].rstrip(":,-").isdigit():
+        rest = rest[2:]
+    if rest and rest[0] in (":", ",", "-"):
+        rest = rest[1:]
+    return rest
+
+
+def plain_words(text: str) -> str:
+    """Free text (not a record) in plain words: internal names replaced by everyday words, and a
+    leading "Year N:" dropped (the feed dates events)."""
+    out = []
+    for w in _drop_date(str(text).split()):
+        core = w.rstrip(".,;:!?")
+        out.append((_word(core) if "_" in core or core in PLAIN else core) + w[len(core):])
+    return _sentence(" ".join(out))
+
+
 def tone(text: str) -> str:
-    """Bad news (a closure, a loss, a cut) wins over good news in the same sentence."""
-    if _BAD.search(text):
+    """The tone of free text: bad news (a closure, a loss, a cut) wins over good news."""
+    tokens = _tokens(text)
+    lowered = " ".join(tokens)
+    if any(t in _BAD for t in tokens) or any(p in lowered for p in _BAD_PHRASES):
         return "bad"
-    if _GOOD.search(text):
+    if any(t in _GOOD for t in tokens):
         return "good"
     return "neutral"
 
 
-def feed(events: Iterable[tuple[int, str]], limit: int = 12) -> list[FeedItem]:
+def _record(event: Any) -> Mapping[str, Any] | None:
+    """The event as a record's dictionary, or None for free text."""
+    if hasattr(event, "to_dict"):
+        return event.to_dict()
+    if isinstance(event, Mapping):
+        return event
+    text = str(event).strip()
+    if text.startswith("{"):
+        try:
+            d = json.loads(text)
+        except ValueError:
+            return None
+        return d if isinstance(d, Mapping) and "kind" in d else None
+    return None
+
+
+def _group(actor: str, nbhd: Any) -> str:
+    where = f" in neighbourhood {int(nbhd) + 1}" if nbhd is not None else ""
+    return f"{_word(actor)} group{where}"
+
+
+def _contract(instrument: str) -> str:
+    """The words for an instrument's contract: from CONTRACTS, else from the regime's own label
+    (model/regimes/: a new tendering regime needs no entry here)."""
+    if instrument in CONTRACTS:
+        return CONTRACTS[instrument]
+    if not instrument:
+        return "contract"
+    from model.regimes import regime_label  # (here, not at import: the feed module stays light)
+
+    return f"{regime_label(instrument).lower()} contract"
+
+
+def describe(event: Mapping[str, Any]) -> tuple[str, str]:
+    """A record in a plain sentence, and its tone."""
+    kind, actor, cause = event.get("kind", ""), str(event.get("actor", "")), str(event.get("cause", ""))
+    nbhd, f = event.get("nbhd"), dict(event.get("fields") or {})
+    if kind == "group_founded":
+        text = f"a new {_group(actor, nbhd)} started"
+        if cause:
+            text += f": {FOUNDED_BECAUSE.get(cause, _word(cause))}"
+    elif kind == "group_closed":
+        text = f"a {_group(actor, nbhd)} closed: {CLOSED_BECAUSE.get(cause, _word(cause))}"
+    elif kind == "contract_awarded":
+        contract = _contract(f.get("instrument", ""))
+        if actor == "outside_provider":
+            winner = "an outside provider"
+        else:
+            partners = int(f.get("partners", 0))
+            winner = f"a {_group(actor, nbhd)}" + (f" with {partners} partner{'s' if partners != 1 else ''}"
+                                                    if partners else "")
+        years = int(f.get("years", 1))
+        terms = f"({int(f.get('places', 0))} places, {years} year{'s' if years != 1 else ''})"
+        if f.get("same_provider") is True:
+            text = f"the council re-tendered the {contract}: {winner} won it again, the same as before {terms}"
+        elif f.get("same_provider") is False:
+            text = f"the council re-tendered the {contract}: a different winner, {winner} {terms}"
+        else:
+            text = f"the council awarded the {contract} to {winner} {terms}"
+    elif kind == "contract_ended":
+        contract = _contract(f.get("instrument", ""))
+        text = f"an outside provider's {contract} ended"
+        if f.get("left", True):
+            text += ": it left, taking its staff with it"
+    else:
+        text = f"{_word(kind)}: {_word(actor)}".strip(": ")
+    return _sentence(text), TONE.get(kind, "neutral")
+
+
+def feed(events: Iterable[tuple[int, Any]], limit: int = 12) -> list[FeedItem]:
     """The most recent ``limit`` events, newest first, in plain words."""
-    items: Sequence[tuple[int, str]] = list(events)
+    items: Sequence[tuple[int, Any]] = list(events)
     recent = items[-limit:] if limit > 0 else []
     out = []
-    for week, text in reversed(recent):
-        words = plain_words(text)
-        out.append(FeedItem(week=int(week), when=when(int(week)), text=words, tone=tone(words)))
+    for week, event in reversed(recent):
+        record = _record(event)
+        if record is not None:
+            text, mood = describe(record)
+        else:
+            text = plain_words(str(event))
+            mood = tone(text)
+        out.append(FeedItem(week=int(week), when=when(int(week)), text=text, tone=mood))
     return out
 
 

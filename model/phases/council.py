@@ -1,0 +1,102 @@
+"""The council: its budget year, its instruments' weekly acts, and the spend ledger."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.agents import CommunityGroup
+from model.events import Event
+from model.params import WEEKS_PER_YEAR
+
+SPEND_CATEGORIES = ("local_groups", "outside_providers", "in_house")
+
+
+class CouncilPhases:
+    """The council's calendar and the public surface regimes pay through. A part of :class:`CommunityModel`."""
+
+    def _phase_calendar(self) -> None:
+        """Start of a budget year: budget, grant rounds, tenders, contract ends, rewards."""
+        if self.week == 0 and self.active_regime is not self.regime:
+            self.active_regime.teardown(self)
+            self.active_regime = self.regime
+            self.regime.setup(self)
+        if self.week % WEEKS_PER_YEAR != 0:
+            return
+        self.council.set_budget(self.year)  # negative years (burn-in) are funded stably
+        luck = self.streams["finances"]
+        for g in self.active_groups():
+            g.new_budget_year(float(luck.standard_normal()))
+            if g.n_members + g.clients > 0:
+                g.trust += self.rates.trust_gain * (1.0 - g.trust) * (0.5 + self.council.relationship)
+        self.sector_trust += 0.1 * (1.0 - self.sector_trust)
+        self._groups_changed = True  # trust and staff changed
+        self.council.end_budget_year()
+        self.active_regime.yearly(self)
+
+    def _phase_regime_delivery(self) -> None:
+        """The council's instruments act (referrals, contract payments), then connectors introduce
+        residents to groups."""
+        self.active_regime.weekly(self)
+
+    def connector_skill(self) -> np.ndarray:
+        """Connector effectiveness by neighbourhood (0-1) under the regime (0 without connectors)."""
+        return self.active_regime.connector_skill(self)
+
+    def contracts_changed(self) -> None:
+        """Recount what each group and outside provider holds under the running regime's contracts
+        (places and weekly payment: sums over its contracts; a closed group holds nothing). The
+        instruments call this whenever they award, vary or end a contract."""
+        G, gt = len(self.all_groups), self.gt
+        gt.contract_places[:G] = 0
+        gt.contract_payment_per_week[:G] = 0.0
+        for pv in self.providers:
+            pv.contracts, pv.contract_places = [], 0
+            pv.contract_payment_per_week = pv.contract_net_per_week = 0.0
+        for c in self.active_regime.contracts():
+            for g, places, pay in zip(c.holders, c.holder_places, c.holder_payments, strict=True):
+                if g.active:
+                    gt.contract_places[g.gid] += places
+                    gt.contract_payment_per_week[g.gid] += pay
+            pv = c.provider
+            if pv is not None:
+                pv.contracts.append(c)
+                pv.contract_places += c.places
+                pv.contract_payment_per_week += c.payment_per_week
+                pv.contract_net_per_week += c.payment_per_week * (1.0 - c.subcontract_share)
+
+    def ledger(self, category: str, amount: float) -> None:
+        """Record council spend this week by recipient category."""
+        k = self.week + self.burn_in_weeks
+        if k >= self._ledger.shape[0]:  # stepping past the horizon (the workshop may)
+            self._ledger = np.vstack([self._ledger, np.zeros((WEEKS_PER_YEAR, len(SPEND_CATEGORIES)))])
+        self._ledger[k, SPEND_CATEGORIES.index(category)] += amount
+
+    def pay(self, group: CommunityGroup, source: str, amount: float) -> None:
+        """Council money (or in-kind value) to a local group."""
+        group.receive(source, amount)
+        self.ledger("local_groups", amount)
+        self.council.funded_this_year.add(group.gid)
+
+    @property
+    def spend_by_recipient(self) -> dict[str, float]:
+        """Council spend so far in the current budget year, by recipient category."""
+        w0 = self.year * WEEKS_PER_YEAR + self.burn_in_weeks
+        w1 = self.week + self.burn_in_weeks + 1
+        tot = self._ledger[max(0, w0):w1].sum(axis=0)
+        return dict(zip(SPEND_CATEGORIES, tot.tolist(), strict=True))
+
+    def record_event(self, kind: str, nbhd: int | None = None, actor: str = "", cause: str = "",
+                     **fields) -> None:
+        """An event of the study period (model/events.py), kept with its week; none in the burn-in."""
+        if self.week >= 0:
+            self.events.append((self.week, Event(self.week, kind, nbhd, actor, cause, fields)))
+
+    def observed_lonely_share(self, nbhd: int | None) -> float:
+        """The council's reading of the lonely share (delayed and noisy)."""
+        c = self.params.council
+        if not self._lonely_hist:
+            return 0.0
+        k = max(0, len(self._lonely_hist) - 1 - c.observation_delay_weeks)
+        by_nb = self._lonely_hist[k]
+        true = float(by_nb.mean()) if nbhd is None else float(by_nb[nbhd])
+        return max(0.0, true + c.observation_noise_sd * float(self.streams["council"].standard_normal()))

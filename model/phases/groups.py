@@ -1,0 +1,304 @@
+"""Community groups and membership: founding, closing, joining, attending, collaborating.
+
+The group table (``model.gt``, model/agents.py: ``GroupTable``) is the groups' state and holds their
+formulas; a ``CommunityGroup`` agent is a view over its row. The phases also read per-group arrays
+(``_g_*``) that are snapshots of the table, rebuilt when groups are founded or closed and after
+the yearly update (``_groups_changed``), at the points where ``_static_group_arrays`` or
+``_refresh_group_arrays`` runs. The model's results depend on that timing: in the first week of a
+budget year, membership still reads the trust and capacity from before the year's update (the
+snapshot is rebuilt at the end of that phase). Reading the table directly everywhere changes every
+run, so the snapshots stay until a model version that means to change results (issue 19 note).
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from model import kernels
+from model.agents import CommunityGroup
+from model.params import GROUP_KINDS, WEEKS_PER_YEAR
+from model.phases import stable_order
+from model.residents import NO_GROUP, PROVIDER_BASE
+
+
+class GroupPhases:
+    """Groups' lives and their members. A part of :class:`CommunityModel`."""
+
+    def _init_groups(self, rng: np.random.Generator) -> None:
+        p = self.params
+        kinds = [k for k in GROUP_KINDS if k in p.groups.kinds]
+        shares = np.array([p.groups.kinds[k].share for k in kinds])
+        chosen = rng.choice(len(kinds), size=p.place.n_groups, p=shares / shares.sum())
+        nbhds = rng.integers(0, p.place.n_neighbourhoods, size=p.place.n_groups)
+        for k, nb in zip(chosen, nbhds, strict=True):
+            kind = kinds[int(k)]
+            kp = p.groups.kinds[kind]
+            weekly_cost = (kp.running_cost_per_year + kp.staff * kp.staff_cost_per_year) / WEEKS_PER_YEAR
+            reserves = kp.initial_reserves_weeks * weekly_cost * rng.uniform(0.5, 1.5)
+            self._new_group(kind, int(nb), reserves)
+        # initial members and volunteers, drawn from each group's neighbourhood
+        self._refresh_group_arrays()
+        order, counts, start = self._nbhd_index
+        res_parts: list[np.ndarray] = []
+        grp_parts: list[np.ndarray] = []
+        for g in self.all_groups:
+            pool = order[start[g.nbhd]:start[g.nbhd] + counts[g.nbhd]]
+            if g.kp.activities:
+                k = min(pool.size, int(rng.poisson(p.groups.members_initial_mean)))
+                who = np.sort(rng.choice(pool, size=k, replace=False))
+                res_parts.append(who)
+                grp_parts.append(np.full(k, g.gid, dtype=np.int64))
+            free = pool[self.res.vol_group[pool] == NO_GROUP]
+            want = int(round(g.kp.volunteers_needed * p.residents.volunteer_initial_share / 0.16 * 0.8))
+            k = min(free.size, want)
+            self.res.vol_group[rng.choice(free, size=k, replace=False)] = g.gid
+        # one append for all groups (members are drawn without replacement within a group, and
+        # pairs in different groups differ, so no duplicate check is needed)
+        if res_parts:
+            m = self.members
+            m.res = np.concatenate([m.res, *res_parts])
+            m.grp = np.concatenate([m.grp, *grp_parts])
+
+    def _new_group(self, kind: str, nbhd: int, reserves: float) -> CommunityGroup:
+        g = CommunityGroup(self, len(self.all_groups), kind, nbhd, reserves, founded_week=self.week)
+        g.trust = self.params.groups.trust_initial * self.sector_trust[nbhd]
+        if self.week > -self.burn_in_weeks:
+            g.staff = 0.0  # a new group starts volunteer-run; staff come with funded income
+        self.all_groups.append(g)
+        self._kind_codes.append(GROUP_KINDS.index(kind))
+        self._groups_changed = True
+        self.collab[g.gid] = set()
+        return g
+
+    @property
+    def groups(self):
+        """The active community groups (a Mesa AgentSet)."""
+        return self.agents_by_type.get(CommunityGroup, mesa.agent.AgentSet([], random=self.random))
+
+    def active_gids(self) -> np.ndarray:
+        """The active groups' gids, increasing, read from the group table (the truth)."""
+        return np.flatnonzero(self.gt.active[:len(self.all_groups)])
+
+    def active_groups(self) -> list[CommunityGroup]:
+        """The active groups (views over their rows of the group table), in gid order."""
+        return [self.all_groups[k] for k in self.active_gids().tolist()]
+
+    def group_by_gid(self, gid: int) -> CommunityGroup:
+        return self.all_groups[gid]
+
+    def collaboration_count(self, gid: int) -> int:
+        return len(self.collab.get(gid, ()))
+
+    def collaborators(self, g: CommunityGroup) -> list[CommunityGroup]:
+        return [self.all_groups[k] for k in sorted(self.collab.get(g.gid, ()))]
+
+    def _static_group_arrays(self) -> None:
+        """The per-group arrays that change only when a group is founded or closed, or once a year
+        (trust, staff): rebuilt when ``_groups_changed`` says so."""
+        G = len(self.all_groups)
+        if self._groups_changed or getattr(self, "_g_active", np.empty(0)).size != G:
+            gt = self.gt
+            self._g_active = gt.active[:G].copy()
+            self._g_nbhd = gt.nbhd[:G].copy()
+            self._g_trust = gt.trust[:G].copy()
+            self._g_acts = gt.activities[:G] & self._g_active
+            self._g_visits = gt.visits[:G] & self._g_active
+            self._g_staff_places = gt.staff[:G] * gt.places_per_staff[:G]
+            self._g_ppv = gt.places_per_volunteer[:G].copy()
+            self._g_visit_share = gt.visit_share[:G].copy()
+            self._groups_changed = False
+
+    def _refresh_group_arrays(self) -> None:
+        """Per-group arrays for the vectorised phases. What changes only when groups are founded or
+        closed, or once a year (trust, staff), is rebuilt only then (``_groups_changed``); members,
+        volunteers and capacity are recounted from the resident arrays every call."""
+        G = len(self.all_groups)
+        self._static_group_arrays()
+        self._g_vols = self._volunteer_counts()
+        self._g_members = self.members.counts_by_group(G)
+        self._g_capacity = self._g_vols * self._g_ppv + self._g_staff_places
+        gt = self.gt
+        gt.n_members[:G], gt.volunteers[:G], gt.capacity[:G] = self._g_members, self._g_vols, self._g_capacity
+        np.maximum(gt.max_members_seen[:G], self._g_members, out=gt.max_members_seen[:G])
+
+    def _pick_groups(self, who: np.ndarray, rng: np.random.Generator, eligible: np.ndarray,
+                     weight: np.ndarray, local_share: float = 0.85) -> np.ndarray:
+        """For each resident in ``who``, a group: in their neighbourhood with probability
+        ``local_share`` (else anywhere), chosen with probability proportional to ``weight`` among
+        ``eligible`` groups. -1 where none is eligible. Draws two values per resident."""
+        if who.size == 0:
+            return np.full(0, -1, dtype=np.int64)
+        u, v = rng.random(who.size), rng.random(who.size)
+        return kernels.pick_groups(u, v, self.res.nbhd[who], local_share, eligible & (weight > 0),
+                                   np.asarray(weight, dtype=np.float64), self._g_nbhd,
+                                   self.params.place.n_neighbourhoods)
+
+    def _volunteer_counts(self) -> np.ndarray:
+        """Volunteers per group."""
+        return kernels.code_counts(self.res.vol_group, len(self.all_groups), PROVIDER_BASE, 0)[0]
+
+    def found_group(self, kind: str, nbhd: int, cause: str = "",
+                    rng: np.random.Generator | None = None, refresh: bool = True) -> CommunityGroup:
+        """A new group with a few founders as volunteers and members. ``rng``: the stream of the
+        process that founds it (a regime passes its own, so it does not shift the draws of
+        spontaneous foundings). ``refresh=False`` leaves the per-group arrays to the caller, which
+        founds several groups and then calls ``_refresh_group_arrays`` once (rebuilding them per
+        founding costs time in proportion to the number of groups, so a city's many foundings a
+        week would cost time growing with the square of its size)."""
+        kp = self.params.groups.kinds[kind]
+        rng = self.streams["foundings"] if rng is None else rng
+        g = self._new_group(kind, nbhd, reserves=8 * kp.running_cost_per_year / WEEKS_PER_YEAR)
+        # the neighbourhood's residents in increasing order, from the index (not a scan of everyone:
+        # a city founds groups every week)
+        order, counts, start = self._nbhd_index
+        local = order[start[nbhd]:start[nbhd] + counts[nbhd]]
+        pool = local[self.res.vol_group[local] == NO_GROUP]
+        founders = rng.choice(pool, size=min(3, pool.size), replace=False) if pool.size else pool
+        self.res.vol_group[founders] = g.gid
+        pool = local
+        if kp.activities and pool.size:
+            joiners = rng.choice(pool, size=min(5, pool.size), replace=False)
+            self.members.add(np.concatenate([founders, joiners]), np.full(founders.size + joiners.size, g.gid),
+                             len(self.all_groups))
+        self._period_foundings += 1
+        self.record_event("group_founded", nbhd, kind, cause, gid=g.gid)
+        if refresh:
+            self._refresh_group_arrays()
+        return g
+
+    def close_groups(self, closing: list[tuple[CommunityGroup, str]]) -> None:
+        """Groups close (each with its cause): members lose their place to meet and part of the ties
+        and trust the group held. One pass over residents, memberships and ties for all of a week's
+        closures (closing one group changes nothing another closure reads)."""
+        if not closing:
+            return
+        p = self.params.groups
+        gids = np.array([g.gid for g, _ in closing])
+        # ties between two former members of a closing group weaken (once per such group)
+        in_closing = np.isin(self.members.grp, gids)
+        for lo in range(0, gids.size, 64):  # one bit per closing group, 64 groups at a time
+            chunk = gids[lo:lo + 64]
+            bit = np.full(len(self.all_groups), -1)
+            bit[chunk] = np.arange(chunk.size)
+            b = bit[self.members.grp]
+            sel = b >= 0
+            bits = np.zeros(self.res.n, dtype=np.uint64)  # each resident's closing groups
+            np.bitwise_or.at(bits, self.members.res[sel], np.left_shift(np.uint64(1), b[sel].astype(np.uint64)))
+            kernels.weaken_shared(self.ties.i, self.ties.j, self.ties.w, bits, 1.0 - 0.5 * p.trust_loss_on_closure)
+        self.members.keep(~in_closing)
+        self.res.vol_group[np.isin(self.res.vol_group, gids)] = NO_GROUP
+        self.res.client_of[np.isin(self.res.client_of, gids)] = NO_GROUP
+        self._groups_changed = True
+        for g, _ in closing:
+            g.active = False
+        for g, cause in closing:
+            g.closed_week, g.cause = self.week, cause
+            for other in self.collab.pop(g.gid, set()):
+                self.collab[other].discard(g.gid)
+            self.sector_trust[g.nbhd] = max(0.2, self.sector_trust[g.nbhd] - 0.1 * p.trust_loss_on_closure)
+            g.contract_places = 0
+            g.contract_payment_per_week = 0.0
+            self._period_closures += 1
+            self.record_event("group_closed", g.nbhd, g.kind, cause, gid=g.gid)
+            g.remove()
+
+    def _phase_membership(self) -> None:
+        """Residents leave groups, join nearby groups by fit and trust."""
+        r, g, rates = self.res, self.params.groups, self.rates
+        rng = self.streams["membership"]
+        thr = self.params.residents.lonely_threshold
+        lonely = r.loneliness >= thr
+        m = self.members
+        u_leave = rng.random(len(m))
+        leave_p = rates.leave * (1.0 + lonely[m.res])
+        m.keep(u_leave >= leave_p)
+        self._g_members = m.counts_by_group(len(self.all_groups))
+        n_mem = m.counts_by_resident(r.n)
+        u_join = rng.random(r.n)
+        # p_join = join x (lonely_join_factor if lonely) x need / mean need x sector trust of the
+        # neighbourhood x (disability_contact_factor if disabled); below max_memberships
+        joiners = kernels.joiners(u_join, rates.join, r.loneliness, thr, g.lonely_join_factor, r.need,
+                                  r.need.mean(), self.sector_trust, r.nbhd, r.disabled,
+                                  self.params.residents.disability_contact_factor, n_mem, g.max_memberships)
+        room = self._g_acts & (self._g_capacity > self._g_members)
+        grp = self._pick_groups(joiners, rng, room, self._g_trust + 0.05)
+        ok = grp >= 0
+        m.add(joiners[ok], grp[ok], len(self.all_groups))
+        self._refresh_group_arrays()
+
+    def _phase_activities(self) -> None:
+        """Members attend group activities: contact and new acquaintances."""
+        r, m, p = self.res, self.members, self.params
+        rng = self.streams["attendance"]
+        if len(m) == 0:
+            return
+        fill = np.minimum(1.0, self._g_capacity / np.maximum(1, self._g_members))
+        lonely = r.loneliness >= p.residents.lonely_threshold
+        pr = (p.groups.attend_prob * fill[m.grp] * np.where(r.disabled[m.res], p.residents.disability_contact_factor, 1.0)
+              * np.where(lonely[m.res], p.residents.lonely_reciprocity, 1.0) * self._g_acts[m.grp])
+        att = rng.random(len(m)) < pr
+        a_res, a_grp = m.res[att], m.grp[att]
+        self._contact += p.residents.group_contact * np.bincount(a_res, minlength=r.n)
+        # co-attendance: some attendees get to know another attendee of the same activity
+        rng2 = self.streams["co_attendance"]
+        if a_res.size:
+            order = stable_order(a_grp, len(self.all_groups))
+            a_res, a_grp = a_res[order], a_grp[order]
+            counts = np.bincount(a_grp, minlength=len(self.all_groups))
+            start = np.concatenate([[0], np.cumsum(counts)[:-1]])
+            u, v = rng2.random(a_res.size), rng2.random(a_res.size)
+            meet = u < self.rates.co_attendance
+            partner = a_res[start[a_grp] + (v * counts[a_grp]).astype(np.int64)]
+            self._queue_ties(a_res[meet], partner[meet])
+
+    def _phase_closures_and_foundings(self) -> None:
+        """Groups close when money, volunteers or members run out; new ones form."""
+        p = self.params
+        self.close_groups(self.closure_clocks(np.flatnonzero(self._g_active)))
+        rng = self.streams["foundings"]
+        nb = p.place.n_neighbourhoods
+        u = rng.random(nb)
+        counts = np.bincount(self.res.nbhd, minlength=nb)
+        has = np.zeros(self.res.n, dtype=bool)
+        has[self.members.res] = True  # residents in at least one group
+        mem = np.bincount(self.res.nbhd[has], minlength=nb) / np.maximum(1, counts)
+        rate = (self.rates.foundings_per_resident * counts * (mem / 0.35) ** p.groups.founding_capital_elasticity
+                * self.active_regime.founding_multiplier(self) * self.sector_trust)
+        kinds = [k for k in GROUP_KINDS if k in p.groups.kinds and k != "volunteer_centre"]
+        shares = np.array([p.groups.kinds[k].share for k in kinds])
+        for k in np.flatnonzero(u < rate):
+            kind = kinds[int(rng.choice(len(kinds), p=shares / shares.sum()))]
+            self.found_group(kind, int(k), refresh=False)
+        self._refresh_group_arrays()
+
+    def _phase_collaboration(self) -> None:
+        """Collaboration ties between groups form and lapse."""
+        p = self.params
+        rng = self.streams["collaboration"]
+        skill = self.connector_skill()
+        # lapses: collaborations fade unless a connector keeps brokering
+        pairs = sorted((a, b) for a, partners in self.collab.items() for b in partners if b > a)
+        if pairs:
+            first = np.array([a for a, _ in pairs])
+            keep_p = 1.0 - self.rates.collab_decay * (1.0 - 0.7 * skill[self._g_nbhd[first]])
+            for k in np.flatnonzero(rng.random(len(pairs)) > keep_p):
+                a, b = pairs[k]
+                self.collab[a].discard(b)
+                self.collab[b].discard(a)
+        # formation within neighbourhoods, faster with a skilled connector
+        active = np.flatnonzero(self._g_active)
+        nb = p.place.n_neighbourhoods
+        brokered = self.active_regime.brokered_collaborations(self)  # by connectors, a week
+        active = active[stable_order(self._g_nbhd[active], nb)]  # by neighbourhood, gid order within
+        bounds = np.searchsorted(self._g_nbhd[active], np.arange(nb + 1))
+        for nbhd in range(nb):
+            here = active[bounds[nbhd]:bounds[nbhd + 1]]
+            if here.size < 2:
+                continue
+            pairs = here.size * (here.size - 1) / 2
+            lam = pairs * self.rates.collab_form + brokered[nbhd]
+            for _ in range(int(rng.poisson(lam))):
+                a, b = rng.choice(here, size=2, replace=False)
+                self.collab[int(a)].add(int(b))
+                self.collab[int(b)].add(int(a))

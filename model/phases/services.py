@@ -1,0 +1,132 @@
+"""Services: intake of lonely residents, visits and calls, discharge; referrals."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model import kernels
+from model.agents import CommunityGroup, OutsideProvider
+from model.phases import stable_order
+from model.residents import NO_GROUP, PROVIDER_BASE
+
+
+class ServicePhases:
+    """One-to-one services by groups and outside providers. A part of :class:`CommunityModel`."""
+
+    def _client_counts(self) -> tuple[np.ndarray, np.ndarray]:
+        """Clients per group and per outside provider."""
+        return kernels.code_counts(self.res.client_of, len(self.all_groups), PROVIDER_BASE, len(self.providers))
+
+    def discharge_provider_clients(self, prov: OutsideProvider) -> None:
+        self.res.client_of[self.res.client_of == PROVIDER_BASE + prov.pid] = NO_GROUP
+
+    def refer(self, k: int, detection: float, rng: np.random.Generator) -> None:
+        """``k`` referrals (social prescribing or connectors): each finds a lonely resident with
+        probability ``detection`` (else any resident, lonely or not), who joins a nearby group and,
+        where a visiting group has a free place, becomes its client."""
+        if k <= 0:
+            return
+        thr = self.params.residents.lonely_threshold
+        lonely = np.flatnonzero(self.res.loneliness >= thr)
+        u = rng.random(k)
+        pick_any = rng.integers(0, self.res.n, size=k)
+        pick_lonely = lonely[rng.integers(0, lonely.size, size=k)] if lonely.size else pick_any
+        who = np.unique(np.where(u < detection, pick_lonely, pick_any))
+        self._refresh_group_arrays()
+        room = self._g_acts & (self._g_capacity > self._g_members)
+        grp = self._pick_groups(who, rng, room, self._g_trust + 0.1, local_share=0.95)
+        ok = grp >= 0
+        self.members.add(who[ok], grp[ok], len(self.all_groups))
+        gclients, _ = self._client_counts()
+        visit_room = self._g_visits & (self._visit_places() > gclients)
+        cand = who[self.res.client_of[who] == NO_GROUP]
+        svc = self._pick_groups(cand, rng, visit_room, np.ones(len(self.all_groups)), local_share=0.95)
+        ok = svc >= 0
+        self.res.client_of[cand[ok]] = svc[ok]
+        self.res.client_since[cand[ok]] = self.week
+
+    def visit_places_of(self, g: CommunityGroup) -> float:
+        return float(self._g_capacity[g.gid] * self._g_visit_share[g.gid] + g.contract_places)
+
+    def _visit_places(self) -> np.ndarray:
+        """One-to-one visit places a week per group: all of a visiting group's capacity if it runs
+        no activities, else 30% of it; plus its contract places."""
+        return self._g_capacity * self._g_visit_share + self.gt.contract_places[:len(self.all_groups)]
+
+    def _phase_services(self) -> None:
+        """Intake of lonely residents, visits and calls, discharge and outcome checks."""
+        r, p = self.res, self.params
+        rng = self.streams["services"]
+        thr = p.residents.lonely_threshold
+        gcl, pcl = self._client_counts()
+        # discharge after the support period; outcome verification for outcome contracts
+        c = r.client_of
+        done = np.flatnonzero((c >= 0) & (self.week - r.client_since >= p.groups.service_weeks))
+        if done.size:
+            self.active_regime.on_discharge(self, done, c[done])  # e.g. outcomes verified
+            c[done] = NO_GROUP
+            gcl, pcl = self._client_counts()
+        # intake: services with free places find lonely residents in their catchment
+        free_g = np.where(self._g_visits, np.floor(self._visit_places() - gcl), 0).astype(np.int64)
+        free_p = np.array([pv.contract_places - k for pv, k in zip(self.providers, pcl, strict=True)], dtype=np.int64)
+        pool_mask = (r.loneliness >= thr) & (c == NO_GROUP)
+        takes_g = rng.binomial(np.maximum(free_g, 0), self.rates.intake) if free_g.size else free_g
+        takes_p = rng.binomial(np.maximum(free_p, 0), self.rates.intake) if free_p.size else free_p
+        if takes_g.sum() + takes_p.sum() > 0:
+            pool = np.flatnonzero(pool_mask)
+            rng.shuffle(pool)
+            taken = np.zeros(r.n, dtype=bool)
+            # the pool by neighbourhood (shuffled order kept within each): a group takes the next
+            # residents of its own neighbourhood's slice
+            by_nb = pool[stable_order(r.nbhd[pool], self.params.place.n_neighbourhoods)]
+            nbs = r.nbhd[by_nb]
+            nb_ids = np.arange(self.params.place.n_neighbourhoods)
+            next_free, nb_end = np.searchsorted(nbs, nb_ids), np.searchsorted(nbs, nb_ids, side="right")
+            for gid in np.flatnonzero(takes_g):
+                k = self._g_nbhd[gid]
+                lo = next_free[k]
+                hi = min(nb_end[k], lo + takes_g[gid])
+                cand = by_nb[lo:hi]
+                next_free[k] = hi
+                c[cand] = gid
+                r.client_since[cand] = self.week
+                taken[cand] = True
+            for pid in np.flatnonzero(takes_p):
+                # in pool order, unless the regime says otherwise (creaming under outcome payments)
+                free = self.active_regime.intake_order(self, int(pid), pool[~taken[pool]])
+                cand = free[: takes_p[pid]]
+                c[cand] = PROVIDER_BASE + pid
+                r.client_since[cand] = self.week
+                taken[cand] = True
+        # delivery: visits by local volunteers (which can become ties), calls by providers
+        u, v = rng.random(r.n), rng.random(r.n)
+        by_group = (c >= 0) & (c < PROVIDER_BASE)
+        by_prov = c >= PROVIDER_BASE
+        visited = by_group & (u < 0.9)
+        called = by_prov & (u < 0.85 * (1.0 - 0.5 * p.providers.staff_turnover_per_year))
+        self._contact[visited] += p.residents.visit_contact
+        self._contact[called] += p.residents.phone_contact
+        # a visit can turn into a friendship with the visiting volunteer (GoodGym's mechanism)
+        befriend = np.flatnonzero(visited & (v < 0.03))
+        if befriend.size:
+            vols = np.flatnonzero(r.vol_group >= 0)
+            vg = r.vol_group[vols]
+            order = stable_order(vg, len(self.all_groups))
+            vols, vg = vols[order], vg[order]
+            counts = np.bincount(vg, minlength=len(self.all_groups))
+            start = np.concatenate([[0], np.cumsum(counts)[:-1]])
+            gid = c[befriend]
+            has = counts[gid] > 0
+            pick = start[gid[has]] + (v[befriend][has] / 0.03 * counts[gid[has]]).astype(np.int64)
+            self._queue_ties(befriend[has], vols[np.minimum(pick, vols.size - 1)])
+        # a provider's call occasionally signposts the client to a local group
+        signpost = np.flatnonzero(called & (v < 0.1 * p.providers.tie_formation_factor))
+        if signpost.size:
+            room = self._g_acts & (self._g_capacity > self._g_members)
+            grp = self._pick_groups(signpost, rng, room, self._g_trust + 0.05, local_share=1.0)
+            ok = grp >= 0
+            self.members.add(signpost[ok], grp[ok], len(self.all_groups))
+        gcl, pcl = self._client_counts()
+        self.gt.clients[:len(self.all_groups)] = gcl
+        for pv, k in zip(self.providers, pcl, strict=True):
+            pv.clients = int(k)

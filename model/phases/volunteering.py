@@ -1,0 +1,58 @@
+"""Volunteering: residents start volunteering, quit or burn out."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.params import WEEKS_PER_YEAR
+from model.residents import NO_GROUP
+
+
+class VolunteeringPhases:
+    """Residents' volunteering for groups. A part of :class:`CommunityModel`."""
+
+    def _phase_volunteering(self) -> None:
+        """Residents start volunteering, quit or burn out; volunteering gives contact."""
+        r, p, rates = self.res, self.params, self.rates
+        rng = self.streams["volunteering"]
+        G = len(self.all_groups)
+        vol = r.vol_group
+        # quitting: a steady rate, plus burnout where a group is stretched beyond its volunteers
+        gcl, _ = self._client_counts()
+        demand = self._g_members * p.groups.attend_prob + gcl
+        load = demand / np.maximum(1.0, self._g_capacity)
+        is_vol = vol >= 0
+        stretched = np.append(load > 1.5, False)[vol]  # vol = -1 (none) reads the appended False
+        u_quit = rng.random(r.n)
+        quit_ = is_vol & (u_quit < rates.vol_quit + rates.vol_burnout * stretched)
+        vol[quit_] = NO_GROUP
+        # starting: members of groups that need volunteers, against competing groups nearby
+        sought = self.gt.volunteers_sought(slice(0, G), self.gt.scale(self._g_members, gcl))
+        gap = np.maximum(0.0, sought - self._volunteer_counts())
+        seeking = (gap > 0) & self._g_active
+        competitors = np.bincount(self._g_nbhd[seeking], minlength=p.place.n_neighbourhoods)
+        partners = np.array([len(self.collab.get(k, ())) for k in range(G)])
+        rivals = np.maximum(0, competitors[self._g_nbhd] - 1 - partners)
+        skill = self.connector_skill()
+        brokerage = self.active_regime.volunteer_brokerage(self)  # a funded volunteer centre's
+        turf = p.groups.turf_penalty * (1.0 - 0.7 * skill[self._g_nbhd])
+        pull = (0.5 + self._g_trust) / (1.0 + turf * rivals / np.maximum(1, competitors[self._g_nbhd])) * (1 + brokerage)
+        m = self.members
+        u_join = rng.random(len(m))
+        ask = np.where(seeking, 1.0, p.groups.surplus_volunteering * self._g_active)
+        cand = (u_join < rates.vol_join * pull[m.grp] * ask[m.grp]) & (vol[m.res] == NO_GROUP)
+        who, where = m.res[cand], m.grp[cand]
+        who, first = np.unique(who, return_index=True)
+        vol[who] = where[first]
+        # brokerage by a funded volunteer centre: residents matched to groups that need help
+        if brokerage > 0:
+            k = int(rng.poisson(brokerage * r.n * 0.01 / WEEKS_PER_YEAR))
+            who = rng.integers(0, r.n, size=k)
+            who = who[vol[who] == NO_GROUP]
+            grp = self._pick_groups(who, rng, seeking, gap.astype(float), local_share=0.9)
+            ok = grp >= 0
+            vol[who[ok]] = grp[ok]
+        is_vol = vol >= 0
+        self._contact += p.residents.volunteer_contact * is_vol
+        self._g_vols = self._volunteer_counts()
+        self.gt.volunteers[:G] = self._g_vols

@@ -1,0 +1,125 @@
+"""Outcomes-based payment, and its investor-in-outcomes variant."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from model.params import RegimeParams
+from model.regimes import instrument
+from model.regimes.tender import Contract, _TenderBase
+from model.residents import PROVIDER_BASE
+
+if TYPE_CHECKING:
+    from model.model import CommunityModel
+
+
+@instrument("outcomes_based", label="Payment by outcomes", order=3,
+            description="A contract that pays only for verified outcomes, in arrears.",
+            streams=("tender", "outcomes"))
+class OutcomesBased(_TenderBase):
+    """Payment in arrears for verified outcomes (a referred resident no longer lonely after six
+    months), with measurement noise. The provider carries the delivery cost up front.
+
+    Investor-in-outcomes variant (``regime.outcomes.investor``): the council funds a portfolio of
+    local groups up front and rewards area-level improvement at the year's end.
+    """
+
+    def __init__(self, params: RegimeParams, weight: float) -> None:
+        super().__init__(params, weight)
+        self.pot = 0.0  # outcome payments left this year
+        self.last_observed: float | None = None
+        self.portfolio: list[int] = []
+
+    def yearly(self, model: CommunityModel, budget: float) -> None:
+        o = self.params.outcomes
+        if o.investor:
+            self._investor_year(model, budget)
+            return
+        # contracts carry no guaranteed payment: places are sized as for a tender
+        c = self.contract
+        if c is not None and (c.end_year < model.year or self._holder_gone()):
+            self.end_contract(model)
+        self.pot = budget
+        if self.contract is None:
+            self.award(model, budget, self.params.tender.contract_years)
+
+    def _after_award(self, c: Contract) -> None:
+        """Paid only for outcomes: the contract carries no weekly payment."""
+        if not self.params.outcomes.investor:
+            c.holder_payments = [0.0] * len(c.holders)
+            c.payment_per_week = 0.0
+
+    def _investor_year(self, model: CommunityModel, budget: float) -> None:
+        o = self.params.outcomes
+        groups = [g for g in model.active_groups() if g.kp.visits or g.kp.activities]
+        # reward last year's improvement in the council's (noisy, delayed) reading of loneliness
+        observed = model.observed_lonely_share(None)
+        reward_pot = budget * (1 - o.portfolio_share)
+        live = [model.group_by_gid(gid) for gid in self.portfolio if model.group_by_gid(gid).active]
+        if self.last_observed is not None and live:
+            improvement = max(0.0, self.last_observed - observed)
+            share = min(1.0, improvement / 0.01)  # a 1-point fall earns the whole reward pot
+            for g in live:
+                model.pay(g, "outcome_payments", reward_pot * share / len(live))
+        self.last_observed = observed
+        # fund the portfolio up front: groups ranked by trust and reach, capped by officer capacity
+        order = sorted(groups, key=lambda g: -(g.trust + g.n_members / 100))
+        chosen = order[: model.params.council.officer_capacity * 2]
+        self.portfolio = [g.gid for g in chosen]
+        if chosen:
+            for g in chosen:
+                model.pay(g, "grants", budget * o.portfolio_share / len(chosen))
+
+    def weekly(self, model: CommunityModel) -> None:
+        pass  # payments happen at verification (on_discharge)
+
+    def on_discharge(self, model: CommunityModel, who: np.ndarray, codes: np.ndarray) -> None:
+        """Clients of this contract's holders discharged after their six months: each outcome is
+        verified (``verify``), in the order given."""
+        c = self.contract
+        if c is None:
+            return
+        holders = {m.gid for m in c.holders}
+        prov = c.provider
+        thr = model.params.residents.lonely_threshold
+        lonely = model.res.loneliness
+        for i, code in zip(who.tolist(), codes.tolist(), strict=True):
+            if code in holders:
+                self.verify(model, code, None, bool(lonely[i] >= thr))
+            elif prov is not None and code == PROVIDER_BASE + prov.pid:
+                self.verify(model, None, prov.pid, bool(lonely[i] >= thr))
+
+    def intake_order(self, model: CommunityModel, pid: int, free: np.ndarray) -> np.ndarray:
+        """Paid only for outcomes, an outside provider holding this contract takes on the residents
+        nearest to recovery first ("creaming"), not the most lonely."""
+        c = self.contract
+        if c is not None and c.provider is model.providers[pid]:
+            return free[np.argsort(model.res.loneliness[free], kind="stable")]
+        return free
+
+    def verify(self, model: CommunityModel, holder_gid: int | None, provider_pid: int | None,
+               lonely_now: bool) -> None:
+        """Called when a client of this contract's holder is discharged after six months."""
+        o = self.params.outcomes
+        if o.investor or self.contract is None:
+            return
+        rng = model.streams["outcomes"]
+        u_err, u_share = rng.random(), rng.random()
+        if holder_gid is not None:
+            # a holder group also visits people outside the contract: only the contract's share of
+            # its places counts
+            g = model.group_by_gid(holder_gid)
+            if u_share >= self.contract.places_of(holder_gid) / max(1.0, model.visit_places_of(g)):
+                return
+        success = (not lonely_now) != (u_err < o.measurement_error)
+        if not success or self.pot < o.payment_per_outcome:
+            return
+        self.pot -= o.payment_per_outcome
+        if provider_pid is not None:
+            model.ledger("outside_providers", o.payment_per_outcome)
+            model.providers[provider_pid].reserves += o.payment_per_outcome
+        elif holder_gid is not None:
+            model.pay(model.group_by_gid(holder_gid), "outcome_payments", o.payment_per_outcome)
+

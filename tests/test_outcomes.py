@@ -1,0 +1,79 @@
+"""Outcomes are declared once (model/outcomes.py) and the recorder, the summary and the horizon
+totals follow the declarations."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from model import simulate
+from model.outcomes import (
+    DIRECTION,
+    LABEL,
+    OUTCOME_NAMES,
+    OUTCOMES,
+    RECORDED,
+    RUN_OUTCOMES,
+    run_totals,
+    summarise,
+)
+
+from .conftest import small_params
+
+
+@pytest.fixture(scope="module")
+def run():
+    return simulate(small_params("status_quo", horizon_years=2), seed=4)
+
+
+def test_declarations_are_complete_and_consistent():
+    assert len(set(OUTCOME_NAMES)) == len(OUTCOMES)
+    for o in OUTCOMES:
+        assert o.direction in ("lower", "higher", None) and o.label and o.unit
+        assert o.year in ("mean", "total", "rate") and o.source in ("measure", "ledger", "summary")
+        if o.year == "rate":
+            assert o.of in RECORDED and o.per in RECORDED and o.source == "summary"
+    assert set(DIRECTION) == set(LABEL) == set(OUTCOME_NAMES)
+
+
+def test_the_recorder_and_the_summary_follow_the_declarations(run):
+    assert list(run.timeseries.columns) == ["week", "year", *RECORDED]
+    assert set(run.summary) == set(OUTCOME_NAMES)
+    last = run.timeseries[run.timeseries["week"] >= run.timeseries["week"].max() - 51]
+    every = run.params.record_every_weeks
+    for o in OUTCOMES:
+        if o.year == "mean":
+            assert run.summary[o.name] == pytest.approx(last[o.name].mean(), nan_ok=True)
+        elif o.year == "total":  # events in the final year, as a yearly total
+            assert run.summary[o.name] == pytest.approx(last[o.name].sum() * 52 / (len(last) * every))
+        else:
+            assert run.summary[o.name] == pytest.approx(run.summary[o.of] / max(1.0, run.summary[o.per]))
+
+
+def test_a_total_reduces_events_and_a_mean_reduces_states():
+    """On a hand-made series: a year of 13 four-weekly records with 1 closure each is 13 a year."""
+    ts = pd.DataFrame({"week": np.arange(3, 104, 4), **{n: 1.0 for n in RECORDED}})
+    out = summarise(ts, 4)
+    assert out["group_closures"] == pytest.approx(13.0)
+    assert out["lonely_share"] == pytest.approx(1.0)
+    assert out["group_closure_rate"] == pytest.approx(13.0)
+
+
+def test_horizon_totals_are_the_horizon_mean_times_its_length(run):
+    ts = run.timeseries
+    n, years = run.params.place.n_residents, run.params.horizon_years
+    totals = run_totals(ts, n, years)
+    assert set(totals) == {o.name for o in RUN_OUTCOMES}
+    assert totals["spend_total"] == ts["council_spend"].mean() * years
+    assert totals["lonely_person_years"] == ts["lonely_share"].mean() * n * years
+    assert all(math.isnan(v) for v in run_totals(ts.iloc[0:0], n, years).values())
+
+
+def test_money_outcomes_come_from_the_ledger(run):
+    """council_spend is the ledger's spend over the past 52 weeks: in the final record it is the
+    yearly budget (every pound of a stable budget is spent)."""
+    assert run.timeseries["council_spend"].iloc[-1] == pytest.approx(
+        run.params.council.budget_per_resident_per_year * run.params.place.n_residents, rel=0.02)
