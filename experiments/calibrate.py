@@ -11,9 +11,10 @@ value whose implausibility
 
 exceeds 3 (Pukelsheim's three-sigma rule) for any target (the maximum over targets; with
 ``measure="second_max"`` the second largest, which tolerates one poorly emulated target). ``z``
-and ``sd`` (``Var_obs = sd**2``) come from the targets file; ``Var_replicate`` is the variance of one
-run around the model's mean (pooled over the design points' replicates), since the observed world
-is one realisation, not an average. The space still in play after the last wave is sampled into a
+and ``sd`` (``Var_obs = sd**2``) come from the targets file; ``Var_replicate`` is by default the
+variance of one run around the model's mean (pooled over the design points' replicates), since the
+observed world is one realisation, not an average; ``replicate_variance="mean"`` uses the variance
+of the mean of the R replicates instead, for a target read as an expected value. The space still in play after the last wave is sampled into a
 parameter ensemble (``ensemble.parquet``) that ``resilience run ensemble=PATH`` uses.
 
 Why history matching rather than ABC-SMC (pyabc): history matching needs only scikit-learn and a
@@ -49,6 +50,10 @@ from model.params import ConfigError
 CUTOFF = 3.0  # implausibility cut-off: Pukelsheim's 3-sigma rule holds for any unimodal distribution
 CANDIDATES = 20_000  # size of the Latin hypercube from which each wave's space is sampled by rejection
 MEASURES = ("max", "second_max")
+# Var_replicate: "run" is the variance of one run around the model's mean (the observed world is one
+# realisation; Andrianakis et al. 2015), "mean" that of the mean of the R replicates (the target is
+# an expected value, e.g. a national average that a place's mean should reproduce).
+REPLICATE_VARIANCE = ("run", "mean")
 
 Simulator = Callable[[dict[str, float], int], Mapping[str, float]]
 
@@ -243,15 +248,21 @@ class Emulator:
         return mean, np.maximum(std ** 2 - self.noise_var, 1e-12 * max(float(np.var(self.gp.y_train_)), 1e-300))
 
 
-def fit_gp(u: np.ndarray, y: np.ndarray, seed: int = 0) -> Emulator:
-    """GP with a constant x ARD RBF kernel plus white noise, inputs in [0, 1], outputs normalised."""
+def fit_gp(u: np.ndarray, y: np.ndarray, seed: int = 0, kernel: Any = None) -> Emulator:
+    """GP with a constant x ARD RBF kernel plus white noise, inputs in [0, 1], outputs normalised.
+    Given a fitted ``kernel``, its hyperparameters are kept (no optimisation): used for
+    cross-validation, where refitting them on every fold would cost far more and change little."""
     from sklearn.gaussian_process import GaussianProcessRegressor
     from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 
     d = u.shape[1]
-    kernel = (ConstantKernel(1.0, (1e-3, 1e3)) * RBF(np.full(d, 0.5), (1e-2, 1e2))
-              + WhiteKernel(1e-2, (1e-8, 1.0)))
-    gp = GaussianProcessRegressor(kernel=kernel, normalize_y=True, n_restarts_optimizer=3, random_state=seed)
+    if kernel is None:
+        kernel, optimizer = (ConstantKernel(1.0, (1e-3, 1e3)) * RBF(np.full(d, 0.5), (1e-2, 1e2))
+                             + WhiteKernel(1e-2, (1e-8, 1.0))), "fmin_l_bfgs_b"
+    else:
+        optimizer = None
+    gp = GaussianProcessRegressor(kernel=kernel, normalize_y=True, optimizer=optimizer,
+                                  n_restarts_optimizer=2 if optimizer else 0, random_state=seed)
     import warnings
 
     with warnings.catch_warnings():  # bounds reached (e.g. an inert input) are expected, not errors
@@ -261,16 +272,18 @@ def fit_gp(u: np.ndarray, y: np.ndarray, seed: int = 0) -> Emulator:
     return Emulator(gp, noise)
 
 
-def cross_validate(u: np.ndarray, y: np.ndarray, seed: int = 0, folds: int = 5) -> dict[str, float]:
-    """K-fold cross-validated accuracy of the emulator: Q2 (R^2 on held-out points), RMSE, and the
-    share of held-out points whose standardised error is within 3 (a check of its variance)."""
+def cross_validate(u: np.ndarray, y: np.ndarray, emulator: Emulator, seed: int = 0,
+                   folds: int = 5) -> dict[str, float]:
+    """K-fold cross-validated accuracy of the emulator (its hyperparameters kept, the fit redone
+    without the held-out fold): Q2 (R^2 on held-out points), RMSE, and the share of held-out points
+    whose standardised error is within 3 (a check of the emulator's stated uncertainty)."""
     from sklearn.model_selection import KFold
 
     k = min(folds, len(y))
     pred = np.empty(len(y))
     var = np.empty(len(y))
     for train, test in KFold(k, shuffle=True, random_state=seed).split(u):
-        em = fit_gp(u[train], y[train], seed)
+        em = fit_gp(u[train], y[train], seed, kernel=emulator.gp.kernel_)
         m, v = em.predict(u[test])
         pred[test], var[test] = m, v + em.noise_var
     resid = y - pred
@@ -437,7 +450,8 @@ def _fingerprint(request: dict[str, Any]) -> str:
 
 def calibrate(ranges: Ranges, targets: list[Target], out: Path, *, simulator: Simulator,
               waves: int = 3, n: int = 40, replicates: int = 2, seed: int = 0, members: int = 200,
-              measure: str = "max", jobs: int = 1, regime: str = "", meta: dict[str, Any] | None = None,
+              measure: str = "max", replicate_variance: str = "run", jobs: int = 1, regime: str = "",
+              meta: dict[str, Any] | None = None, candidates: int = CANDIDATES,
               log: Callable[[str], None] | None = None) -> CalibrationResult:
     """History matching in ``waves`` waves of ``n`` points x ``replicates`` paired replicates;
     writes ``out/wave_<w>/`` (study folders), ``out/ensemble.parquet`` and ``out/calibration.yaml``.
@@ -446,13 +460,17 @@ def calibrate(ranges: Ranges, targets: list[Target], out: Path, *, simulator: Si
 
     if measure not in MEASURES:
         raise ConfigError(f"unknown implausibility measure '{measure}'; choose from: {', '.join(MEASURES)}")
+    if replicate_variance not in REPLICATE_VARIANCE:
+        raise ConfigError(f"unknown replicate variance '{replicate_variance}'; choose from: "
+                          f"{', '.join(REPLICATE_VARIANCE)}")
     say = log or (lambda s: None)
     out = Path(out)
     d = len(ranges.names)
     request = {"ranges": {"names": ranges.names, "low": ranges.low.tolist(), "high": ranges.high.tolist()},
                "targets": [dataclasses.asdict(t) for t in targets], "waves": waves, "n": n,
                "replicates": replicates, "seed": seed, "members": members, "measure": measure,
-               "regime": regime, "meta": meta or {}}
+               "replicate_variance": replicate_variance, "candidates": candidates, "regime": regime,
+               "meta": meta or {}}
     digest = _fingerprint(request)
     req_path = out / "request.json"
     if req_path.exists():
@@ -464,7 +482,7 @@ def calibrate(ranges: Ranges, targets: list[Target], out: Path, *, simulator: Si
 
     seeds = replicate_seeds(seed, replicates)
     metrics = sorted({t.metric for t in targets})
-    prior_check = lhs(d, CANDIDATES, seed + 7919)  # fixed sample of the prior box: share not ruled out
+    prior_check = lhs(d, candidates, seed + 7919)  # fixed sample of the prior box: share not ruled out
     done: list[Wave] = []
     wave_info: list[dict[str, Any]] = []
     status = "completed"
@@ -478,7 +496,7 @@ def calibrate(ranges: Ranges, targets: list[Target], out: Path, *, simulator: Si
             u = ranges.scale(points[ranges.names].to_numpy(float))
             kept = float("nan")
         else:
-            u, kept = sample_space(d, n, done, measure, seed + 1000 * w)
+            u, kept = sample_space(d, n, done, measure, seed + 1000 * w, candidates)
             if len(u) == 0:
                 status = "empty"
                 say(f"wave {w}: no candidate point is left; the targets cannot be matched in these ranges")
@@ -508,14 +526,16 @@ def calibrate(ranges: Ranges, targets: list[Target], out: Path, *, simulator: Si
             y = means[t.metric].to_numpy(float)
             em = fit_gp(uw, y, seed)
             if replicates >= 2:
-                rv = float(ok.groupby("point")[t.metric].var(ddof=1).mean())
+                run_var = float(ok.groupby("point")[t.metric].var(ddof=1).mean())
             else:
-                rv = em.noise_var  # one run per point: the GP's white noise is the run-to-run variance
+                run_var = em.noise_var  # one run per point: the GP's white noise is the run-to-run variance
+            rv = run_var / replicates if replicate_variance == "mean" else run_var
             ems.append(em)
             rvs.append(rv)
             cv[t.name] = {k: round(v, 4) if isinstance(v, float) else v
-                          for k, v in cross_validate(uw, y, seed).items()}
-            cv[t.name]["replicate_sd"] = round(math.sqrt(rv), 6)
+                          for k, v in cross_validate(uw, y, em, seed).items()}
+            cv[t.name]["run_sd"] = round(math.sqrt(run_var), 6)  # one run around the model's mean
+            cv[t.name]["var_replicate"] = float(f"{rv:.4g}")  # as used in the implausibility
         wave = Wave(ems, targets, rvs)
         done.append(wave)
         share = float(not_ruled_out(prior_check, done, measure).mean())
@@ -534,7 +554,7 @@ def calibrate(ranges: Ranges, targets: list[Target], out: Path, *, simulator: Si
 
     ensemble = None
     if status == "completed":
-        cand = lhs(d, CANDIDATES, seed + 999_983)
+        cand = lhs(d, candidates, seed + 999_983)
         keep = not_ruled_out(cand, done, measure)
         if not keep.any():
             status = "empty"
@@ -550,7 +570,7 @@ def calibrate(ranges: Ranges, targets: list[Target], out: Path, *, simulator: Si
     summary = {
         "method": "history matching (Gaussian-process emulators, scikit-learn)",
         "status": status,
-        "implausibility": {"cutoff": CUTOFF, "measure": measure,
+        "implausibility": {"cutoff": CUTOFF, "measure": measure, "replicate_variance": replicate_variance,
                            "formula": "|E[f(x)] - z| / sqrt(Var_emulator + sd_obs^2 + Var_replicate)"},
         "targets": [dataclasses.asdict(t) for t in targets],
         "parameters": {nm: {"low": float(lo), "high": float(hi)}
@@ -620,6 +640,9 @@ def cli(argv: list[str]) -> int:
     p.add_argument("--members", type=int, default=200, help="ensemble size (default 200)")
     p.add_argument("--measure", choices=MEASURES, default="max",
                    help="implausibility over targets: max (default) or second_max")
+    p.add_argument("--replicate-variance", choices=REPLICATE_VARIANCE, default="run",
+                   help="Var_replicate: of one run (default; the world is one realisation) or of the "
+                        "mean of R replicates (the target is an expected value)")
     p.add_argument("--place", default=None, help="place (default: the range file's, else town)")
     p.add_argument("--regime", default=None,
                    help="regime (default: the range file's first, else status_quo, the validation baseline)")
@@ -659,7 +682,8 @@ def cli(argv: list[str]) -> int:
         print(f"[calibrate] {s}", file=sys.stderr, flush=True)
 
     res = calibrate(ranges, targets, out, simulator=sim, waves=a.waves, n=a.n, replicates=a.replicates,
-                    seed=a.seed, members=a.members, measure=a.measure, jobs=a.jobs, regime=regime,
+                    seed=a.seed, members=a.members, measure=a.measure,
+                    replicate_variance=a.replicate_variance, jobs=a.jobs, regime=regime,
                     meta=meta, log=log)
     print(f"calibration: {res.out / 'calibration.yaml'}")
     if res.status != "completed":
