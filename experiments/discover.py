@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -146,8 +147,6 @@ def claim_holds(clauses: list[Clause], study: Study, rule: str = "mean") -> pd.S
 
 def _prim_module():
     """ema_workbench's prim, imported without its side effects on matplotlib's style and warnings."""
-    import warnings
-
     import matplotlib as mpl
 
     with warnings.catch_warnings(), mpl.rc_context():
@@ -177,7 +176,9 @@ def find_boxes(x: pd.DataFrame, y: np.ndarray, max_boxes: int = 2, min_density: 
 
     logging.getLogger("EMA").setLevel(logging.WARNING)
     x = x.astype(float).reset_index(drop=True)
-    alg = prim.Prim(x, np.asarray(y, dtype=int), peel_alpha=peel_alpha, mass_min=mass_min)
+    with warnings.catch_warnings():  # ema_workbench 3.0 uses drop(inplace=True), deprecated in pandas
+        warnings.filterwarnings("ignore", message="The inplace keyword")
+        alg = prim.Prim(x, np.asarray(y, dtype=int), peel_alpha=peel_alpha, mass_min=mass_min)
     init = {c: (float(x[c].min()), float(x[c].max())) for c in x.columns}
     boxes: list[Box] = []
     while len(boxes) < max_boxes:

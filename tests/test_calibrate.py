@@ -40,18 +40,20 @@ def _toy_ranges() -> Ranges:
     return Ranges(["a", "b"], [0.0, 0.0], [10.0, 10.0])
 
 
-def test_history_matching_recovers_a_planted_parameter(tmp_path):
+@pytest.mark.parametrize("replicate_variance", ["run", "mean"])
+def test_history_matching_recovers_a_planted_parameter(tmp_path, replicate_variance):
     target = Target("y", "y", 2 * TRUE_A, OBS_SD)
     res = calibrate(_toy_ranges(), [target], tmp_path / "cal", simulator=toy, waves=3, n=20, replicates=2,
-                    members=200)
+                    members=200, replicate_variance=replicate_variance)
     assert res.status == "completed"
     ens = res.ensemble
     assert len(ens) == 200 and {"member", "a", "b", "implausibility", "weight"} <= set(ens.columns)
     assert (ens["implausibility"] <= 3).all()
     # The exact non-implausible set, with a perfect emulator, is |2a - 6| <= 3 sqrt(0.1^2 + 0.2^2):
-    # a within 3 +- 0.335. Tolerance 0.15 for the emulator's own uncertainty and the estimated
+    # a within 3 +- 0.335 Tolerance 0.15 for the emulator's own uncertainty and the estimated
     # replicate variance (estimated from 2 replicates per point).
-    half = 3 * math.sqrt(OBS_SD ** 2 + NOISE_SD ** 2) / 2
+    # ("mean": the noise variance over the 2 replicates' mean, 3 sqrt(0.1^2 + 0.2^2 / 2) / 2 = 0.26)
+    half = 3 * math.sqrt(OBS_SD ** 2 + NOISE_SD ** 2 / (2 if replicate_variance == "mean" else 1)) / 2
     assert ens["a"].min() <= TRUE_A <= ens["a"].max()
     assert TRUE_A - half - 0.15 <= ens["a"].min() <= TRUE_A - half + 0.15
     assert TRUE_A + half - 0.15 <= ens["a"].max() <= TRUE_A + half + 0.15
@@ -66,7 +68,7 @@ def test_history_matching_recovers_a_planted_parameter(tmp_path):
     assert 2 * (half - 0.15) / 10 <= shares[-1] <= 2 * (half + 0.15) / 10
     assert summary["waves"][0]["emulator_cv"]["y"]["q2"] > 0.9
     imp = summary["implausibility"]
-    assert (imp["cutoff"], imp["measure"], imp["replicate_variance"]) == (3.0, "max", "run")
+    assert (imp["cutoff"], imp["measure"], imp["replicate_variance"]) == (3.0, "max", replicate_variance)
     # the run-to-run sd the implausibility used is the toy's noise, within sampling error
     assert 0.7 * NOISE_SD <= summary["waves"][-1]["emulator_cv"]["y"]["run_sd"] <= 1.3 * NOISE_SD
     # each wave is a study folder
