@@ -3,6 +3,8 @@
     resilience run [overrides]            one configuration (R replicates)
     resilience run -m [overrides]         a sweep (Hydra multirun), in parallel on all cores
     resilience compare PATH [--baseline REGIME] [--metrics M ...]
+    resilience calibrate RANGES [--targets FILE] [--waves K] [--n N] [--replicates R] [--out DIR]
+    resilience discover STUDY --claim "A - B on METRIC < 0 and ..."
     resilience workshop [...]             the interactive workshop app
 
 Overrides: config groups by name (``regime=grants``, ``funding=austerity``, ``place=small``,
@@ -142,7 +144,20 @@ def cmd_workshop(argv: Sequence[str]) -> int:
     return int(workshop_main(list(argv)) or 0)
 
 
-COMMANDS = {"run": cmd_run, "compare": cmd_compare, "workshop": cmd_workshop}
+def cmd_calibrate(argv: Sequence[str]) -> int:
+    from experiments.calibrate import cli
+
+    return cli(list(argv))
+
+
+def cmd_discover(argv: Sequence[str]) -> int:
+    from experiments.discover import cli
+
+    return cli(list(argv))
+
+
+COMMANDS = {"run": cmd_run, "compare": cmd_compare, "workshop": cmd_workshop,
+            "calibrate": cmd_calibrate, "discover": cmd_discover}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -156,6 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("compare", help="compare regimes in a finished sweep: tables and figures",
                    add_help=False)
     sub.add_parser("workshop", help="start the interactive workshop app", add_help=False)
+    sub.add_parser("calibrate", help="history matching to targets: a parameter ensemble", add_help=False)
+    sub.add_parser("discover", help="PRIM: where in a design's parameter space a claim holds",
+                   add_help=False)
     return parser
 
 

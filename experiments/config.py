@@ -47,6 +47,8 @@ class RunSettings:
     replicates: int = 1  # seeds run one after another inside one job (>= 1)
     results_dir: str = "results"  # root of the results store, relative to the working directory
     progress: bool = True  # print progress lines to stderr
+    # [ensemble hook] a calibrated ensemble (experiments/ensemble.py): replicate k runs member k mod M
+    ensemble: str = ""
 
 
 RUN_KEYS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(RunSettings))
@@ -122,7 +124,11 @@ def validate(cfg: DictConfig | dict[str, Any]) -> Params:
         raise ConfigError(f"seed must be non-negative (got {rs.seed})")
     if not rs.name or "/" in rs.name:
         raise ConfigError(f"name must be a non-empty folder name without '/' (got {rs.name!r})")
-    return params_from_dict(model_dict(cfg))
+    params = params_from_dict(model_dict(cfg))
+    if rs.ensemble:  # [ensemble hook] every member must give valid parameters on top of this config
+        from experiments.ensemble import load_ensemble
+        load_ensemble(rs.ensemble, base=model_dict(cfg))
+    return params
 
 
 def replicate_seeds(seed: int, replicates: int) -> list[int]:

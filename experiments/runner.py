@@ -23,7 +23,7 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from experiments import progress as prog
-from experiments.config import GROUPS, replicate_seeds, run_settings, validate
+from experiments.config import GROUPS, model_dict, replicate_seeds, run_settings, validate
 from experiments.store import (
     atomic_write_parquet,
     atomic_write_text,
@@ -153,8 +153,13 @@ def run_job(cfg: DictConfig, info: JobInfo) -> JobOutcome:
     years = params.horizon_years
     show_years = rs.progress and not info.multirun
     cond_list = json.dumps(list(conditions))  # names of the condition columns, for compare
+    from experiments import ensemble as ens_hook  # [ensemble hook] replicate k runs member k mod M
+    ens = ens_hook.load_ensemble(rs.ensemble) if rs.ensemble else None
+    base_params = params
     for k, seed in enumerate(seeds):
-        ids = {**conditions, "replicate": k, "seed": seed}
+        params, member = ens_hook.for_replicate(model_dict(cfg), base_params, ens, k)  # [ensemble hook]
+        ids = {**conditions, "replicate": k, "seed": seed,
+               **({} if member is None else {"ensemble_member": member})}  # [ensemble hook]
         r0 = time.perf_counter()
         callback = prog.year_printer(tag, k, rs.replicates) if show_years else None
         try:
