@@ -25,6 +25,8 @@ from scipy import stats
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from validate import CACHE, DOC, InputError, replace_section  # noqa: E402
 
+RUNS_OUT = Path(__file__).resolve().parents[1] / "results" / "claims" / "runs.parquet"
+
 
 @dataclass(frozen=True)
 class Arm:
@@ -211,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--doc", default=str(DOC))
     ap.add_argument("--no-doc", action="store_true")
     ap.add_argument("--cache", default=str(CACHE), help="burn-in cache folder ('' for none)")
+    ap.add_argument("--runs-out", default=str(RUNS_OUT),
+                    help="where every run's outcomes are kept (parquet; '' for nowhere)")
     a = ap.parse_args(argv)
     try:
         if a.seeds < 2:
@@ -237,6 +241,16 @@ def main(argv: list[str] | None = None) -> int:
     for (arm, _), r in zip(jobs, out, strict=True):
         res.setdefault(arm.key(), []).append(r)
     wall = time.time() - t0
+    if a.runs_out:
+        import pandas as pd
+
+        rows = [{"arm": arm.name, "regime": arm.regime, "overrides": repr(dict(arm.overrides)), "seed": s, **r}
+                for (arm, s), r in zip(jobs, out, strict=True)]
+        dest = Path(a.runs_out)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(dest.name + ".tmp")
+        pd.DataFrame(rows).to_parquet(tmp)
+        tmp.replace(dest)
 
     def contrast(c: Contrast) -> dict[str, float]:
         col = f"{c.period}:{c.metric}"
