@@ -167,12 +167,14 @@ def test_smd_on_toy_data():
 
 
 def _toy_services(effect: float, seed: int = 0):
-    """Residents at a lonely-ish level; some are taken on at week 5 and, if ``effect``, fall by it."""
+    """Residents at lasting levels of loneliness; at week 5 a service takes on mostly the loneliest
+    (selection, as outreach does), whose loneliness then falls by ``effect``."""
     rng = np.random.default_rng(seed)
-    T, N = 40, 2000
-    L = np.clip(0.6 + 0.1 * rng.standard_normal(N) + 0.02 * rng.standard_normal((T, N)), 0, 1)
+    T, N = 40, 4000
+    level = 0.6 + 0.1 * rng.standard_normal(N)
+    L = np.clip(level + 0.02 * rng.standard_normal((T, N)), 0, 1)
     client = np.zeros((T, N), np.int8)
-    taken = rng.random(N) < 0.2
+    taken = rng.random(N) < np.where(level > 0.65, 0.5, 0.1)
     client[5:31, taken] = 1
     L[5:, taken] -= effect
     return L, client, np.zeros((T, N), bool), np.zeros((T, N), np.int32)
@@ -182,6 +184,9 @@ def test_matched_service_effect_finds_a_planted_effect_and_none_when_there_is_no
     L, client, reset, strata = _toy_services(0.05)
     e = validate.matched_service_effect(L, client, reset, strata, 0.5)
     assert e["treated"].size > 200
+    # unmatched, the loneliest-first selection would hide the effect: treated residents start higher
+    taken, lonely = client[5] > 0, L[4] >= 0.5
+    assert L[30, taken & lonely].mean() - L[30, ~taken & lonely].mean() > 0
     assert np.mean(e["baseline_treated"] - e["baseline_control"]) == pytest.approx(0, abs=0.005)
     assert np.mean(e["treated"] - e["control"]) == pytest.approx(-0.05, abs=0.01)
     L0, client0, reset0, strata0 = _toy_services(0.0)
