@@ -1,0 +1,312 @@
+"""Claims, both ways: each practitioner claim of shared/DOMAIN.md, tested with paired seeds at the
+defaults and under a parameter setting chosen to make it fail (or, if it fails at the defaults,
+to make it emerge), and the section "Claims, both ways" of docs/validation.md rewritten (between
+``<!-- claims:start -->`` and ``<!-- claims:end -->``). Run explicitly (minutes):
+
+    python scripts/claims.py [--seeds 10] [--jobs 2] [--place town] [--no-doc]
+
+Every number comes from runs made here (``simulate``, the public API, common random numbers: arm A
+and arm B of a contrast share the seed and the burn-in). Nothing here knows the model's internals;
+re-run it after a model change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy import stats
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from validate import CACHE, DOC, InputError, replace_section  # noqa: E402
+
+RUNS_OUT = Path(__file__).resolve().parents[1] / "results" / "claims" / "runs.parquet"
+
+
+@dataclass(frozen=True)
+class Arm:
+    regime: str
+    overrides: tuple[tuple[str, object], ...] = ()
+    label: str = ""  # the name shown (a named configuration, e.g. investor_outcomes)
+
+    def key(self) -> tuple:
+        return (self.regime, self.overrides)
+
+    @property
+    def name(self) -> str:
+        return self.label or self.regime
+
+
+@dataclass(frozen=True)
+class Contrast:
+    """Arm ``a`` minus arm ``b`` on ``metric`` (``early``: the first recorded year rather than the
+    final one); the claim reads as ``holds(diffs)``."""
+
+    a: Arm
+    b: Arm
+    metric: str
+    period: str = "final"  # "final" year, or "first" year of the horizon
+
+
+@dataclass(frozen=True)
+class Claim:
+    name: str
+    text: str
+    reading: str  # what the claim predicts, in the contrast's terms
+    default: tuple[Contrast, ...]
+    setting_words: str
+    setting: tuple[Contrast, ...]
+    holds: object = field(compare=False)  # function: list of per-contrast diff arrays -> (bool, words)
+    joint: bool = False  # the claim compares the two settings: holds(default diffs, changed diffs)
+
+
+def _o(**kw) -> tuple[tuple[str, object], ...]:
+    return tuple(sorted((k.replace("__", "."), v) for k, v in kw.items()))
+
+
+def _mostly(d: np.ndarray, sign: int) -> bool:
+    """The paired differences point the given way in at least 8 seeds in 10 and on average."""
+    return bool(np.mean(np.sign(d) == sign) >= 0.8 and np.sign(d.mean()) == sign)
+
+
+def _bristol(ds):
+    lon, grp = ds
+    ok = _mostly(lon, +1) or _mostly(grp, -1) and not _mostly(lon, -1)
+    return ok, ("the tender leaves the place worse off than grants" if ok
+                else "the tender does not leave the place worse off than grants")
+
+
+def _slow(ds):
+    first, final = ds
+    ok = bool(final.mean() < 0 and abs(first.mean()) < 0.5 * abs(final.mean()))
+    return ok, (f"the effect in the first year is {abs(first.mean()) / max(1e-12, abs(final.mean())):.0%} of the "
+                f"final year's" if final.mean() != 0 else "no effect in the final year")
+
+
+def _investor(ds):
+    gg, vol = ds
+    ok = _mostly(gg, +1) or _mostly(vol, +1)
+    return ok, ("the investor grows GoodGym-like groups or volunteering" if ok
+                else "the investor grows neither GoodGym-like groups nor volunteering")
+
+
+def _squeezed(ds):
+    (local,) = ds
+    ok = bool(local.mean() < -0.5)
+    return ok, (f"local groups receive {-local.mean():.0%} less of the contract money than under grants"
+                if ok else "local groups are not squeezed out of the contract money")
+
+
+def _dialogue(real, one_sided):
+    (eff,), (eff1,) = real, one_sided
+    ratio = eff1.mean() / eff.mean() if eff.mean() != 0 else math.nan
+    ok = bool(_mostly(eff, -1) and ratio < 0.5)
+    return ok, (f"the one-sided partnership keeps {ratio:.0%} of the real partnership's effect"
+                + (" (under half)" if ok else ""))
+
+
+# the named configuration configs/regime/investor_outcomes.yaml
+INVESTOR = Arm("outcomes_based", _o(regime__outcomes__investor=True), "investor_outcomes")
+INVESTOR_10 = Arm("outcomes_based", _o(regime__outcomes__investor=True, regime__outcomes__portfolio_share=0.1),
+                  "investor_outcomes")
+CLAIMS: tuple[Claim, ...] = (
+    Claim(
+        "Outside provider", "Contracting a big outside provider can meet a contract while destroying local "
+        "organisations and the trust they held; the net effect on the place can be negative (Bristol).",
+        "tender minus grants (same budget): lonely share higher, or fewer active groups without lower loneliness",
+        (Contrast(Arm("competitive_tender"), Arm("grants"), "lonely_share"),
+         Contrast(Arm("competitive_tender"), Arm("grants"), "active_groups")),
+        "the provider's calls give a quarter of the contact they give at the defaults "
+        "(`residents.phone_contact` 0.8 -> 0.2)",
+        (Contrast(Arm("competitive_tender", _o(residents__phone_contact=0.2)),
+                  Arm("grants", _o(residents__phone_contact=0.2)), "lonely_share"),
+         Contrast(Arm("competitive_tender", _o(residents__phone_contact=0.2)),
+                  Arm("grants", _o(residents__phone_contact=0.2)), "active_groups")),
+        _bristol),
+    Claim(
+        "Capacity is slow", "Building community capacity is slow: years of investing to save (rooms, admin "
+        "time, a connector) before a network runs itself.",
+        "community development minus none, lonely share: the first year's effect under half the final year's",
+        (Contrast(Arm("community_development"), Arm("none"), "lonely_share", "first"),
+         Contrast(Arm("community_development"), Arm("none"), "lonely_share")),
+        "connectors reach full skill in three months (`regime.community_development.skill_years` 3 -> 0.25)",
+        (Contrast(Arm("community_development", _o(regime__community_development__skill_years=0.25)), Arm("none"),
+                  "lonely_share", "first"),
+         Contrast(Arm("community_development", _o(regime__community_development__skill_years=0.25)), Arm("none"),
+                  "lonely_share")),
+        _slow),
+    Claim(
+        "Investor in outcomes", "GoodGym-like organisations turn volunteering into relationships; councils "
+        "that act as investors in outcomes rather than buyers of services can grow that.",
+        "investor in outcomes minus tender: more active GoodGym-like groups, or more volunteering",
+        (Contrast(INVESTOR, Arm("competitive_tender"), "goodgym_groups"),
+         Contrast(INVESTOR, Arm("competitive_tender"), "volunteer_share")),
+        "the investor pays only 10% up front and keeps the rest for area-level improvement "
+        "(`regime.outcomes.portfolio_share` 0.6 -> 0.1)",
+        (Contrast(INVESTOR_10, Arm("competitive_tender"), "goodgym_groups"),
+         Contrast(INVESTOR_10, Arm("competitive_tender"), "volunteer_share")),
+        _investor),
+    Claim(
+        "Tender rules", "Small local organisations are squeezed out of contracts by tender rules built for "
+        "large bidders.",
+        "tender minus grants, share of council spend reaching local groups: lower by more than half",
+        (Contrast(Arm("competitive_tender"), Arm("grants"), "local_funding_share"),),
+        "no turnover or reserves threshold (`regime.tender.min_turnover_ratio` 2 -> 0, "
+        "`regime.tender.min_reserves_weeks` 8 -> 0)",
+        (Contrast(Arm("competitive_tender", _o(regime__tender__min_turnover_ratio=0.0,
+                                              regime__tender__min_reserves_weeks=0.0)),
+                  Arm("grants"), "local_funding_share"),),
+        _squeezed),
+    Claim(
+        "Partnership needs dialogue", "Partnerships (volunteer centres, GPs via social prescribing) work when "
+        "they are real dialogue, not one-sided funding relationships.",
+        "partnership minus none, lonely share, with a real relationship (defaults) and a one-sided one: the "
+        "claim holds if the real partnership cuts loneliness and the one-sided one keeps under half of that cut",
+        (Contrast(Arm("partnership"), Arm("none"), "lonely_share"),),
+        "a one-sided relationship: none to start and none built (`council.relationship_initial` 0.5 -> 0, "
+        "`council.relationship_gain_per_year` 0.1 -> 0; both arms, so the burn-in differs from the defaults')",
+        (Contrast(Arm("partnership", _o(council__relationship_initial=0.0, council__relationship_gain_per_year=0.0)),
+                  Arm("none", _o(council__relationship_initial=0.0, council__relationship_gain_per_year=0.0)),
+                  "lonely_share"),),
+        _dialogue, joint=True),
+)
+
+
+def run_arm(arm: Arm, seed: int, place: str, cache: Path | None) -> dict[str, float]:
+    """One run: the final and first year's outcomes the contrasts read."""
+    from model import make_params, simulate
+
+    p = make_params(place, arm.regime, "stable", overrides=dict(arm.overrides))
+    res = simulate(p, seed=seed, burn_in_cache=cache)
+    ts = res.timeseries
+    first = ts[ts["year"] == ts["year"].min()]
+    g = res.groups
+    out = {f"final:{k}": float(v) for k, v in res.summary.items()}
+    for k in ("lonely_share", "volunteer_share", "active_groups", "local_funding_share", "mean_close_ties"):
+        out[f"first:{k}"] = float(first[k].mean())
+    out["final:goodgym_groups"] = float(((g["kind"] == "goodgym") & ~g["closed"]).sum())
+    return out
+
+
+def paired(xs: np.ndarray, ys: np.ndarray) -> dict[str, float]:
+    d = xs - ys
+    n = d.size
+    half = stats.t.ppf(0.975, n - 1) * d.std(ddof=1) / math.sqrt(n) if n > 1 else math.nan
+    return {"a": float(xs.mean()), "b": float(ys.mean()), "diff": float(d.mean()), "lo": float(d.mean() - half),
+            "hi": float(d.mean() + half), "neg": int((d < 0).sum()), "pos": int((d > 0).sum()), "n": n, "d": d}
+
+
+def _f(x: float, metric: str) -> str:
+    return f"{x:.4f}" if "share" in metric else f"{x:.2f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--place", default="town")
+    ap.add_argument("--doc", default=str(DOC))
+    ap.add_argument("--no-doc", action="store_true")
+    ap.add_argument("--cache", default=str(CACHE), help="burn-in cache folder ('' for none)")
+    ap.add_argument("--runs-out", default=str(RUNS_OUT),
+                    help="where every run's outcomes are kept (parquet; '' for nowhere)")
+    a = ap.parse_args(argv)
+    try:
+        if a.seeds < 2:
+            raise InputError(f"--seeds must be at least 2 (got {a.seeds})")
+        if a.jobs < 1:
+            raise InputError(f"--jobs must be at least 1 (got {a.jobs})")
+        from model.params import PLACES
+        if a.place not in PLACES:
+            raise InputError(f"unknown place '{a.place}'; allowed: {', '.join(PLACES)}")
+    except InputError as exc:
+        print(f"claims: {exc}", file=sys.stderr)
+        return 2
+    from joblib import Parallel, delayed
+
+    cache = Path(a.cache) if a.cache else None
+    arms = list(dict.fromkeys(arm for c in CLAIMS for con in (*c.default, *c.setting) for arm in (con.a, con.b)))
+    # arms sharing a burn-in (same overrides outside the regime) next to each other, seed-major, so the
+    # first run of each burn-in writes the cache before its siblings ask for it
+    arms.sort(key=lambda r: tuple(kv for kv in r.overrides if not kv[0].startswith("regime.")))
+    jobs = [(arm, s) for s in range(a.seeds) for arm in arms]
+    t0 = time.time()
+    out = Parallel(n_jobs=a.jobs)(delayed(run_arm)(arm, s, a.place, cache) for arm, s in jobs)
+    res: dict[tuple, list[dict]] = {}
+    for (arm, _), r in zip(jobs, out, strict=True):
+        res.setdefault(arm.key(), []).append(r)
+    wall = time.time() - t0
+    if a.runs_out:
+        import pandas as pd
+
+        rows = [{"arm": arm.name, "regime": arm.regime, "overrides": repr(dict(arm.overrides)), "seed": s, **r}
+                for (arm, s), r in zip(jobs, out, strict=True)]
+        dest = Path(a.runs_out)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(dest.name + ".tmp")
+        pd.DataFrame(rows).to_parquet(tmp)
+        tmp.replace(dest)
+
+    def contrast(c: Contrast) -> dict[str, float]:
+        col = f"{c.period}:{c.metric}"
+        return paired(np.array([r[col] for r in res[c.a.key()]]), np.array([r[col] for r in res[c.b.key()]]))
+
+    lines = [f"Measured {time.strftime('%Y-%m-%d')}: `python scripts/claims.py --seeds {a.seeds}` ({a.place}, stable "
+             f"funding, seeds 0-{a.seeds - 1} paired across arms; final-year means unless the first year is "
+             f"named; {len(jobs)} runs, {wall:.0f} s wall). Differences are arm A minus arm B with a 95% "
+             "t interval over the paired seeds; 'seeds A<B' counts seeds where A is lower.", ""]
+    lines += ["| claim | setting | contrast (A - B) | metric | A | B | A - B (95% CI) | seeds A<B / A>B | reading |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    summary = []
+    for c in CLAIMS:
+        verdicts = []
+        both_rs = {"defaults": [contrast(con) for con in c.default], "changed": [contrast(con) for con in c.setting]}
+        for label, cons in (("defaults", c.default), ("changed", c.setting)):
+            rs = both_rs[label]
+            if c.joint:
+                ok, words = c.holds([r["d"] for r in both_rs["defaults"]], [r["d"] for r in both_rs["changed"]])
+            else:
+                ok, words = c.holds([r["d"] for r in rs])
+            verdicts.append((label, ok, words))
+            for k, (con, r) in enumerate(zip(cons, rs, strict=True)):
+                base = c.default[min(k, len(c.default) - 1)]
+                arm_a = con.a.name + (" (changed)" if con.a != base.a else "")
+                arm_b = con.b.name + (" (changed)" if con.b != base.b else "")
+                metric = con.metric + (" (first year)" if con.period == "first" else "")
+                lines.append(f"| {c.name} | {label} | {arm_a} - {arm_b} | `{metric}` | {_f(r['a'], con.metric)} | "
+                             f"{_f(r['b'], con.metric)} | {_f(r['diff'], con.metric)} ({_f(r['lo'], con.metric)} to "
+                             f"{_f(r['hi'], con.metric)}) | {r['neg']} / {r['pos']} | "
+                             f"{'claim holds' if ok else 'claim fails'}: {words} |")
+        summary.append((c, verdicts))
+    lines += ["", "The claims, what each contrast reads, and the setting changed:", ""]
+    for c, verdicts in summary:
+        (_, ok0, w0), (_, ok1, _) = verdicts
+        if c.joint:
+            both = (f"it holds: {w0}" if ok0 else f"**it fails**: {w0}; the one-sided setting is the claim's own "
+                    "test, and no setting we tried makes the claim emerge (a defect to report)")
+        elif ok0 and not ok1:
+            both = "testable both ways: it holds at the defaults and fails under the changed setting"
+        elif not ok0 and ok1:
+            both = "testable both ways: it fails at the defaults and emerges under the changed setting"
+        elif ok0:
+            both = ("**it holds under both settings**: the changed setting did not make it fail; "
+                    "a defect to report unless another setting does")
+        else:
+            both = ("**it fails under both settings**: the changed setting did not make it emerge; "
+                    "a defect to report unless another setting does")
+        lines.append(f"- **{c.name}.** {c.text} Read as: {c.reading}. Changed setting: {c.setting_words}. "
+                     f"Result: {both}.")
+    text = "\n".join(lines)
+    print(text)
+    if not a.no_doc:
+        replace_section(Path(a.doc), "<!-- claims:start -->", "<!-- claims:end -->", text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
