@@ -18,10 +18,11 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 from omegaconf import DictConfig
 
-from experiments import callbacks
 from experiments.config import CONFIG_DIR, CONFIG_NAME
 from model.params import ConfigError
 
@@ -40,7 +41,45 @@ class UsageError(Exception):
     """Bad command-line input, reported in one line."""
 
 
-def _task(cfg: DictConfig) -> int:
+# Set while a sweep runs: the launching process's id, so that a job can tell it runs in a worker
+# process started for this sweep (and tie its life to the launcher's, see _die_with_launcher).
+LAUNCHER_ENV = "RESILIENCE_LAUNCHER_PID"
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+@dataclass(frozen=True, slots=True)
+class RunOutcome:
+    """What ``resilience run`` ran: the run or sweep folder and how many replicates failed."""
+
+    output_dir: Path | None
+    n_replicates: int
+    n_failed: int
+
+
+def _die_with_launcher() -> None:
+    """In a worker process of a sweep (joblib/loky, submitit_local), ask the kernel to kill this
+    process when the ``resilience`` process that launched it dies, however it dies (SIGKILL
+    included): a killed sweep then leaves no worker computing for minutes. Linux only; elsewhere
+    (and in the launching process itself, or on a cluster node) nothing is done."""
+    launcher = os.environ.get(LAUNCHER_ENV, "")
+    if not launcher.isdigit() or sys.platform != "linux":
+        return
+    pid = int(launcher)
+    if os.getpid() == pid or os.getppid() != pid:
+        return
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != pid:  # the launcher died before the request took effect
+        os._exit(1)
+
+
+def _task(cfg: DictConfig) -> RunOutcome:
     """Hydra's task function: one job (a run, or one job of a sweep)."""
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
@@ -49,6 +88,8 @@ def _task(cfg: DictConfig) -> int:
 
     hc = HydraConfig.get()
     multirun = hc.mode == RunMode.MULTIRUN
+    if multirun:
+        _die_with_launcher()
     info = JobInfo(
         output_dir=hc.runtime.output_dir,
         choices=dict(hc.runtime.choices),
@@ -58,10 +99,8 @@ def _task(cfg: DictConfig) -> int:
         sweep_dir=hc.sweep.dir if multirun else None,
     )
     outcome = run_job(cfg, info)
-    if not multirun:
-        callbacks.LAST.update({"dir": outcome.output_dir, "failed": outcome.n_failed,
-                               "total": outcome.n_replicates})
-    return outcome.n_failed
+    return RunOutcome(Path(hc.sweep.dir if multirun else outcome.output_dir), outcome.n_replicates,
+                      outcome.n_failed)
 
 
 def _hydra_flags_only(args: argparse.Namespace) -> bool:
@@ -70,42 +109,79 @@ def _hydra_flags_only(args: argparse.Namespace) -> bool:
                 or args.experimental_rerun)
 
 
-def cmd_run(argv: Sequence[str]) -> int:
+def _show(argv: Sequence[str]) -> int:
+    """Hydra's own help, --cfg, --info and shell completion, through its usual entry point."""
     import hydra
-    from hydra._internal.utils import get_args_parser
 
-    from experiments import preflight
-
-    args = get_args_parser().parse_args(list(argv))
-    if not _hydra_flags_only(args):
-        if args.config_path or args.config_name or args.config_dir:
-            raise UsageError("--config-path/--config-name/--config-dir are not supported; "
-                             "use overrides or RESILIENCE_CONFIG_DIR")
-        preflight.check(args.overrides, multirun=args.multirun)
-    callbacks.LAST.clear()
     app = hydra.main(config_path=str(CONFIG_DIR), config_name=CONFIG_NAME, version_base="1.3")(_task)
     saved = sys.argv
     sys.argv = ["resilience run", *argv]
     try:
         app()
-    except SystemExit as exc:  # Hydra exits after --help, or after reporting a failed job
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        if code:
-            return code
-        return 0
+    except SystemExit as exc:  # Hydra exits after --help
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     finally:
         sys.argv = saved
-    failed = int(callbacks.LAST.get("failed", 0) or 0)
-    if failed:
-        print(f"error: {failed} replicate(s) failed; see the status and error columns in "
-              f"{callbacks.LAST.get('dir')}", file=sys.stderr)
+    return 0
+
+
+def launch(overrides: Sequence[str], multirun: bool) -> RunOutcome:
+    """Run one configuration, or a sweep, with Hydra; return what ran and how many replicates failed.
+
+    The overrides are expected to have passed :func:`experiments.preflight.check`. This is what
+    ``hydra.main`` does for a run, minus its command-line parsing, so that the jobs' results come
+    back to the caller instead of being dropped.
+    """
+    from hydra._internal.hydra import Hydra
+    from hydra._internal.utils import create_config_search_path
+    from hydra.core.global_hydra import GlobalHydra
+
+    mode = "MULTIRUN" if multirun else "RUN"
+    items = [*overrides, f"hydra.mode={mode}"]
+    saved = os.environ.get(LAUNCHER_ENV)
+    if multirun:
+        os.environ[LAUNCHER_ENV] = str(os.getpid())
+    GlobalHydra.instance().clear()
+    try:
+        app = Hydra.create_main_hydra2(task_name="resilience",
+                                       config_search_path=create_config_search_path(str(CONFIG_DIR)))
+        if multirun:
+            batches = app.multirun(config_name=CONFIG_NAME, task_function=_task, overrides=items)
+            returns = [r for batch in batches for r in (batch if isinstance(batch, list) else [batch])]
+        else:
+            returns = [app.run(config_name=CONFIG_NAME, task_function=_task, overrides=items)]
+    finally:
+        GlobalHydra.instance().clear()
+        if saved is None:
+            os.environ.pop(LAUNCHER_ENV, None)
+        else:
+            os.environ[LAUNCHER_ENV] = saved
+    outcomes = [r.return_value for r in returns]  # a job that raised raises here
+    return RunOutcome(outcomes[0].output_dir if outcomes else None,
+                      sum(o.n_replicates for o in outcomes), sum(o.n_failed for o in outcomes))
+
+
+def cmd_run(argv: Sequence[str]) -> int:
+    from hydra._internal.utils import get_args_parser
+
+    from experiments import preflight
+
+    args = get_args_parser().parse_args(list(argv))
+    if _hydra_flags_only(args):
+        return _show(argv)
+    if args.config_path or args.config_name or args.config_dir:
+        raise UsageError("--config-path/--config-name/--config-dir are not supported; "
+                         "use overrides or RESILIENCE_CONFIG_DIR")
+    preflight.check(args.overrides, multirun=args.multirun)
+    outcome = launch(args.overrides, multirun=args.multirun)
+    if outcome.n_failed:
+        print(f"error: {outcome.n_failed} replicate(s) failed; see the status and error columns in "
+              f"{outcome.output_dir}", file=sys.stderr)
         return 1
     return 0
 
 
 def cmd_compare(argv: Sequence[str]) -> int:
-    from pathlib import Path
-
     parser = argparse.ArgumentParser(
         prog="resilience compare",
         description="Compare regimes in a sweep: means with 95%% CIs, paired differences against a "
