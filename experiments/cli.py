@@ -15,7 +15,10 @@ with ``-m`` sweep. Problems with the input are reported in one line before anyth
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
+import re
+import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -79,6 +82,53 @@ def _die_with_launcher() -> None:
         os._exit(1)
 
 
+# The watchdog of a sweep: a small process that waits for the launching process to end. If it
+# ends without saying "done" (killed, or stopped by an error), the watchdog kills every process
+# that inherited the sweep's LAUNCHER_ENV: workers still starting up (before _die_with_launcher
+# runs in them), idle ones, and the launcher's resource trackers. Linux only (reads /proc).
+_WATCHDOG = r"""
+import os, signal, sys, time
+mark = ("%s=" % sys.argv[1]).encode() + sys.argv[2].encode() + b"\0"
+if sys.stdin.buffer.read() == b"done":
+    sys.exit(0)
+for _ in range(5):
+    for d in os.listdir("/proc"):
+        if d.isdigit() and int(d) != os.getpid():
+            try:
+                with open("/proc/%s/environ" % d, "rb") as f:
+                    env = b"\0" + f.read()
+                if b"\0" + mark in env:
+                    os.kill(int(d), signal.SIGKILL)
+            except OSError:
+                pass
+    time.sleep(0.2)
+"""
+
+
+def _start_watchdog() -> subprocess.Popen | None:
+    if sys.platform != "linux":
+        return None
+    env = {k: v for k, v in os.environ.items() if k != LAUNCHER_ENV}
+    try:
+        return subprocess.Popen([sys.executable, "-c", _WATCHDOG, LAUNCHER_ENV, str(os.getpid())],
+                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                env=env, start_new_session=True)  # Ctrl-C must not stop it first
+    except OSError:
+        return None
+
+
+def _stop_watchdog(watchdog: subprocess.Popen | None, done: bool) -> None:
+    if watchdog is None or watchdog.stdin is None:
+        return
+    try:
+        if done:
+            watchdog.stdin.write(b"done")
+        watchdog.stdin.close()
+    except OSError:
+        pass
+    watchdog.wait()
+
+
 def _task(cfg: DictConfig) -> RunOutcome:
     """Hydra's task function: one job (a run, or one job of a sweep)."""
     from hydra.core.hydra_config import HydraConfig
@@ -139,7 +189,10 @@ def launch(overrides: Sequence[str], multirun: bool) -> RunOutcome:
     mode = "MULTIRUN" if multirun else "RUN"
     items = [*overrides, f"hydra.mode={mode}"]
     saved = os.environ.get(LAUNCHER_ENV)
+    watchdog = None
+    done = False
     if multirun:
+        watchdog = _start_watchdog()
         os.environ[LAUNCHER_ENV] = str(os.getpid())
     GlobalHydra.instance().clear()
     try:
@@ -150,7 +203,9 @@ def launch(overrides: Sequence[str], multirun: bool) -> RunOutcome:
             returns = [r for batch in batches for r in (batch if isinstance(batch, list) else [batch])]
         else:
             returns = [app.run(config_name=CONFIG_NAME, task_function=_task, overrides=items)]
+        done = True
     finally:
+        _stop_watchdog(watchdog, done)
         GlobalHydra.instance().clear()
         if saved is None:
             os.environ.pop(LAUNCHER_ENV, None)
@@ -209,7 +264,42 @@ def cmd_compare(argv: Sequence[str]) -> int:
     return 0
 
 
+_HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+
+
+def check_host(host: str) -> str:
+    """``host`` if it is an IP address or a hostname (RFC 1123 labels, at most 253 characters);
+    nothing is looked up, so a laptop without a network can still serve on localhost."""
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        pass
+    name = host[:-1] if host.endswith(".") else host
+    if 0 < len(name) <= 253 and all(_HOST_LABEL.fullmatch(label) for label in name.split(".")) \
+            and not name.replace(".", "").isdigit():
+        return host
+    raise UsageError(f"--host must be an IP address or a hostname such as localhost (got {host!r})")
+
+
+def check_port(port: str) -> int:
+    """``port`` as a number in 1-65535."""
+    text = port.strip()
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise UsageError(f"--port must be a whole number from 1 to 65535 (got {port!r})")
+    return int(text)
+
+
 def cmd_workshop(argv: Sequence[str]) -> int:
+    # The address is checked here, before anything starts (the app would pass a bad one on to
+    # the web server, which fails with a long traceback).
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--host")
+    pre.add_argument("--port")
+    known, _ = pre.parse_known_args(list(argv))
+    if known.host is not None:
+        check_host(known.host)
+    if known.port is not None:
+        check_port(known.port)
     try:
         from workshop.app import main as workshop_main
     except ImportError as exc:
@@ -244,12 +334,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0 if argv else 2
     command, rest = argv[0], argv[1:]
     if command not in COMMANDS:
-        print(f"error: unknown command '{command}'; choose from: {', '.join(COMMANDS)}", file=sys.stderr)
+        print(f"error: unknown command {_one_line(repr(command))}; choose from: {', '.join(COMMANDS)}",
+              file=sys.stderr)
         return 2
     try:
         return COMMANDS[command](rest)
     except (ConfigError, UsageError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
@@ -257,8 +348,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - one line for users; HYDRA_FULL_ERROR-like debugging below
         if os.environ.get("RESILIENCE_DEBUG"):
             raise
-        print(f"error: {type(exc).__name__}: {exc}".replace("\n", " "), file=sys.stderr)
+        print(f"error: {type(exc).__name__}: {_one_line(str(exc))}", file=sys.stderr)
         return 1
+
+
+def _one_line(text: str) -> str:
+    """Whitespace runs (line breaks of every kind included) become one space."""
+    return " ".join(text.split())
 
 
 if __name__ == "__main__":

@@ -24,8 +24,16 @@ AGE_BANDS = ("16-24", "25-34", "35-49", "50-64", "65-74", "75+")
 GROUP_KINDS = ("club", "befriending", "faith", "goodgym", "volunteer_centre")
 
 
+# Characters that end a line for str.splitlines (and terminals): escaped in messages, so a value
+# quoted in a message can never break it over several lines.
+_LINE_BREAKS = {ord(c): repr(c)[1:-1] for c in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
+
+
 class ConfigError(ValueError):
     """A configuration problem, reported to users as one line."""
+
+    def __init__(self, msg: object = "") -> None:
+        super().__init__(str(msg).translate(_LINE_BREAKS))
 
 
 def weekly_prob(p_per_year: float) -> float:
@@ -725,7 +733,9 @@ def _build(cls: type, data: dict[str, Any], path: str) -> Any:
 
 
 def _coerce(hint: Any, value: Any, where: str, current: Any) -> Any:
-    if dataclasses.is_dataclass(current) and isinstance(value, dict):
+    if dataclasses.is_dataclass(current):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where} must be a mapping of its parameters (got {_short(value)})")
         merged = dataclasses.asdict(current)
         return _build(type(current), _deep_merge(merged, value), where)
     if where.endswith("groups.kinds"):
@@ -735,6 +745,8 @@ def _coerce(hint: Any, value: Any, where: str, current: Any) -> Any:
         for kname, kval in value.items():
             if kname not in GROUP_KINDS:
                 raise ConfigError(f"unknown group kind '{where}.{kname}'; allowed: {', '.join(GROUP_KINDS)}")
+            if kval is not None and not isinstance(kval, dict):
+                raise ConfigError(f"{where}.{kname} must be a mapping of its parameters (got {_short(kval)})")
             base = dataclasses.asdict(out[kname]) if kname in out else {}
             out[kname] = _build(GroupKindParams, _deep_merge(base, kval or {}), f"{where}.{kname}")
         return out
@@ -745,6 +757,8 @@ def _coerce(hint: Any, value: Any, where: str, current: Any) -> Any:
                 return None
             raise ConfigError(f"{where} must not be empty")
         if text.startswith("tuple"):
+            if isinstance(value, (str, bytes, dict)):
+                raise TypeError
             return tuple(float(x) for x in value)
         if text.startswith("dict"):
             return {str(k): float(v) for k, v in dict(value).items()}
@@ -767,8 +781,14 @@ def _coerce(hint: Any, value: Any, where: str, current: Any) -> Any:
     except ConfigError:
         raise
     except (TypeError, ValueError, OverflowError):  # inf for an int field overflows
-        raise ConfigError(f"{where} must be of type {text} (got {value!r})") from None
+        raise ConfigError(f"{where} must be of type {text} (got {_short(value)})") from None
     return value
+
+
+def _short(value: Any) -> str:
+    """A value for a one-line message: its repr on one line, cut to 60 characters."""
+    text = " ".join(repr(value).split())
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
