@@ -150,9 +150,13 @@ def params_case(name: str, value: Any) -> str | None:
     return None
 
 
-FUZZ = settings(max_examples=int(os.environ.get("RESILIENCE_FUZZ_EXAMPLES", "40")), deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-                derandomize=True)  # the same cases on every run of the suite
+# Small budgets for the suite (a command-line case composes the config several times, ~0.3-1 s);
+# benchmarks/fuzz_cli.py runs thousands. The same cases on every run of the suite (derandomize).
+_SCALE = float(os.environ.get("RESILIENCE_FUZZ_SCALE", "1"))
+_COMMON = {"deadline": None, "derandomize": True,
+           "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]}
+FUZZ_CLI = settings(max_examples=max(1, int(15 * _SCALE)), **_COMMON)
+FUZZ_PARAMS = settings(max_examples=max(1, int(150 * _SCALE)), **_COMMON)
 
 
 @pytest.fixture
@@ -162,14 +166,14 @@ def workdir(tmp_path):
     return d
 
 
-@FUZZ
+@FUZZ_CLI
 @given(prefix=prefixes, name=names, value=values)
 def test_fuzzed_overrides_are_refused_in_one_line_or_accepted(prefix, name, value, workdir, capsys):
     problem = cli_case(f"{prefix}{name}={render(value)}" if prefix != "~" else f"~{name}", workdir, capsys)
     assert problem is None, problem
 
 
-@FUZZ
+@FUZZ_PARAMS
 @given(name=names, value=values)
 def test_fuzzed_make_params_gives_params_or_one_config_error(name, value):
     problem = params_case(name, value)
