@@ -1,7 +1,8 @@
 """Hydra callback: sweep bookkeeping before the jobs, gathering and comparison after them.
 
 Configured in ``configs/config.yaml`` under ``hydra.callbacks``. Runs in the process that launched
-the sweep, so it also records the outcome that ``resilience`` turns into its exit code.
+the sweep. The exit code of ``resilience`` comes from the jobs' return values
+(:func:`experiments.cli.launch`), not from here.
 """
 
 from __future__ import annotations
@@ -13,9 +14,6 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
 from experiments import progress as prog
-
-# Set in the launching process after a run or sweep: {"dir", "failed", "total"}.
-LAST: dict[str, Any] = {}
 
 
 def count_jobs(config: DictConfig) -> int:
@@ -42,7 +40,6 @@ class ResultsCallback(Callback):
         self.n_jobs: int | None = None
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        LAST.clear()
         try:
             self.n_jobs = count_jobs(config)
         except Exception:  # noqa: BLE001 - progress is a convenience; the sweep still runs
@@ -59,7 +56,6 @@ class ResultsCallback(Callback):
         tables = gather(sweep_dir, n_jobs=n_jobs)
         runs = tables["runs"]
         failed = int((runs["status"] != "completed").sum()) if "status" in runs else 0
-        LAST.update({"dir": sweep_dir, "failed": failed, "total": len(runs)})
         prog.say(f"[sweep] gathered {len(runs)} replicate rows from {n_jobs or 'all'} jobs into "
                  f"{sweep_dir / 'runs.parquet'}")
         if failed:
@@ -74,16 +70,10 @@ class ResultsCallback(Callback):
             from experiments.compare import compare
 
             res = compare(sweep_dir, tables=tables)
-            LAST["compare"] = res
             prog.say(f"[sweep] comparison table: {res.markdown}")
             prog.say(f"[sweep] comparison CSV:   {res.csv}")
             prog.say(f"[sweep] figures:          {res.figures_dir}")
 
-    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
-        LAST.clear()
-
     def on_run_end(self, config: DictConfig, **kwargs: Any) -> None:
         out = Path(config.hydra.run.dir)
-        if "dir" not in LAST:
-            LAST["dir"] = out
         prog.say(f"[run] results in {out}  (tables: summary.parquet, timeseries.parquet, groups.parquet)")

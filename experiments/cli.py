@@ -17,13 +17,17 @@ with ``-m`` sweep. Problems with the input are reported in one line before anyth
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
+import re
+import subprocess
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 from omegaconf import DictConfig
 
-from experiments import callbacks
 from experiments.config import CONFIG_DIR, CONFIG_NAME
 from model.params import ConfigError
 
@@ -42,7 +46,92 @@ class UsageError(Exception):
     """Bad command-line input, reported in one line."""
 
 
-def _task(cfg: DictConfig) -> int:
+# Set while a sweep runs: the launching process's id, so that a job can tell it runs in a worker
+# process started for this sweep (and tie its life to the launcher's, see _die_with_launcher).
+LAUNCHER_ENV = "RESILIENCE_LAUNCHER_PID"
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+@dataclass(frozen=True, slots=True)
+class RunOutcome:
+    """What ``resilience run`` ran: the run or sweep folder and how many replicates failed."""
+
+    output_dir: Path | None
+    n_replicates: int
+    n_failed: int
+
+
+def _die_with_launcher() -> None:
+    """In a worker process of a sweep (joblib/loky, submitit_local), ask the kernel to kill this
+    process when the ``resilience`` process that launched it dies, however it dies (SIGKILL
+    included): a killed sweep then leaves no worker computing for minutes. Linux only; elsewhere
+    (and in the launching process itself, or on a cluster node) nothing is done."""
+    launcher = os.environ.get(LAUNCHER_ENV, "")
+    if not launcher.isdigit() or sys.platform != "linux":
+        return
+    pid = int(launcher)
+    if os.getpid() == pid or os.getppid() != pid:
+        return
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != pid:  # the launcher died before the request took effect
+        os._exit(1)
+
+
+# The watchdog of a sweep: a small process that waits for the launching process to end. If it
+# ends without saying "done" (killed, or stopped by an error), the watchdog kills every process
+# that inherited the sweep's LAUNCHER_ENV: workers still starting up (before _die_with_launcher
+# runs in them), idle ones, and the launcher's resource trackers. Linux only (reads /proc).
+_WATCHDOG = r"""
+import os, signal, sys, time
+mark = ("%s=" % sys.argv[1]).encode() + sys.argv[2].encode() + b"\0"
+if sys.stdin.buffer.read() == b"done":
+    sys.exit(0)
+for _ in range(5):
+    for d in os.listdir("/proc"):
+        if d.isdigit() and int(d) != os.getpid():
+            try:
+                with open("/proc/%s/environ" % d, "rb") as f:
+                    env = b"\0" + f.read()
+                if b"\0" + mark in env:
+                    os.kill(int(d), signal.SIGKILL)
+            except OSError:
+                pass
+    time.sleep(0.2)
+"""
+
+
+def _start_watchdog() -> subprocess.Popen | None:
+    if sys.platform != "linux":
+        return None
+    env = {k: v for k, v in os.environ.items() if k != LAUNCHER_ENV}
+    try:
+        return subprocess.Popen([sys.executable, "-c", _WATCHDOG, LAUNCHER_ENV, str(os.getpid())],
+                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                env=env, start_new_session=True)  # Ctrl-C must not stop it first
+    except OSError:
+        return None
+
+
+def _stop_watchdog(watchdog: subprocess.Popen | None, done: bool) -> None:
+    if watchdog is None or watchdog.stdin is None:
+        return
+    try:
+        if done:
+            watchdog.stdin.write(b"done")
+        watchdog.stdin.close()
+    except OSError:
+        pass
+    watchdog.wait()
+
+
+def _task(cfg: DictConfig) -> RunOutcome:
     """Hydra's task function: one job (a run, or one job of a sweep)."""
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
@@ -51,6 +140,8 @@ def _task(cfg: DictConfig) -> int:
 
     hc = HydraConfig.get()
     multirun = hc.mode == RunMode.MULTIRUN
+    if multirun:
+        _die_with_launcher()
     info = JobInfo(
         output_dir=hc.runtime.output_dir,
         choices=dict(hc.runtime.choices),
@@ -60,10 +151,8 @@ def _task(cfg: DictConfig) -> int:
         sweep_dir=hc.sweep.dir if multirun else None,
     )
     outcome = run_job(cfg, info)
-    if not multirun:
-        callbacks.LAST.update({"dir": outcome.output_dir, "failed": outcome.n_failed,
-                               "total": outcome.n_replicates})
-    return outcome.n_failed
+    return RunOutcome(Path(hc.sweep.dir if multirun else outcome.output_dir), outcome.n_replicates,
+                      outcome.n_failed)
 
 
 def _hydra_flags_only(args: argparse.Namespace) -> bool:
@@ -72,42 +161,84 @@ def _hydra_flags_only(args: argparse.Namespace) -> bool:
                 or args.experimental_rerun)
 
 
-def cmd_run(argv: Sequence[str]) -> int:
+def _show(argv: Sequence[str]) -> int:
+    """Hydra's own help, --cfg, --info and shell completion, through its usual entry point."""
     import hydra
-    from hydra._internal.utils import get_args_parser
 
-    from experiments import preflight
-
-    args = get_args_parser().parse_args(list(argv))
-    if not _hydra_flags_only(args):
-        if args.config_path or args.config_name or args.config_dir:
-            raise UsageError("--config-path/--config-name/--config-dir are not supported; "
-                             "use overrides or RESILIENCE_CONFIG_DIR")
-        preflight.check(args.overrides, multirun=args.multirun)
-    callbacks.LAST.clear()
     app = hydra.main(config_path=str(CONFIG_DIR), config_name=CONFIG_NAME, version_base="1.3")(_task)
     saved = sys.argv
     sys.argv = ["resilience run", *argv]
     try:
         app()
-    except SystemExit as exc:  # Hydra exits after --help, or after reporting a failed job
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        if code:
-            return code
-        return 0
+    except SystemExit as exc:  # Hydra exits after --help
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     finally:
         sys.argv = saved
-    failed = int(callbacks.LAST.get("failed", 0) or 0)
-    if failed:
-        print(f"error: {failed} replicate(s) failed; see the status and error columns in "
-              f"{callbacks.LAST.get('dir')}", file=sys.stderr)
+    return 0
+
+
+def launch(overrides: Sequence[str], multirun: bool) -> RunOutcome:
+    """Run one configuration, or a sweep, with Hydra; return what ran and how many replicates failed.
+
+    The overrides are expected to have passed :func:`experiments.preflight.check`. This is what
+    ``hydra.main`` does for a run, minus its command-line parsing, so that the jobs' results come
+    back to the caller instead of being dropped.
+    """
+    from hydra._internal.hydra import Hydra
+    from hydra._internal.utils import create_config_search_path
+    from hydra.core.global_hydra import GlobalHydra
+
+    mode = "MULTIRUN" if multirun else "RUN"
+    items = [*overrides, f"hydra.mode={mode}"]
+    saved = os.environ.get(LAUNCHER_ENV)
+    watchdog = None
+    done = False
+    if multirun:
+        watchdog = _start_watchdog()
+        os.environ[LAUNCHER_ENV] = str(os.getpid())
+    GlobalHydra.instance().clear()
+    try:
+        app = Hydra.create_main_hydra2(task_name="resilience",
+                                       config_search_path=create_config_search_path(str(CONFIG_DIR)))
+        if multirun:
+            batches = app.multirun(config_name=CONFIG_NAME, task_function=_task, overrides=items)
+            returns = [r for batch in batches for r in (batch if isinstance(batch, list) else [batch])]
+        else:
+            returns = [app.run(config_name=CONFIG_NAME, task_function=_task, overrides=items)]
+        done = True
+    finally:
+        _stop_watchdog(watchdog, done)
+        GlobalHydra.instance().clear()
+        if saved is None:
+            os.environ.pop(LAUNCHER_ENV, None)
+        else:
+            os.environ[LAUNCHER_ENV] = saved
+    outcomes = [r.return_value for r in returns]  # a job that raised raises here
+    return RunOutcome(outcomes[0].output_dir if outcomes else None,
+                      sum(o.n_replicates for o in outcomes), sum(o.n_failed for o in outcomes))
+
+
+def cmd_run(argv: Sequence[str]) -> int:
+    from hydra._internal.utils import get_args_parser
+
+    from experiments import preflight
+
+    args = get_args_parser().parse_args(list(argv))
+    if _hydra_flags_only(args):
+        return _show(argv)
+    if args.config_path or args.config_name or args.config_dir:
+        raise UsageError("--config-path/--config-name/--config-dir are not supported; "
+                         "use overrides or RESILIENCE_CONFIG_DIR")
+    preflight.check(args.overrides, multirun=args.multirun)
+    outcome = launch(args.overrides, multirun=args.multirun)
+    if outcome.n_failed:
+        print(f"error: {outcome.n_failed} replicate(s) failed; see the status and error columns in "
+              f"{outcome.output_dir}", file=sys.stderr)
         return 1
     return 0
 
 
 def cmd_compare(argv: Sequence[str]) -> int:
-    from pathlib import Path
-
     parser = argparse.ArgumentParser(
         prog="resilience compare",
         description="Compare regimes in a sweep: means with 95%% CIs, paired differences against a "
@@ -135,7 +266,42 @@ def cmd_compare(argv: Sequence[str]) -> int:
     return 0
 
 
+_HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+
+
+def check_host(host: str) -> str:
+    """``host`` if it is an IP address or a hostname (RFC 1123 labels, at most 253 characters);
+    nothing is looked up, so a laptop without a network can still serve on localhost."""
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        pass
+    name = host[:-1] if host.endswith(".") else host
+    if 0 < len(name) <= 253 and all(_HOST_LABEL.fullmatch(label) for label in name.split(".")) \
+            and not name.replace(".", "").isdigit():
+        return host
+    raise UsageError(f"--host must be an IP address or a hostname such as localhost (got {host!r})")
+
+
+def check_port(port: str) -> int:
+    """``port`` as a number in 1-65535."""
+    text = port.strip()
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise UsageError(f"--port must be a whole number from 1 to 65535 (got {port!r})")
+    return int(text)
+
+
 def cmd_workshop(argv: Sequence[str]) -> int:
+    # The address is checked here, before anything starts (the app would pass a bad one on to
+    # the web server, which fails with a long traceback).
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--host")
+    pre.add_argument("--port")
+    known, _ = pre.parse_known_args(list(argv))
+    if known.host is not None:
+        check_host(known.host)
+    if known.port is not None:
+        check_port(known.port)
     try:
         from workshop.app import main as workshop_main
     except ImportError as exc:
@@ -186,12 +352,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0 if argv else 2
     command, rest = argv[0], argv[1:]
     if command not in COMMANDS:
-        print(f"error: unknown command '{command}'; choose from: {', '.join(COMMANDS)}", file=sys.stderr)
+        print(f"error: unknown command {_one_line(repr(command))}; choose from: {', '.join(COMMANDS)}",
+              file=sys.stderr)
         return 2
     try:
         return COMMANDS[command](rest)
     except (ConfigError, UsageError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
@@ -199,8 +366,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - one line for users; HYDRA_FULL_ERROR-like debugging below
         if os.environ.get("RESILIENCE_DEBUG"):
             raise
-        print(f"error: {type(exc).__name__}: {exc}".replace("\n", " "), file=sys.stderr)
+        print(f"error: {type(exc).__name__}: {_one_line(str(exc))}", file=sys.stderr)
         return 1
+
+
+def _one_line(text: str) -> str:
+    """Whitespace runs (line breaks of every kind included) become one space."""
+    return " ".join(text.split())
 
 
 if __name__ == "__main__":

@@ -115,15 +115,31 @@ def run_settings(cfg: DictConfig | dict[str, Any]) -> RunSettings:
     return RunSettings(**_plain(cfg, RUN_KEYS))
 
 
+# Bounds of the run settings, with their reasons.
+MAX_SEED = 2**63 - 1  # seeds are stored in signed 64-bit Parquet columns (base_seed); numpy's
+# SeedSequence takes any non-negative integer, so this is the only limit
+MAX_REPLICATES = 10_000  # replicates run one after another inside a job: 10k replicates of the
+# town's 10 years (~3.4 s each with burn-in) are ~9.5 hours of one core
+MAX_NAME = 255  # bytes in a folder name on Linux and macOS file systems
+
+
+def _folder_name(value: str, what: str) -> None:
+    if not value or value in (".", "..") or "/" in value or "\0" in value \
+            or len(value.encode("utf-8", "surrogatepass")) > MAX_NAME:
+        raise ConfigError(f"{what} must be a folder name of 1-{MAX_NAME} bytes without '/' "
+                          f"(got {value!r})")
+
+
 def validate(cfg: DictConfig | dict[str, Any]) -> Params:
     """Check the run settings and build the model's Params; raise ConfigError with one line."""
     rs = run_settings(cfg)
-    if rs.replicates < 1:
-        raise ConfigError(f"replicates must be at least 1 (got {rs.replicates})")
-    if rs.seed < 0:
-        raise ConfigError(f"seed must be non-negative (got {rs.seed})")
-    if not rs.name or "/" in rs.name:
-        raise ConfigError(f"name must be a non-empty folder name without '/' (got {rs.name!r})")
+    if not 1 <= rs.replicates <= MAX_REPLICATES:
+        raise ConfigError(f"replicates must be at least 1 and at most {MAX_REPLICATES} (got {rs.replicates})")
+    if not 0 <= rs.seed <= MAX_SEED:
+        raise ConfigError(f"seed must be non-negative and at most 2^63-1 = {MAX_SEED} (got {rs.seed})")
+    _folder_name(rs.name, "name")
+    if not rs.results_dir.strip() or "\0" in rs.results_dir:
+        raise ConfigError(f"results_dir must be a folder path (got {rs.results_dir!r})")
     params = params_from_dict(model_dict(cfg))
     if rs.ensemble:  # [ensemble hook] every member must give valid parameters on top of this config
         from experiments.ensemble import load_ensemble

@@ -1,9 +1,18 @@
-"""Check the overrides of ``resilience run`` before Hydra creates any folder.
+"""Compose and check the overrides of ``resilience run`` (and of the workshop) before Hydra creates
+any folder.
 
-Every configuration the command would run is composed with Hydra's compose API and validated
-(:func:`experiments.config.validate`); the first problem becomes one line naming it and the valid
-choices. Sweeps (``-m``) are expanded the way Hydra's basic sweeper does it, including the sweep
-an experiment file sets in ``hydra.sweeper.params``.
+The public functions, shared by the command line and the workshop:
+
+* :func:`compose`: the run configuration for a list of overrides (Hydra's compose API);
+* :func:`check`: every configuration the command would run is composed and validated
+  (:func:`experiments.config.validate`); the first problem becomes one line naming it and the
+  valid choices. Sweeps (``-m``) are expanded the way Hydra's basic sweeper does it, including the
+  sweep an experiment file sets in ``hydra.sweeper.params``.
+
+Hydra's append forms (``+key=value``, ``++key=value``) are checked against the schema like plain
+overrides, and a setting given on the command line that has no effect in any configuration the
+command runs (:func:`model.params.ineffective`, e.g. ``regime.weights`` on a single-instrument
+regime) is refused.
 """
 
 from __future__ import annotations
@@ -14,13 +23,15 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from hydra import compose, initialize_config_dir
+from hydra import compose as hydra_compose
+from hydra import initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
 from hydra.errors import HydraException
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from experiments.config import CONFIG_DIR, CONFIG_NAME, GROUPS, MODEL_KEYS, RUN_KEYS, group_options, validate
-from model.params import ConfigError, make_params
+from model.params import ConfigError, ineffective, make_params
 
 # Above this many sweep combinations, each swept value is checked with the others at their first value.
 MAX_COMBINATIONS = 64
@@ -91,10 +102,17 @@ def _exists(base: Any, key: str) -> bool:
 
 
 def _check_keys(parsed: list[Any], base: Any) -> None:
+    """Every key set (plainly, or with Hydra's ``+``/``++``) or deleted (``~``) must be a run
+    setting or a model parameter, or sit under an open mapping (``regime.weights``)."""
     for ov in parsed:
         key = ov.key_or_group
-        if ov.is_add() or ov.is_delete() or key in GROUPS or key.startswith("hydra") or "/" in key:
+        if key in GROUPS or key.startswith("hydra") or "/" in key:
             continue
+        if ov.is_delete():
+            if "." in key and _exists(base, key) and OmegaConf.is_struct(
+                    OmegaConf.select(base, key.rsplit(".", 1)[0])) is False:
+                continue  # an entry of an open mapping (an instrument's weight) may be removed
+            raise ConfigError(f"'{ov.input_line}': settings cannot be deleted; set a value instead")
         if _exists(base, key):
             continue
         if key.split(".", 1)[0] in MODEL_KEYS:
@@ -109,18 +127,58 @@ def _check_keys(parsed: list[Any], base: Any) -> None:
                           f"and the model parameters {', '.join(MODEL_KEYS)}")
 
 
-def _compose(overrides: list[str], hydra_config: bool = False) -> Any:
+def compose(overrides: Sequence[str], hydra_config: bool = False) -> Any:
+    """The run configuration for these overrides, as ``resilience run`` composes it (config
+    groups, run settings, model parameters; Hydra's own node too if ``hydra_config``).
+
+    Raises ConfigError with one line if Hydra or OmegaConf refuse the overrides. Values are not
+    validated here: :func:`experiments.config.validate` does that, and :func:`check` does all.
+    Works inside an initialised Hydra (as in :func:`check`) or on its own.
+    """
+    if not GlobalHydra.instance().is_initialized():
+        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3", job_name="preflight"):
+            return compose(overrides, hydra_config)
     try:
-        return compose(config_name=CONFIG_NAME, overrides=overrides, return_hydra_config=hydra_config)
+        return hydra_compose(config_name=CONFIG_NAME, overrides=list(overrides),
+                             return_hydra_config=hydra_config)
     except (HydraException, OmegaConfBaseException) as exc:
         raise ConfigError(one_line(exc)) from None
 
 
-def _validate(cfg: Any) -> None:
+# The workshop's name for compose until it moves to the public one (issue 19).
+_compose = compose
+
+
+def _validate(cfg: Any) -> Any:
     try:
-        validate(cfg)
+        return validate(cfg)
     except OmegaConfBaseException as exc:
         raise ConfigError(one_line(exc)) from None
+
+
+def _model_keys(parsed: list[Any]) -> list[str]:
+    """The model parameters the command line sets (dotted, as typed)."""
+    return [ov.key_or_group for ov in parsed
+            if not ov.is_delete() and ov.key_or_group.split(".", 1)[0] in MODEL_KEYS]
+
+
+class _Effects:
+    """Keys set on the command line, and why each has had no effect in every job seen so far."""
+
+    def __init__(self, keys: list[str]) -> None:
+        self.unused: dict[str, str] = dict.fromkeys(keys, "")
+
+    def see(self, params: Any) -> None:
+        for key in list(self.unused):
+            why = ineffective(params, key)
+            if why is None:
+                del self.unused[key]
+            else:
+                self.unused[key] = why
+
+    def check(self) -> None:
+        for why in self.unused.values():
+            raise ConfigError(why)
 
 
 def check(overrides: Sequence[str], multirun: bool) -> int:
@@ -138,10 +196,12 @@ def check(overrides: Sequence[str], multirun: bool) -> int:
         # Config groups and Hydra's own settings first, to check that every other key exists.
         structural = [f for f, ov in zip(first, parsed, strict=True)
                       if ov.key_or_group in GROUPS or ov.key_or_group.startswith("hydra")]
-        _check_keys(parsed, _compose(structural, hydra_config=True))
-        base = _compose(first, hydra_config=True)
+        _check_keys(parsed, compose(structural, hydra_config=True))
+        base = compose(first, hydra_config=True)
+        effects = _Effects(_model_keys(parsed))
         if not multirun:
-            _validate(base)
+            effects.see(_validate(base))
+            effects.check()
             params = OmegaConf.select(base, "hydra.sweeper.params", default=None) or {}
             if params:
                 print(f"note: this configuration defines a sweep over {', '.join(params)}; "
@@ -165,5 +225,6 @@ def check(overrides: Sequence[str], multirun: bool) -> int:
             firsts = [v[0] for v in lists.values()]
             todo = [firsts[:i] + [v] + firsts[i + 1:] for i, k in enumerate(keys) for v in lists[k]]
         for combo in todo:
-            _validate(_compose(combo))
+            effects.see(_validate(compose(combo)))
+        effects.check()
         return combos

@@ -42,6 +42,13 @@ BAD_INPUT = [
     (["-m", "regime=grants,utopia"], "unknown regime 'utopia'"),
     (["-m", "experiment=headline", "replicates=0"], "replicates must be at least 1"),
     (["hydra/launcher=rocket"], "hydra/launcher"),
+    # issue 20: each of these used to start, fail inside the run with a traceback and leave files
+    (["council.budget_per_resident_per_year=1e300"], "council.budget_per_resident_per_year must be in [0, 1000]"),
+    (["horizon_years=1e9"], "horizon_years must be positive and at most 1000"),
+    (["place.n_residents=1000000000000"], "place.n_residents must be in [50, 10000000]"),
+    (["seed=1180591620717411303424"], "seed must be non-negative and at most 2^63-1"),
+    (["+no_such_parameter=1"], "unknown setting 'no_such_parameter'"),
+    (["regime=grants", "regime.weights={grants:1.0}"], "regime.weights has no effect"),
 ]
 
 
@@ -188,3 +195,75 @@ def _no_stray_results():
     for extra in after - before:
         shutil.rmtree(extra, ignore_errors=True)
     assert after == before
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--port", "70000"], "--port must be a whole number from 1 to 65535 (got '70000')"),
+    (["--port", "-1"], "--port must be a whole number from 1 to 65535 (got '-1')"),
+    (["--port=0"], "--port must be a whole number from 1 to 65535"),
+    (["--port", "http"], "--port must be a whole number from 1 to 65535"),
+    (["--host", "999.1.1.1"], "--host must be an IP address or a hostname"),
+    (["--host", "my host"], "--host must be an IP address or a hostname"),
+    (["--host", ""], "--host must be an IP address or a hostname"),
+])
+def test_workshop_address_is_checked_before_anything_starts(args, message, capsys, monkeypatch):
+    import workshop.app
+
+    monkeypatch.setattr(workshop.app, "main", lambda argv: pytest.fail("the app was started"))
+    assert cli.main(["workshop", *args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"error: {message}"] or (len(err) == 1 and message in err[0])
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "0.0.0.0", "::", "::1", "localhost", "lab-laptop.local"])
+def test_workshop_accepts_addresses_and_hostnames(host):
+    assert cli.check_host(host) == host or cli.check_host(host) == str(__import__("ipaddress").ip_address(host))
+    assert cli.check_port("8765") == 8765 and cli.check_port("1") == 1 and cli.check_port("65535") == 65535
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    (["+no_such_parameter=1"], "unknown setting 'no_such_parameter'"),
+    (["++no_such_parameter=1"], "unknown setting 'no_such_parameter'"),
+    (["+council.no_such=1"], "unknown parameter 'council.no_such'"),
+    (["~horizon_years"], "settings cannot be deleted"),
+    (["regime=grants", "regime.weights.grants=1"], "regime.weights.grants has no effect: regime 'grants'"),
+    (["regime=partnership", "regime.grants.rule=core"], "regime.grants.rule has no effect: regime 'partnership'"),
+    (["regime=grants", "regime.tender.price_weight=0.5"], "regime.tender.price_weight has no effect"),
+    (["regime=none", "regime.partnership.detection_prob=0.9"], "regime.partnership.detection_prob has no effect"),
+    (["funding.cut_per_year=0.1"], "funding.cut_per_year has no effect when funding.path is stable"),
+    (["funding=austerity", "funding.shock_size=0.2"], "funding.shock_size has no effect when funding.path is austerity"),
+    (["regime=grants", "regime.grants.core_years=5"], "regime.grants.core_years has no effect when regime.grants.rule is equal"),
+    (["regime=grants", "regime.grants.competitive_share=0.3"], "regime.grants.competitive_share has no effect"),
+    (["regime=outcomes_based", "regime.outcomes.portfolio_share=0.3"], "regime.outcomes.portfolio_share has no effect"),
+])
+def test_unknown_appended_keys_and_settings_without_effect_are_refused(overrides, message):
+    from experiments import preflight
+    from model.params import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        preflight.check(overrides, multirun=False)
+    assert message in str(err.value)
+
+
+@pytest.mark.parametrize(("overrides", "multirun"), [
+    (["regime=mixture", "+regime.weights.grants=0.5", "regime.weights.partnership=0.5"], False),
+    (["regime.weights.grants=0.3", "regime.weights.competitive_tender=0.7"], False),  # a named mixture
+    (["regime=grants", "regime.grants.rule=core", "regime.grants.core_years=5"], False),
+    (["++horizon_years=2"], False),
+    # in a sweep, a setting that acts in at least one job is fine
+    (["funding=stable,austerity", "funding.cut_per_year=0.1"], True),
+    (["regime=none,grants", "regime.grants.rule=core"], True),
+])
+def test_settings_with_an_effect_somewhere_are_accepted(overrides, multirun):
+    from experiments import preflight
+
+    preflight.check(overrides, multirun=multirun)
+
+
+def test_compose_is_public_and_the_exit_status_is_not_a_global():
+    from experiments import callbacks, preflight
+
+    cfg = preflight.compose(["regime=grants", "horizon_years=2"])
+    assert cfg.regime.name == "grants" and cfg.horizon_years == 2
+    assert preflight._compose is preflight.compose  # the workshop's old name, until it moves
+    assert not hasattr(callbacks, "LAST")

@@ -7,7 +7,15 @@ import math
 import pytest
 
 from model import ConfigError, Params, make_params, params_from_dict, simulate
-from model.params import SIGNED, UNIT_INTERVAL, WEEKS_PER_YEAR, numeric_fields, weekly_hazard, weekly_prob
+from model.params import (
+    SIGNED,
+    UNIT_INTERVAL,
+    WEEKS_PER_YEAR,
+    numeric_fields,
+    upper_bound,
+    weekly_hazard,
+    weekly_prob,
+)
 
 
 @pytest.mark.parametrize(
@@ -16,7 +24,7 @@ from model.params import SIGNED, UNIT_INTERVAL, WEEKS_PER_YEAR, numeric_fields, 
         ({"council.no_such_field": 1}, "unknown parameter 'council.no_such_field'"),
         ({"no_such_group": 1}, "unknown parameter 'no_such_group'"),
         ({"council.budget_per_resident_per_year": -1}, "council.budget_per_resident_per_year must be non-negative"),
-        ({"place.n_residents": -10}, "place.n_residents must be at least 50"),
+        ({"place.n_residents": -10}, "place.n_residents must be in [50, 10000000]"),
         ({"regime.name": "bogus"}, "regime.name 'bogus' is not one of"),
         ({"regime.name": "mixture", "regime.weights": {"grants": 0.5, "partnership": 0.4}},
          "regime.weights must sum to 1"),
@@ -110,6 +118,12 @@ def test_every_number_is_range_checked(dotted, leaf, default):
     bad = [math.nan, math.inf] + ([] if leaf in SIGNED else [-1])
     if leaf in UNIT_INTERVAL or leaf.endswith(("_share", "_prob")):
         bad.append(1.5)
+    else:  # every other number has an upper bound the model can honour (model.params.UPPER)
+        top = upper_bound(dotted, leaf)
+        assert 0 < top <= 1e9
+        bad += [top * 2 + 1, 2**70, 1e300]
+        if leaf in SIGNED:
+            bad += [-top * 2 - 1, -1e300]
     for x in bad:
         with pytest.raises(ConfigError) as err:
             make_params("small", overrides={dotted: _with(default, x)})
@@ -132,3 +146,25 @@ def test_known_probabilities_and_shares_above_one_fail(dotted):
     """Spot checks that do not rely on the rule lists: these are probabilities or fractions."""
     with pytest.raises(ConfigError, match=f"{dotted} must be in \\[0, 1\\]"):
         make_params("small", overrides={dotted: 1.5})
+
+
+@pytest.mark.parametrize(("overrides", "needle"), [
+    ({"council.budget_per_resident_per_year": 1e300}, "council.budget_per_resident_per_year must be in [0, 1000]"),
+    ({"horizon_years": 1e9}, "horizon_years must be positive and at most 1000"),
+    ({"burn_in_years": 1e9}, "burn_in_years must be in [0, 1000]"),
+    ({"place.n_residents": 10**12}, "place.n_residents must be in [50, 10000000]"),
+    ({"place.n_residents": 10**7, "place.n_neighbourhoods": 10**6}, "place.n_neighbourhoods must be in [0, 10000]"),
+    ({"place.n_neighbourhoods": 60}, "place.n_neighbourhoods must be at most place.n_residents (50)"),
+    ({"groups.min_reserves": -1e12}, "groups.min_reserves must be in [-1000000000, 1000000000]"),
+    ({"regime.partnership.referrals_per_link_worker_per_year": 1e6},
+     "regime.partnership.referrals_per_link_worker_per_year must be in [0, 5200]"),
+])
+def test_upper_bounds_name_the_field_and_the_range(overrides, needle):
+    with pytest.raises(ConfigError) as err:
+        make_params(overrides={"place.n_residents": 50, **overrides})
+    assert needle in str(err.value) and "\n" not in str(err.value)
+
+
+def test_the_largest_allowed_values_are_accepted():
+    make_params(overrides={"place.n_residents": 10_000_000, "horizon_years": 1000, "burn_in_years": 1000,
+                           "council.budget_per_resident_per_year": 1000, "groups.min_reserves": -1e9})

@@ -1,0 +1,116 @@
+"""A sweep that is killed or interrupted leaves no worker process behind (issue 20).
+
+A real sweep is started (joblib/loky workers, the default launcher) with a marker in its
+environment, which every process it starts inherits. Once its workers run, the `resilience`
+process is killed; then no process carrying the marker may survive a short grace period.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc; the mechanism is Linux's")
+
+SCRIPT = Path(sys.executable).parent / "resilience"
+GRACE_S = 15.0  # the kernel signals workers at once; this allows for a busy machine
+
+
+def _marked(marker: str) -> dict[int, int]:
+    """pid -> parent pid of every live process whose environment holds the marker."""
+    found = {}
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            if marker.encode() not in (d / "environ").read_bytes():
+                continue
+            stat = (d / "stat").read_text()
+        except OSError:  # gone meanwhile, or not ours
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if fields[0] == "Z":  # a zombie has finished; its parent has not reaped it yet
+            continue
+        found[int(d.name)] = int(fields[1])
+    return found
+
+
+def _start_sweep(tmp_path: Path, marker: str) -> subprocess.Popen:
+    cmd = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "experiments.cli"]
+    env = {**os.environ, "RESILIENCE_ORPHAN_TEST": marker}
+    # long jobs (a town for 200 years) so the workers are busy when the sweep is killed
+    args = ["run", "-m", "place=town", "horizon_years=200", "burn_in_years=0",
+            "regime=none,grants,partnership,community_development", "progress=false",
+            "hydra.sweep.dir=results/killed", "hydra.launcher.n_jobs=2"]
+    # a session of its own, so that nothing but the signal we send reaches the sweep
+    return subprocess.Popen([*cmd, *args], cwd=tmp_path, env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _wait_for_workers(proc: subprocess.Popen, marker: str, sweep: Path, running: bool,
+                      timeout: float = 240) -> set[int]:
+    """Wait until loky's two workers exist (``running=False``: they may still be importing) or
+    until two jobs have started in them (their folders exist)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            pytest.fail(f"the sweep ended before it was killed: {proc.stderr.read().decode()[-2000:]}")
+        workers = {pid for pid, ppid in _marked(marker).items()
+                   if ppid == proc.pid and "LokyProcess" in _cmdline(pid)}
+        jobs = [d for d in sweep.glob("[0-9]*") if (d / ".hydra").is_dir()] if sweep.is_dir() else []
+        if len(workers) >= 2 and (not running or len(jobs) >= 2):
+            if running:
+                time.sleep(1.0)  # well inside the jobs, which take minutes
+            return workers
+        time.sleep(0.2)
+    pytest.fail("the sweep's workers did not start in time")
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _survivors(marker: str) -> dict[int, int]:
+    end = time.monotonic() + GRACE_S
+    left = _marked(marker)
+    while left and time.monotonic() < end:
+        time.sleep(0.25)
+        left = _marked(marker)
+    return left
+
+
+@pytest.mark.parametrize(("sig", "running"), [(signal.SIGKILL, False), (signal.SIGKILL, True),
+                                              (signal.SIGINT, True)],
+                         ids=["SIGKILL-while-workers-start", "SIGKILL-while-jobs-run", "SIGINT-while-jobs-run"])
+def test_a_killed_sweep_leaves_no_worker_behind(tmp_path, sig, running):
+    marker = f"orphan-test-{uuid.uuid4().hex}"
+    proc = _start_sweep(tmp_path, marker)
+    try:
+        workers = _wait_for_workers(proc, marker, tmp_path / "results" / "killed", running)
+        assert workers and proc.pid not in workers
+        os.kill(proc.pid, sig)
+        proc.wait(timeout=60)
+        left = _survivors(marker)
+        assert not left, f"after {sig.name} of the sweep, {len(left)} of its processes still run: " + \
+            "; ".join(f"{pid}: {_cmdline(pid)[:120]}" for pid in left)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for pid in _marked(marker):  # never leave a stray process, even when the test fails
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        if proc.stderr:
+            proc.stderr.close()
