@@ -142,6 +142,7 @@ def check(overrides: Sequence[str], multirun: bool) -> int:
         base = _compose(first, hydra_config=True)
         if not multirun:
             _validate(base)
+            _check_folder(base, overrides, None, multirun=False)
             params = OmegaConf.select(base, "hydra.sweeper.params", default=None) or {}
             if params:
                 print(f"note: this configuration defines a sweep over {', '.join(params)}; "
@@ -166,4 +167,21 @@ def check(overrides: Sequence[str], multirun: bool) -> int:
             todo = [firsts[:i] + [v] + firsts[i + 1:] for i, k in enumerate(keys) for v in lists[k]]
         for combo in todo:
             _validate(_compose(combo))
+        _check_folder(base, overrides, params, multirun=True)
         return combos
+
+
+def _check_folder(base: Any, overrides: Sequence[str], sweep_params: Any, multirun: bool) -> None:
+    """A reused results folder must hold this same run or sweep (callbacks.check_folder)."""
+    from pathlib import Path
+
+    from experiments.callbacks import check_folder, expand_jobs
+
+    folder = OmegaConf.select(base, "hydra.sweep.dir" if multirun else "hydra.run.dir", default=None)
+    if folder is None or not Path(str(folder)).exists():
+        return
+    if multirun:
+        jobs = expand_jobs(dict(sweep_params or {}), list(overrides))
+    else:
+        jobs = [list(overrides)]
+    check_folder(Path(str(folder)), int(base.seed), jobs, multirun=multirun)
