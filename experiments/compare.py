@@ -147,6 +147,12 @@ def _match_level(text: Any, levels: Sequence[Any]) -> Any:
     return None
 
 
+def _as_level(value: Any, column: pd.Series) -> Any:
+    """``value`` as the column's own value when it names one (else unchanged)."""
+    found = _match_level(value, list(column.unique()))
+    return value if found is None else found
+
+
 def choose_factor(runs: pd.DataFrame, by: str | None, baseline: Any, what: str = "--by",
                   flag: str = "--baseline") -> tuple[str, Any, list[Any]]:
     """Check a factor and its baseline against the runs; return (column, baseline, levels).
@@ -246,9 +252,12 @@ def summarise(runs: pd.DataFrame, metrics: Sequence[str], baseline: Any, by: str
     strata = strata_columns(ok, by)
     match = [c for c in keys if c != by]
     ok = _fill_keys(ok, keys)
+    baseline = _as_level(baseline, ok[by])
     rows = []
     for stratum, part in _strata(ok, strata):
         levels = level_order(by, part[by].unique())
+        if by != "regime" and not is_numeric(levels) and baseline in levels:  # baseline first
+            levels = [baseline, *(v for v in levels if v != baseline)]
         has_base = baseline in set(part[by])
         for metric in metrics:
             family = []
@@ -286,6 +295,7 @@ def interactions(runs: pd.DataFrame, metrics: Sequence[str], factor_a: str, a_ba
     strata = strata_columns(ok, factor_a, also=(factor_b,))
     match = [c for c in keys if c not in (factor_a, factor_b)]
     ok = _fill_keys(ok, keys)
+    a_baseline, b_baseline = _as_level(a_baseline, ok[factor_a]), _as_level(b_baseline, ok[factor_b])
     rows = []
     for stratum, part in _strata(ok, strata):
         a_levels = [a for a in level_order(factor_a, part[factor_a].unique()) if a != a_baseline]
