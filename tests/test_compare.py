@@ -21,8 +21,8 @@ from experiments.compare import (
     summarise,
     verdict,
 )
-from experiments.stats import holm, value_range
 from experiments.figures import kaplan_meier, palette
+from experiments.stats import holm, value_range
 
 CONDITIONS = ["regime", "place", "funding", "experiment", "base_seed"]
 
