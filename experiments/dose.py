@@ -137,14 +137,32 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")
 
 
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def _band(line: pd.DataFrame, metric: str) -> tuple[np.ndarray, np.ndarray]:
+    """The band of a curve: for outcomes, the mean at the lowest value plus the paired 95% CI of the
+    change from it (paired on seeds, so the band shows what the parameter does, not how seeds
+    differ); for the cost per outcome, its own bootstrap CI. Unbounded ends are left open."""
+    if metric == COST:
+        lo, hi = line["ci_low"].to_numpy(float), line["ci_high"].to_numpy(float)
+    else:
+        start = float(line["mean"].iloc[0])
+        lo = np.where(line["n_pairs"] > 0, start + line["diff_ci_low"].to_numpy(float), start)
+        hi = np.where(line["n_pairs"] > 0, start + line["diff_ci_high"].to_numpy(float), start)
+    return lo, np.where(np.isinf(hi), np.nan, hi)
+
+
 def dose_figure(table: pd.DataFrame, out: Path, title: str = "") -> list[Path]:
-    """Small multiples: one panel per outcome, x = the parameter, one line per regime with its 95% CI
-    band; shares in %. Written as PNG (300 dpi) and PDF."""
+    """Small multiples: one panel per outcome, x = the parameter, one line per regime (its mean) with
+    a band of the paired 95% CI of the change from the lowest value (see :func:`_band`); shares in %,
+    money in GBP. Written as PNG (300 dpi) and PDF."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter, PercentFormatter
+    from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
     from model import LABEL
     from model.regimes import regime_label, regime_order
@@ -155,8 +173,8 @@ def dose_figure(table: pd.DataFrame, out: Path, title: str = "") -> list[Path]:
     colours = _colours(regimes)
     ncol = min(3, len(metrics))
     nrow = math.ceil(len(metrics) / ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(FIG_WIDTH, 2.2 * nrow + 0.6), squeeze=False,
-                             sharex=True)
+    height = 2.1 * nrow + 0.9
+    fig, axes = plt.subplots(nrow, ncol, figsize=(FIG_WIDTH, height), squeeze=False, sharex=True)
     for ax, metric in zip(axes.flat, metrics, strict=False):
         part = table[table["metric"] == metric]
         for regime in regimes:
@@ -164,30 +182,31 @@ def dose_figure(table: pd.DataFrame, out: Path, title: str = "") -> list[Path]:
             if line["mean"].notna().sum() == 0:
                 continue
             x = line["value"].to_numpy(float)
-            ax.plot(x, line["mean"], marker="o", ms=3, lw=1.4, color=colours[regime], label=regime_label(regime))
-            lo, hi = line["ci_low"].to_numpy(float), line["ci_high"].to_numpy(float)
-            hi = np.where(np.isinf(hi), np.nan, hi)
+            y = line["mean"].to_numpy(float)
+            ax.plot(x, y, marker="o", ms=3, lw=1.4, color=colours[regime], label=regime_label(regime))
+            lo, hi = _band(line, metric)
             ax.fill_between(x, lo, hi, color=colours[regime], alpha=0.18, lw=0)
         lo_b, hi_b = st.value_range(metric)
         if "share" in metric and (lo_b, hi_b) == (0.0, 1.0):
-            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
-        elif metric == COST:
+            ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))  # 1 decimal suffices
+            span = np.subtract(*ax.get_ylim()[::-1])
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0 if span >= 0.05 else 1))
+        elif metric == COST or metric == "council_spend":
             ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"£{v:,.0f}"))
-        ax.set_title(LABEL.get(metric, "Cost per lonely-person-year\naverted vs none (GBP)"
+        ax.set_title(LABEL.get(metric, "Cost per lonely-person-year averted\nagainst no funding (GBP)"
                                if metric == COST else metric), fontsize=8)
-        ax.tick_params(labelsize=7)
+        ax.tick_params(labelsize=7, labelbottom=True)
         ax.grid(alpha=0.3, lw=0.5)
     for ax in list(axes.flat)[len(metrics):]:
         ax.set_visible(False)
-    for ax in list(axes.flat)[max(0, len(metrics) - ncol):len(metrics)]:  # the lowest panel of a column
-        ax.set_xlabel(param, fontsize=7)
-        ax.tick_params(labelbottom=True)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper center", ncol=min(len(labels), 4), frameon=False, fontsize=8,
                bbox_to_anchor=(0.5, 1.0))
+    fig.supxlabel(f"{param}  (bands: 95% CI of the change from {_fmt(table['value'].min())}, paired on "
+                  f"seeds; cost: paired bootstrap)", fontsize=7.5)
     if title:
-        fig.suptitle(title, y=1.04, fontsize=9)
-    fig.tight_layout(rect=(0, 0, 1, 0.94))
+        fig.suptitle(title, y=1.03, fontsize=9)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.3 / height))
     out.parent.mkdir(parents=True, exist_ok=True)
     paths = [out.with_suffix(".png"), out.with_suffix(".pdf")]
     fig.savefig(paths[0], dpi=300, bbox_inches="tight")

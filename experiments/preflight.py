@@ -59,8 +59,11 @@ def _parse(overrides: Sequence[str]) -> list[Any]:
 def _values(ov: Any) -> list[str]:
     key = ov.get_key_element()
     if ov.is_sweep_override():
-        if not ov.is_discrete_sweep():
-            raise ConfigError(f"{key}: only lists of values can be swept (a,b,c)")
+        from hydra.core.override_parser.types import Glob
+
+        if not ov.is_discrete_sweep() or isinstance(ov.value(), Glob):  # interval(...), glob(...)
+            raise ConfigError(f"{key}: only lists (a,b,c), range(start,stop,step) and choice(a,b) can be "
+                              f"swept, not interval(...) or glob(...)")
         return [f"{key}={v}" for v in ov.sweep_string_iterator()]
     return [f"{key}={ov.get_value_element_as_str()}"]
 
