@@ -454,7 +454,8 @@ def interaction_markdown(inter: pd.DataFrame) -> str:
         lines.append("| " + " | ".join([*(str(r[c]) for c in strata), r["metric"], str(r["a_level"]),
                                         str(r["b_level"]), str(r["n_pairs"]),
                                         _interval(r["estimate"], r["ci_low"], r["ci_high"]),
-                                        _p(r["p_value"]), _p(r["p_holm"])]) + " |")
+                                        "fixed" if r["n_pairs"] >= 2 and r["ci_low"] == r["ci_high"]
+                                        else _p(r["p_value"]), _p(r["p_holm"])]) + " |")
     return "\n".join(lines) + "\n"
 
 

@@ -275,7 +275,7 @@ def run_job(cfg: DictConfig, info: JobInfo) -> JobOutcome:
         ts = res.timeseries
         row = {**ids, "conditions": cond_list, "status": "completed", "error": None,
                "wall_seconds": wall, "n_residents": n_res, "years": years}
-        # TODO(ledger): the model's Result has no ledger total yet, so spend over the horizon is the
+        # Note: the model's Result has no ledger total yet, so spend over the horizon is the
         # mean of the rolling 52-week spend x years (under-counts the first year of weekly payers).
         row["spend_total"] = _horizon_mean(ts, "council_spend") * years
         row["lonely_person_years"] = _horizon_mean(ts, "lonely_share") * n_res * years
