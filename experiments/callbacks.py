@@ -188,7 +188,7 @@ class ResultsCallback(Callback):
                 if not before:
                     raise
                 shutil.rmtree(out, ignore_errors=True)
-                res = compare(sweep_dir, tables=tables)  # the old analysis no longer fits these jobs
+                res = compare(sweep_dir, tables=tables, figures=before.get("figures", True))  # the old analysis no longer fits these jobs
         except ValueError as exc:
             shutil.rmtree(out, ignore_errors=True)
             prog.say(f"[sweep] no comparison: {exc}")

@@ -16,6 +16,7 @@ import pytest
 
 from experiments import runner
 from experiments.callbacks import ResultsCallback, check_folder
+from experiments.compare import compare
 from experiments.config import REPO_ROOT, replicate_seeds
 from experiments.runner import JobInfo, run_job
 from experiments.store import MANIFEST, STATUS_LOG, gather, job_dirs, write_json
@@ -169,9 +170,11 @@ def _sweep(tmp_path: Path, *args: str) -> int:
 
 def test_a_rerun_with_fewer_jobs_rewrites_every_derived_file_and_refuses_another_sweep(tmp_path, capsys):
     sweep = tmp_path / "sweep"
-    assert _sweep(tmp_path, "regime=none,grants", "funding=stable,austerity", "replicates=2") == 0
+    assert _sweep(tmp_path, "regime=none,grants", "funding=stable,austerity", "replicates=2",
+                  "hydra.callbacks.results.compare=false") == 0
     assert set(pd.read_parquet(sweep / "runs.parquet")["job"]) == {"0", "1", "2", "3"}
-    assert (sweep / "compare" / "comparison.csv").exists()
+    compare(sweep, by="regime", figures=False)  # an analysis of all four jobs (tables only: fast)
+    assert "grants" in set(pd.read_csv(sweep / "compare" / "comparison.csv")["level"])
     manifest = json.loads((sweep / MANIFEST).read_text())
     assert [j["status"] for j in manifest["jobs"]] == ["completed"] * 4
 
@@ -181,8 +184,9 @@ def test_a_rerun_with_fewer_jobs_rewrites_every_derived_file_and_refuses_another
     runs = pd.read_parquet(sweep / "runs.parquet")
     assert set(runs["job"]) == {"0", "1"} and set(runs["regime"]) == {"none"}
     assert set(pd.read_parquet(sweep / "timeseries.parquet")["regime"]) == {"none"}
-    table = pd.read_csv(sweep / "compare" / "comparison.csv")
+    table = pd.read_csv(sweep / "compare" / "comparison.csv")  # remade by the sweep, from its jobs
     assert set(table["by"]) == {"funding"} and "grants" not in set(table.astype(str).stack())
+    assert not (sweep / "compare" / "figures").exists()  # as the analysis it replaced asked
     assert json.loads((sweep / MANIFEST).read_text())["superseded_jobs"] == ["2", "3"]
 
     # another seed into the same folder: one line, exit 2, nothing touched
