@@ -2,7 +2,7 @@
 
     resilience run [overrides]            one configuration (R replicates)
     resilience run -m [overrides]         a sweep (Hydra multirun), in parallel on all cores
-    resilience compare PATH [--baseline REGIME] [--metrics M ...]
+    resilience compare PATH [--by COLUMN] [--baseline VALUE] [--interaction COLUMN] [--out DIR]
     resilience calibrate RANGES [--targets FILE] [--waves K] [--n N] [--replicates R] [--out DIR]
     resilience discover STUDY --claim "A - B on METRIC < 0 and ..."
     resilience workshop [...]             the interactive workshop app
@@ -38,6 +38,7 @@ examples:
   resilience run -m regime=none,grants,community_development council.budget_per_resident_per_year=4,8
   resilience run -m experiment=headline hydra/launcher=slurm hydra.launcher.partition=compute
   resilience compare results/headline/2025-01-01_12-00-00 --baseline none --metrics lonely_share
+  resilience compare results/adhoc/2025-01-01_12-00-00 --by funding --baseline stable --interaction regime
   resilience run --help          (Hydra's help: config groups and their options)
 """
 
@@ -241,12 +242,26 @@ def cmd_run(argv: Sequence[str]) -> int:
 def cmd_compare(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="resilience compare",
-        description="Compare regimes in a sweep: means with 95%% CIs, paired differences against a "
-                    "baseline regime, cost per lonely-person-year averted, figures.")
+        description="Compare the conditions of a sweep: means with 95%% CIs, paired differences "
+                    "against a baseline (Holm-adjusted within each outcome), interactions of two "
+                    "factors, dose-response curves of numeric settings, cost per lonely-person-year "
+                    "averted, figures.")
     parser.add_argument("path", type=Path, help="a sweep folder (results/<name>/<time>) or a run folder")
-    parser.add_argument("--baseline", default=None,
-                        help="regime to compare against (default: none if present, else status_quo)")
+    parser.add_argument("--by", default=None, metavar="COLUMN",
+                        help="the condition to contrast: regime, funding, place or any swept setting "
+                             "(default: regime if it varies, else the first condition that varies)")
+    parser.add_argument("--baseline", default=None, metavar="VALUE",
+                        help="the value of --by to compare against (default: none or status_quo for "
+                             "regime, stable for funding, else the first value)")
+    parser.add_argument("--interaction", default=None, metavar="COLUMN",
+                        help="a second factor: per seed, how much the --by contrast changes between "
+                             "this factor's levels and its baseline (interaction.csv)")
+    parser.add_argument("--interaction-baseline", default=None, metavar="VALUE",
+                        help="the baseline value of --interaction (default as for --baseline)")
     parser.add_argument("--metrics", nargs="+", default=None, help="outcome names (default: main outcomes)")
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help="output folder (default: PATH/compare); a folder holding another "
+                             "analysis is refused")
     parser.add_argument("--no-figures", action="store_true", help="tables only")
     args = parser.parse_args(list(argv))
     if not args.path.is_dir():
@@ -255,12 +270,17 @@ def cmd_compare(argv: Sequence[str]) -> int:
 
     try:
         res = compare(args.path, baseline=args.baseline, metrics=args.metrics,
-                      figures=not args.no_figures)
+                      figures=not args.no_figures, by=args.by, interaction=args.interaction,
+                      interaction_baseline=args.interaction_baseline, out=args.out)
     except (ValueError, FileNotFoundError) as exc:
         raise UsageError(str(exc)) from None
     print(f"comparison table: {res.markdown}")
     print(f"comparison CSV:   {res.csv}")
     print(f"cost table:       {res.cost_csv}")
+    if res.interaction_csv:
+        print(f"interaction:      {res.interaction_csv}")
+    if res.dose_csv:
+        print(f"dose-response:    {res.dose_csv}")
     if res.figures:
         print(f"figures:          {res.figures_dir}")
     return 0

@@ -70,8 +70,11 @@ def _parse(overrides: Sequence[str]) -> list[Any]:
 def _values(ov: Any) -> list[str]:
     key = ov.get_key_element()
     if ov.is_sweep_override():
-        if not ov.is_discrete_sweep():
-            raise ConfigError(f"{key}: only lists of values can be swept (a,b,c)")
+        from hydra.core.override_parser.types import Glob
+
+        if not ov.is_discrete_sweep() or isinstance(ov.value(), Glob):  # interval(...), glob(...)
+            raise ConfigError(f"{key}: only lists (a,b,c), range(start,stop,step) and choice(a,b) can be "
+                              f"swept, not interval(...) or glob(...)")
         return [f"{key}={v}" for v in ov.sweep_string_iterator()]
     return [f"{key}={ov.get_value_element_as_str()}"]
 
@@ -202,6 +205,7 @@ def check(overrides: Sequence[str], multirun: bool) -> int:
         if not multirun:
             effects.see(_validate(base))
             effects.check()
+            _check_folder(base, overrides, None, multirun=False)
             params = OmegaConf.select(base, "hydra.sweeper.params", default=None) or {}
             if params:
                 print(f"note: this configuration defines a sweep over {', '.join(params)}; "
@@ -227,4 +231,21 @@ def check(overrides: Sequence[str], multirun: bool) -> int:
         for combo in todo:
             effects.see(_validate(compose(combo)))
         effects.check()
+        _check_folder(base, overrides, params, multirun=True)
         return combos
+
+
+def _check_folder(base: Any, overrides: Sequence[str], sweep_params: Any, multirun: bool) -> None:
+    """A reused results folder must hold this same run or sweep (callbacks.check_folder)."""
+    from pathlib import Path
+
+    from experiments.callbacks import check_folder, expand_jobs
+
+    folder = OmegaConf.select(base, "hydra.sweep.dir" if multirun else "hydra.run.dir", default=None)
+    if folder is None or not Path(str(folder)).exists():
+        return
+    if multirun:
+        jobs = expand_jobs(dict(sweep_params or {}), list(overrides))
+    else:
+        jobs = [list(overrides)]
+    check_folder(Path(str(folder)), int(base.seed), jobs, multirun=multirun)

@@ -3,7 +3,11 @@
 Layout (Hydra's run and sweep dirs, set in ``configs/config.yaml``)::
 
     results/<name>/<time>/             one run, or the sweep dir of a multirun
+        manifest.json                  what the sweep is (seed, model version, its jobs) and their status
+        status.log                     one line per replicate and job as it finishes (or is reused)
         <job>/                         one folder per job of a sweep (its number)
+            replicates/rep_<k>/        replicate k's three tables and meta.json, written atomically as
+                                       it finishes; a re-run (or more replicates) reuses them
             timeseries.parquet         one row per replicate and recorded week
             groups.parquet             the group life tables of all replicates
             summary.parquet            one row per replicate (status, error, final-year outcomes)
@@ -43,6 +47,9 @@ BOOKKEEPING = (
     "spend_total",
     "lonely_person_years",
 )
+# The sweep's record of what it is and what is done (manifest) and what happened when (status log).
+MANIFEST = "manifest.json"
+STATUS_LOG = "status.log"
 # Columns that identify a replicate within its conditions (not conditions to compare across).
 SEED_COLUMNS = ("base_seed", "replicate", "seed")
 
@@ -130,9 +137,12 @@ def job_dirs(sweep_dir: Path, n_jobs: int | None = None) -> list[Path]:
     sweep_dir = Path(sweep_dir)
     if n_jobs is not None:
         return [sweep_dir / str(i) for i in range(n_jobs)]
+    manifest = read_json(sweep_dir / MANIFEST)
+    if manifest and manifest.get("jobs"):  # the jobs of the current sweep, never older ones
+        return [sweep_dir / str(j["dir"]) for j in manifest["jobs"]]
     found = {p.parent for pattern in ("summary.parquet", "metadata.json")
              for p in sweep_dir.rglob(pattern) if p.parent != sweep_dir}
-    found = {p for p in found if "compare" not in p.relative_to(sweep_dir).parts}
+    found = {p for p in found if not {"compare", "replicates"} & set(p.relative_to(sweep_dir).parts)}
     return sorted(found, key=_job_sort_key)
 
 

@@ -126,7 +126,7 @@ def test_sweep_gathers_compares_and_resumes_without_recomputing(tmp_path):
     assert md.exists() and str(md.relative_to(tmp_path)) in res.stderr
     table = pd.read_csv(sweep / "compare" / "comparison.csv")
     assert set(table["council.budget_per_resident_per_year"]) == {4.0, 8.0}  # compared within strata
-    lonely = table[(table.metric == "lonely_share") & (table.regime == "grants")]
+    lonely = table[(table.metric == "lonely_share") & (table.level == "grants")]
     assert len(lonely) == 2 and (lonely["n_pairs"] == 2).all()
     figs = {p.name for p in (sweep / "compare" / "figures").iterdir()}
     assert any(n.startswith("timeseries") and n.endswith(".png") for n in figs)

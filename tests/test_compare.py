@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -13,12 +14,15 @@ from experiments.compare import (
     compare,
     cost_effectiveness,
     default_baseline,
+    interactions,
     mean_ci,
     paired_difference,
     regime_order,
     summarise,
+    verdict,
 )
 from experiments.figures import kaplan_meier, palette
+from experiments.stats import holm, value_range
 
 CONDITIONS = ["regime", "place", "funding", "experiment", "base_seed"]
 
@@ -42,8 +46,8 @@ def synthetic_runs(effects: dict[str, float], n: int = 30, seed_sd: float = 1.0,
     return pd.DataFrame(rows)
 
 
-def row(table: pd.DataFrame, regime: str, metric: str = "lonely_share", **where) -> dict:
-    sel = (table["regime"] == regime) & (table["metric"] == metric)
+def row(table: pd.DataFrame, level, metric: str = "lonely_share", **where) -> dict:
+    sel = (table["level"] == level) & (table["metric"] == metric)
     for k, v in where.items():
         sel &= table[k] == v
     assert sel.sum() == 1
@@ -95,13 +99,16 @@ def test_pairs_are_matched_on_seed_and_every_other_condition():
     assert row(table, "grants", funding="austerity")["diff_mean"] == pytest.approx(2.0, abs=0.05)
 
 
-def test_identical_regimes_give_zero_difference_without_errors():
+def test_differences_without_spread_are_fixed_by_design_and_get_no_p_value():
     runs = synthetic_runs({"none": 0.0, "grants": 0.0}, noise_sd=0.0)
     g = row(summarise(runs, ["lonely_share", "mean_close_ties"], baseline="none"), "grants")
-    assert (g["diff_mean"], g["diff_ci_low"], g["diff_ci_high"], g["p_value"]) == (0.0, 0.0, 0.0, 1.0)
+    assert (g["diff_mean"], g["diff_ci_low"], g["diff_ci_high"]) == (0.0, 0.0, 0.0)
+    assert g["fixed_by_design"] and math.isnan(g["p_value"]) and math.isnan(g["p_holm"])
     d = paired_difference([0.3] * 10)
     assert d["diff_ci_low"] == d["diff_ci_high"] == pytest.approx(0.3)
-    assert d["p_value"] < 0.01
+    assert d["fixed_by_design"] and math.isnan(d["p_value"])
+    # one seed apart is spread: a p-value again
+    assert not paired_difference([0.3] * 9 + [0.31])["fixed_by_design"]
 
 
 def test_failed_replicates_are_left_out_of_the_pairs():
@@ -176,7 +183,11 @@ def test_compare_writes_tables_and_figures(tmp_path):
     assert "Difference vs none" in text and "Cost per lonely-person-year averted" in text
     assert "Cost per lonely-person-year averted =" in text  # the formula in the footnote
     csv = pd.read_csv(res.csv)
-    assert set(csv["regime"]) == {"none", "grants", "community_development"}
+    assert set(csv["level"]) == {"none", "grants", "community_development"}
+    assert list(csv.columns) == ["by", "level", "baseline", "metric", "n", "mean", "ci_low", "ci_high",
+                                 "n_pairs", "diff_mean", "diff_ci_low", "diff_ci_high", "p_value",
+                                 "p_holm", "fixed_by_design", "verdict"]
+    assert "Holm" in text
     assert {"mean", "ci_low", "ci_high", "diff_mean", "diff_ci_low", "diff_ci_high", "p_value"} <= set(csv.columns)
     names = {p.name for p in res.figures}
     for stem in ("timeseries", "final_year", "survival", "local_funding_share"):
@@ -207,3 +218,164 @@ def test_survival_uses_only_the_recorded_period():
     out = study_period(g)
     assert list(out["duration_weeks"]) == [50, 200, 30]  # first group dropped, others from week 0
     assert list(out["closed"]) == [True, False, True]
+
+
+# --------------------------------------------------------------------------------------------
+# Any contrast, Holm, ranges, interactions, errors, output folder
+# --------------------------------------------------------------------------------------------
+
+
+def factorial_runs(cell: dict[tuple[str, str], float], n: int = 25, noise_sd: float = 0.05,
+                   rng_seed: int = 2) -> pd.DataFrame:
+    """Regime x funding runs on n paired seeds: lonely_share = seed effect + cell effect + noise."""
+    rng = np.random.default_rng(rng_seed)
+    seed_effect = rng.normal(0.0, 1.0, n)
+    rows = []
+    for (regime, funding), eff in cell.items():
+        noise = rng.normal(0.0, noise_sd, n)
+        for k in range(n):
+            rows.append({"regime": regime, "place": "small", "funding": funding, "experiment": "",
+                         "base_seed": 0, "replicate": k, "seed": 1000 + k,
+                         "conditions": json.dumps(CONDITIONS), "status": "completed", "error": None,
+                         "lonely_share": 5.0 + seed_effect[k] + eff + noise[k],
+                         "council_spend": {"stable": 100.0, "austerity": 60.0}[funding]})
+    return pd.DataFrame(rows)
+
+
+# austerity adds 1 under grants and 3 under the tender: an interaction of 2
+PLANTED = {("grants", "stable"): 0.0, ("grants", "austerity"): 1.0,
+           ("competitive_tender", "stable"): 0.5, ("competitive_tender", "austerity"): 3.5}
+
+
+def test_any_condition_column_can_be_contrasted_with_the_others_as_strata():
+    runs = factorial_runs(PLANTED)
+    table = summarise(runs, ["lonely_share"], baseline="stable", by="funding")
+    assert set(table["by"]) == {"funding"} and set(table["baseline"]) == {"stable"}
+    assert "regime" in table.columns  # the other condition that varies is a stratum
+    assert row(table, "austerity", regime="grants")["diff_mean"] == pytest.approx(1.0, abs=0.05)
+    assert row(table, "austerity", regime="competitive_tender")["diff_mean"] == pytest.approx(3.0, abs=0.05)
+    assert row(table, "austerity", regime="grants")["verdict"] == "worse"
+
+
+def test_a_planted_interaction_is_recovered_and_none_is_found_where_none_is():
+    inter = interactions(factorial_runs(PLANTED), ["lonely_share"], "funding", "stable", "regime", "grants")
+    (r,) = inter.to_dict("records")
+    assert (r["factor_a"], r["a_level"], r["a_baseline"]) == ("funding", "austerity", "stable")
+    assert (r["factor_b"], r["b_level"], r["b_baseline"]) == ("regime", "competitive_tender", "grants")
+    assert r["n_pairs"] == 25
+    assert r["ci_low"] < 2.0 < r["ci_high"] and r["estimate"] == pytest.approx(2.0, abs=0.06)
+    assert r["p_value"] < 0.001 and r["p_holm"] == pytest.approx(r["p_value"])  # a family of one
+    additive = {k: v for k, v in PLANTED.items()}
+    additive[("competitive_tender", "austerity")] = 1.5  # 0.5 + 1.0: no interaction
+    (r0,) = interactions(factorial_runs(additive), ["lonely_share"], "funding", "stable", "regime",
+                         "grants").to_dict("records")
+    assert r0["ci_low"] < 0 < r0["ci_high"]
+    assert list(inter.columns) == ["factor_a", "a_level", "a_baseline", "factor_b", "b_level", "b_baseline",
+                                   "metric", "n_pairs", "estimate", "ci_low", "ci_high", "p_value", "p_holm"]
+
+
+def test_holm_known_answer():
+    # sorted: 0.005 x 4 = 0.02, 0.01 x 3 = 0.03, 0.03 x 2 = 0.06, 0.04 x 1 = 0.04 -> monotone 0.06
+    assert holm([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    out = holm([0.2, math.nan, 0.9])
+    assert out[0] == pytest.approx(0.4) and math.isnan(out[1]) and out[2] == pytest.approx(0.9)
+
+
+def test_holm_is_applied_within_each_metric_family_and_drives_the_verdict():
+    effects = {"none": 0.0, "grants": -0.5, "partnership": 0.0, "community_development": 0.0}
+    table = summarise(synthetic_runs(effects, n=12), ["lonely_share", "mean_close_ties"], baseline="none")
+    for (_, metric), part in table.groupby(["baseline", "metric"]):
+        expected = holm(part["p_value"].to_numpy())
+        assert np.allclose(part["p_holm"], expected, equal_nan=True), metric
+        assert (part["p_holm"].dropna() >= part["p_value"].dropna() - 1e-12).all()
+    # a p-value just under 0.05 on its own loses its verdict once adjusted in a family of three
+    r = {"diff_ci_low": 0.1, "diff_ci_high": 0.3, "diff_mean": 0.2, "p_value": 0.03, "p_holm": 0.09,
+         "fixed_by_design": False}
+    assert verdict("lonely_share", r) == ""
+    assert verdict("lonely_share", {**r, "p_holm": 0.03}) == "worse"
+
+
+def test_intervals_respect_the_range_of_shares_and_counts():
+    share = [0.0, 0.0, 0.0, 0.02]  # a rare event: the t interval would reach below 0
+    m, lo, hi = mean_ci(share, bounds=value_range("lonely_share"))
+    assert lo == 0.0 and hi > m
+    assert mean_ci(share)[1] < 0  # unclipped, it does
+    m, lo, hi = mean_ci([0.98, 1.0, 1.0, 1.0], bounds=value_range("membership_share"))
+    assert hi == 1.0
+    assert value_range("active_groups") == (0.0, math.inf)
+    assert value_range("diff of something") == (-math.inf, math.inf)
+    runs = synthetic_runs({"none": 0.0, "grants": 0.0}, n=4)
+    runs["isolated_share"] = np.where(runs["replicate"] == 0, 0.03, 0.0)
+    table = summarise(runs, ["isolated_share"], baseline="none")
+    assert (table["ci_low"] >= 0).all() and (table["ci_high"] <= 1).all()
+
+
+def test_spend_fixed_by_the_budget_is_marked_and_has_no_p_value():
+    table = summarise(factorial_runs(PLANTED), ["council_spend"], baseline="stable", by="funding")
+    r = row(table, "austerity", metric="council_spend", regime="grants")
+    assert r["fixed_by_design"] and r["diff_mean"] == pytest.approx(-40.0)
+    assert math.isnan(r["p_value"]) and math.isnan(r["p_holm"])
+
+
+def test_numeric_strata_and_levels_sort_by_value():
+    runs = synthetic_runs({"none": 0.0, "grants": 0.0}, n=3)
+    runs = pd.concat([runs.assign(**{"x.budget": v}) for v in (0.0, 12.0, 3.0, 6.0, 9.0)], ignore_index=True)
+    runs["conditions"] = json.dumps([*CONDITIONS, "x.budget"])
+    table = summarise(runs, ["lonely_share"], baseline="none")
+    assert list(dict.fromkeys(table["x.budget"])) == [0.0, 3.0, 6.0, 9.0, 12.0]
+    by_value = summarise(runs, ["lonely_share"], baseline="3", by="x.budget")  # "3" names 3.0
+    assert list(by_value.loc[by_value["level"] == 3.0, "baseline"].unique()) == [3.0]
+    assert list(dict.fromkeys(by_value["level"])) == [0.0, 3.0, 6.0, 9.0, 12.0]
+
+
+def _tables(runs: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    return {"runs": runs, "timeseries": pd.DataFrame(), "groups": pd.DataFrame()}
+
+
+def test_compare_explains_what_cannot_be_compared(tmp_path):
+    runs = factorial_runs(PLANTED, n=4)
+    failed = runs.assign(status="failed", lonely_share=np.nan)
+    cases = [
+        (failed, {}, "no successful replicate"),
+        (runs[runs.regime == "grants"], {"by": "regime"}, "only one regime (grants)"),
+        (runs[runs.funding == "stable"], {"by": "funding"}, "only one value of funding"),
+        (runs, {"by": "funding", "baseline": "shock"}, "'shock' is not in these results; choose from: "
+                                                       "austerity, stable"),
+        (runs, {"metrics": ["happiness"]}, "unknown metric"),
+        (runs, {"by": "colour"}, "unknown --by column 'colour'"),
+        (runs, {"by": "funding", "interaction": "funding"}, "is the --by column"),
+    ]
+    for data, kwargs, message in cases:
+        with pytest.raises(ValueError, match=re.escape(message)):
+            compare(tmp_path, tables=_tables(data), figures=False, **kwargs)
+    assert not (tmp_path / "compare").exists()  # nothing written
+
+
+def test_compare_cli_gives_one_line_and_exit_2(tmp_path, capsys):
+    from experiments.cli import main
+
+    runs = factorial_runs(PLANTED, n=3).assign(status="failed")
+    runs.to_parquet(tmp_path / "runs.parquet")
+    assert main(["compare", str(tmp_path), "--no-figures"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: no successful replicate") and err.count("\n") == 1
+    assert not (tmp_path / "compare").exists()
+
+
+def test_compare_by_funding_writes_interaction_and_the_output_folder_is_its_own(tmp_path):
+    tables = _tables(factorial_runs(PLANTED, n=6))
+    res = compare(tmp_path, tables=tables, figures=False, by="funding", interaction="regime",
+                  interaction_baseline="grants")
+    assert res.by == "funding" and res.baseline == "stable" and res.out_dir == tmp_path / "compare"
+    inter = pd.read_csv(res.interaction_csv)
+    assert set(inter["b_level"]) == {"competitive_tender"} and set(inter["metric"]) == {"lonely_share", "council_spend"}
+    assert "Interaction of funding and regime" in res.markdown.read_text()
+    (tmp_path / "compare" / "stale.txt").write_text("from an earlier analysis")
+    again = compare(tmp_path, tables=tables, figures=False, by="funding", interaction="regime",
+                    interaction_baseline="grants")  # same arguments: replaces its own folder
+    assert again.csv.exists() and not (tmp_path / "compare" / "stale.txt").exists()
+    with pytest.raises(ValueError, match="holds another analysis"):
+        compare(tmp_path, tables=tables, figures=False, by="regime")
+    other = compare(tmp_path, tables=tables, figures=False, by="regime", out=tmp_path / "by_regime")
+    assert other.csv.parent == tmp_path / "by_regime" and res.csv.exists()
+    assert not list(tmp_path.glob(".*tmp*")) and not list(tmp_path.glob(".*old*"))

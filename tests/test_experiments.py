@@ -17,6 +17,7 @@ from experiments.runner import JobInfo, run_job
 from experiments.store import gather
 from model import OUTCOME_NAMES
 from model.outcomes import SUMMARY_ONLY
+from model.params import ConfigError
 
 REAL_SIMULATE = runner.simulate
 
@@ -131,10 +132,12 @@ def test_resume_recomputes_nothing(tmp_path, monkeypatch):
     assert again.status == "skipped"
     assert len(calls) == 2  # nothing recomputed
     assert {p: p.stat().st_mtime_ns for p in files} == stamps
-    # a different configuration in the same folder is recomputed
+    # a different configuration in the same folder is refused, and nothing is replaced
     cfg2, info2 = _job(tmp_path, ["council.budget_per_resident_per_year=9"])
-    assert run_job(cfg2, info2).status == "completed"
-    assert len(calls) == 4
+    with pytest.raises(ConfigError, match="holds a job with another configuration"):
+        run_job(cfg2, info2)
+    assert len(calls) == 2
+    assert {p: p.stat().st_mtime_ns for p in files} == stamps
 
 
 def test_a_failing_replicate_is_recorded_and_the_rest_continue(tmp_path, monkeypatch):
@@ -151,10 +154,11 @@ def test_a_failing_replicate_is_recorded_and_the_rest_continue(tmp_path, monkeyp
     assert set(pd.read_parquet(tmp_path / "job" / "timeseries.parquet")["replicate"]) == {0, 2}
     meta = json.loads((tmp_path / "job" / "metadata.json").read_text())
     assert meta["status"] == "failed" and meta["n_failed"] == 1
-    # a failed job is not "finished": running it again retries it
+    # a failed job is not "finished": running it again retries its failed replicate only
     calls = _counting(monkeypatch)
     assert run_job(cfg, info).status == "completed"
-    assert len(calls) == 3
+    assert calls == [bad]
+    assert list(pd.read_parquet(tmp_path / "job" / "summary.parquet")["status"]) == ["completed"] * 3
 
 
 def test_gather_marks_jobs_that_left_no_results(tmp_path):
