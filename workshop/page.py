@@ -57,6 +57,7 @@ from workshop.session import Run, View
 WARM_ENV = "RESILIENCE_WORKSHOP_WARM"  # "1": compute the default burn-ins when the server starts
 WARM_SEEDS = 3  # the start's seed and the next two: what a room usually tries first
 FACILITATOR_REFRESH_SECONDS = 1.0
+POLL_SECONDS = 0.05  # how soon a table's page shows what its worker did (a step, a finished build)
 
 CSS = """
 .workshop { font-size: 16px; }
@@ -248,19 +249,29 @@ def TablePage(present: bool = True):
     show_network, set_show_network = solara.use_state(False)
 
     def redraw() -> None:
-        set_tick(lambda t: t + 1)
+        set_tick(table.version)
 
     def connect():
-        table.redraw = redraw
         if not table.runs and table.commands.empty():
             table.ask("build")
+        table.start_worker()
         return lambda: ROOM.leave(table)
 
     solara.use_effect(connect, [])
-    solara.use_thread(table.work, dependencies=[], intrusive_cancel=False)
+
+    def poll(cancel: threading.Event) -> None:
+        """Redraw when the table's worker (or the facilitator) changed it."""
+        seen = -1
+        while not cancel.wait(POLL_SECONDS):
+            if table.version != seen:
+                seen = table.version
+                set_tick(seen)
+
+    solara.use_thread(poll, dependencies=[], intrusive_cancel=False)
 
     def ask(*command) -> None:
         table.ask(*command)
+        table.redraw()
         redraw()
 
     controls = table.controls
@@ -275,11 +286,12 @@ def TablePage(present: bool = True):
                 solara.Button(card.title, on_click=lambda k=card.key: ask("card", k), small=True, outlined=True,
                               color="primary", classes=["card-chip", f"card-{card.key}",
                                                         *(["chosen"] if table.card == card.key else [])])
-        if table.card is not None:
-            card = CARD_BY_KEY[table.card]
-            solara.HTML(tag="div", classes=["question-banner"], unsafe_innerHTML=(
-                f"<b>{html.escape(card.title)}</b>: {html.escape(card.question)}"),
-                attributes={"title": " ".join(card.story)})
+        # always drawn (empty without a card): an element appearing above the buttons would make the
+        # page rebuild them, and a click landing in that moment would be lost
+        card = CARD_BY_KEY[table.card] if table.card is not None else None
+        solara.HTML(tag="div", classes=["question-banner"] if card else ["question-banner-empty"],
+                    unsafe_innerHTML=(f"<b>{html.escape(card.title)}</b>: {html.escape(card.question)}"
+                                      if card else ""), attributes={"title": " ".join(card.story) if card else ""})
         with solara.Row(style={"align-items": "center", "flex-wrap": "wrap", "gap": "6px"}):
             solara.Button("Pause" if table.playing else "Play", on_click=lambda: ask("play", not table.playing),
                           icon_name="mdi-pause" if table.playing else "mdi-play", color="primary",
@@ -294,12 +306,11 @@ def TablePage(present: bool = True):
             with solara.Div(style={"width": "260px"}):
                 solara.Select("Play speed", values=list(PLAY_SPEEDS), value=table.speed or DEFAULT_SPEED,
                               on_value=lambda v: ask("speed", v), classes=["sel-speed"], dense=True)
-            if table.building:
-                solara.HTML(tag="span", classes=["building"], unsafe_innerHTML="Setting up the place…")
+            solara.HTML(tag="span", classes=["building"], unsafe_innerHTML="Setting up the place…" if table.building else "")
         with solara.Div(style={"display": "grid", "grid-template-columns": "280px minmax(0,1fr) minmax(0,1.3fr)"
                                if present else "320px minmax(0,1fr) minmax(0,1fr)", "gap": "10px"}):
             with solara.Column(style={"gap": "2px"}):
-                ControlPanel(table, controls, lambda c: (table.set_controls(c), redraw()))
+                ControlPanel(table, controls, lambda c: (table.set_controls(c), table.redraw(), redraw()))
                 solara.Switch(label="Compare two regimes", value=table.compare_with is not None,
                               on_value=lambda v: ask("compare", ("none" if controls.regime != "none"
                                                                  else "grants") if v else None),

@@ -20,7 +20,6 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from workshop.controls import Controls, Start, controls_from_params, params_for, regime_label
@@ -84,8 +83,21 @@ class Table:
     speed: str = DEFAULT_SPEED
     history: list[dict] = field(default_factory=list)  # finished or abandoned runs (for the CSV)
     commands: queue.Queue = field(default_factory=queue.Queue)
-    redraw: Callable[[], None] = lambda: None
+    version: int = 0  # bumped on every change; the page polls it and redraws (see ``redraw``)
     closed: threading.Event = field(default_factory=threading.Event)
+    _worker: threading.Thread | None = None
+
+    def redraw(self) -> None:
+        """Mark the table changed. The page's own poller redraws it: only the session's threads touch
+        its widgets, never this worker or the facilitator's session."""
+        self.version += 1
+
+    def start_worker(self) -> None:
+        """Start the worker thread (once); it stops when the table leaves the room."""
+        if self._worker is None:
+            self._worker = threading.Thread(target=self.work, args=(self.closed,), daemon=True,
+                                            name=f"workshop-table-{self.number}")
+            self._worker.start()
 
     # --- what participants (and the facilitator) ask for; applied in order by the worker ----------
     def ask(self, *command) -> None:
