@@ -551,3 +551,26 @@ def test_money_bar_and_money_line_agree(run_pair):
     line = float(view.timeseries["local_funding_share"].iloc[-1])
     bar = local_share(view.spend)
     assert (np.isnan(line) and np.isnan(bar)) or bar == pytest.approx(line, abs=1e-9)
+
+
+def test_the_facilitators_guide_states_the_apps_real_numbers(memory_cache):
+    """The guide's groups at the start and settling-in years are those of the app's starting point."""
+    import re
+    from pathlib import Path
+
+    from workshop.session import Run
+
+    guide = (Path(__file__).resolve().parent.parent / "workshop" / "FACILITATORS.md").read_text()
+    start = Start.from_json(None)  # what `resilience workshop` starts from
+    params = start_params(start)
+    founded = re.search(r"(\d+)\s+community groups are founded", guide)
+    assert founded and int(founded.group(1)) == params.place.n_groups
+    years = {float(y) for y in re.findall(r"(\d+(?:\.\d+)?)\s+settling-in years", guide)}
+    assert years == {params.burn_in_years}, years  # one settling-in period, said one way
+    assert not re.search(r"years to settle|couple of years|five years to", guide)
+    said = re.search(r"about (\d+) are still open when you start", guide)
+    assert said
+    controls = controls_from_start(start)
+    open_at_start = [Run.start(params_for(start, controls.replace(seed=s)), s).view().active_groups
+                     for s in (start.seed, start.seed + 1)]
+    assert min(open_at_start) - 1 <= int(said.group(1)) <= max(open_at_start) + 1, open_at_start

@@ -23,6 +23,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -227,7 +228,7 @@ def test_twelve_tables_step_at_once_and_the_facilitator_sees_and_steers_them(app
         fctx, fac = _open(browser, f"{app_url.rstrip('/')}/facilitator?room={ROOM}", requests, width=1366, height=900)
         fac.wait_for_function("n => document.querySelectorAll('.room-row').length >= n", arg=TABLES, timeout=30_000)
         weeks = sorted(int(c.inner_text()) for c in fac.query_selector_all(".room-row .week"))
-        assert sorted(wanted) == sorted(w for w in weeks if w > 0)[-TABLES:]
+        assert not Counter(wanted) - Counter(weeks), weeks  # every table's row, at its own week
         fac.click(".push-card-select")
         fac.click("text=The community on its own >> visible=true")
         fac.click(".btn-push-card")

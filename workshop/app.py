@@ -78,6 +78,9 @@ def server_env(start: Start, base: dict[str, str] | None = None, *, room: str = 
     env[ROOM_REQUIRED_ENV] = "1" if room and participants_need_code else "0"
     env["RESILIENCE_WORKSHOP_WARM"] = "1"  # settle the place for the first seeds in the background
     env["SOLARA_THEME_SHOW_BANNER"] = "False"  # the badge covered the money chart on a projector
+    # a closed tab leaves the facilitator's list two minutes later (Solara's default keeps it a day);
+    # a phone that sleeps for less than that comes back to its run
+    env.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", "120s")
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"  # no calls home from a room without internet
     env["SOLARA_ASSETS_PROXY"] = "True"  # serve front-end files from the local cache
     root = str(Path(__file__).resolve().parent.parent)

@@ -239,7 +239,7 @@ def line_chart_svg(title: str, series: Sequence[tuple[np.ndarray, np.ndarray]], 
         ok = np.isfinite(y)
         pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(px(x[ok]).tolist(), py(y[ok]).tolist(), strict=True))
         out.append(f'<polyline class="series-{k}" points="{pts}" fill="none" stroke="{RUN_COLOURS[k % 2]}" '
-                   f'stroke-width="1.6"{RUN_DASH[k % 2]}/>')
+                   f'stroke-width="2.6"{RUN_DASH[k % 2]}/>')
     out.append("</svg>")
     return "".join(out)
 

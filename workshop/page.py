@@ -80,7 +80,7 @@ CSS = """
 .numbers td { font-size: 24px; font-weight: 700; padding: 0 6px; line-height: 1.15; }
 .numbers td.who { font-size: 18px; color: #555; }
 .charts-caption { font-size: 16px; color: #444; }
-.place svg { max-height: 290px; }
+.place svg { max-height: 340px; }
 .building { font-size: 18px; color: #1565c0; }
 .place-legend { font-size: 16px; display: flex; flex-wrap: wrap; gap: 2px 14px; align-items: center; }
 .place-legend .ramp { display: inline-flex; vertical-align: middle; }
