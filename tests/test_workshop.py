@@ -125,15 +125,19 @@ def test_cards_are_four_to_six_with_a_story_and_a_question():
         assert set(card.sets) <= set(Controls.__dataclass_fields__)
 
 
-def test_cards_set_only_their_controls_and_make_valid_runs():
+def test_cards_set_every_control_and_make_valid_runs():
     base = Controls(seed=77, max_grant=12_000)
     start = small_start()
+    start_controls = controls_from_start(start)
     for card in CARDS:
-        c = card.apply(base)
+        c = card.apply(base, base=start_controls)
         assert c.seed == 77  # a card never changes the seed: the room compares cards on one seed
-        changed = {f for f in Controls.__dataclass_fields__ if getattr(c, f) != getattr(base, f)}
-        assert changed <= set(card.sets)
+        changed = {f for f in Controls.__dataclass_fields__ if getattr(c, f) != getattr(start_controls, f)}
+        assert changed <= set(card.sets) | {"seed"}
         params_for(start, c)  # valid
+        # nothing is inherited from the previous card: any card after any other = that card alone
+        for other in CARDS:
+            assert card.apply(other.apply(base, base=start_controls), base=start_controls) == c
     assert CARD_BY_KEY["big_contract"].apply(base).regime == "competitive_tender"
     assert CARD_BY_KEY["tea_and_biscuits"].apply(base).regime == "community_development"
     assert CARD_BY_KEY["austerity"].apply(base).funding == "austerity"
@@ -238,11 +242,45 @@ def test_compose_start_defaults_to_the_small_place_and_keeps_overrides():
     assert compose_start(["place=town", "record_every_weeks=4"]).params["record_every_weeks"] == 4
 
 
-def test_server_gets_its_start_and_no_telemetry():
-    from workshop.app import server_command, server_env
+def test_regime_words_come_from_the_model_and_sliders_follow_the_regime():
+    from model.regimes import regime_description, regime_label
+    from workshop.controls import sliders_for
+
+    for r in REGIME_CHOICES:
+        assert REGIME_LABELS[r] == regime_label(r) and regime_description(r)
+    assert sliders_for("none") == ()
+    assert {s.field for s in sliders_for("grants")} == {"budget_per_resident", "max_grant"}
+    assert "max_connectors" in {s.field for s in sliders_for("community_development")}
+    assert "max_connectors" not in {s.field for s in sliders_for("competitive_tender")}
+    assert {s.field for s in sliders_for("outcomes_based", investor=True)} == {"budget_per_resident"}
+    # every slider shown under a regime changes that regime's model parameters
+    start = small_start()
+    for r in REGIME_CHOICES:
+        base = Controls(regime=r, seed=1)
+        for s in sliders_for(r):
+            moved = base.replace(**{s.field: type(getattr(base, s.field))(s.max)})
+            assert params_for(start, moved) != params_for(start, base), (r, s.field)
+
+
+def test_a_bad_seed_is_refused_not_changed():
+    from workshop.controls import parse_seed
+
+    assert parse_seed("12") == 12 and parse_seed(" 0 ") == 0
+    for bad in ("-3", "1.5", "", "abc", str(2**32)):
+        with pytest.raises(ValueError, match="was not used"):
+            parse_seed(bad)
+
+
+def test_server_gets_its_start_room_code_and_no_telemetry():
+    from workshop.app import addresses, server_command, server_env
+    from workshop.room import ROOM_ENV, ROOM_REQUIRED_ENV
 
     start = small_start()
-    env = server_env(start, base={"PATH": "/bin"})
+    env = server_env(start, base={"PATH": "/bin"}, room="123456", participants_need_code=True)
+    assert env[ROOM_ENV] == "123456" and env[ROOM_REQUIRED_ENV] == "1"
+    assert env["SOLARA_THEME_SHOW_BANNER"] == "False"
+    lines = "\n".join(addresses("127.0.0.1", 8765, room="123456"))
+    assert "room code 123456" in lines and "/facilitator?room=123456" in lines
     assert start_params(Start.from_json(env[START_ENV])) == start_params(start)
     assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
     cmd = server_command("0.0.0.0", 9000)
@@ -313,10 +351,21 @@ def test_download_checks_the_registry_hash(monkeypatch, tmp_path):
 
 @pytest.fixture(scope="module")
 def run_pair():
+    import os
+
+    from workshop import burnin
     from workshop.session import Run
 
-    params = make_params(place="small", overrides={**WORKSHOP_DEFAULTS, "burn_in_years": 1})
-    a, b = Run.start(params, seed=4), Run.start(params, seed=4)
+    old = os.environ.get(burnin.CACHE_ENV)
+    os.environ[burnin.CACHE_ENV] = "off"  # no files from the tests
+    try:
+        params = make_params(place="small", overrides={**WORKSHOP_DEFAULTS, "burn_in_years": 1})
+        a, b = Run.start(params, seed=4), Run.start(params, seed=4)
+    finally:
+        if old is None:
+            os.environ.pop(burnin.CACHE_ENV, None)
+        else:
+            os.environ[burnin.CACHE_ENV] = old
     return a, b
 
 
@@ -387,3 +436,170 @@ def test_page_module_does_no_work_at_import():
     page = importlib.import_module("workshop.page")
     assert callable(page.Page)
     assert json.loads(Start(params={}, seed=1).to_json()) == {"params": {}, "seed": 1}
+
+
+# --- the shared burn-in, the table's command queue, the room ----------------------------------
+
+
+@pytest.fixture()
+def memory_cache(monkeypatch):
+    from workshop import burnin
+
+    monkeypatch.setenv(burnin.CACHE_ENV, "off")
+    monkeypatch.setattr(burnin, "_pickled", {})
+    return burnin
+
+
+def _quick_start() -> Start:
+    return Start(params=make_params(place="small", overrides={**WORKSHOP_DEFAULTS, "burn_in_years": 1}).to_dict(),
+                 seed=5)
+
+
+def test_one_burn_in_per_place_and_seed_never_a_shared_model(memory_cache):
+    start = _quick_start()
+    c = controls_from_start(start)
+    before = dict(memory_cache.stats)
+    a = memory_cache.settled_model(params_for(start, c), 5)
+    b = memory_cache.settled_model(params_for(start, c.replace(regime="grants")), 5)  # regime: same burn-in
+    assert memory_cache.stats["computed"] - before["computed"] == 1
+    assert memory_cache.stats["served"] - before["served"] == 1
+    assert a is not b and a.res is not b.res and a.week == b.week == 0
+    assert b.params.regime.name == "grants" and a.params.regime.name == c.regime
+    np.testing.assert_array_equal(np.asarray(a.res.loneliness), np.asarray(b.res.loneliness))
+    a.step()
+    assert a.week == 1 and b.week == 0
+    memory_cache.settled_model(params_for(start, c), 6)  # another seed: another burn-in
+    assert memory_cache.stats["computed"] - before["computed"] == 2
+
+
+def test_cached_burn_in_gives_the_same_run_as_a_fresh_one(memory_cache):
+    from model.model import CommunityModel
+
+    start = _quick_start()
+    params = params_for(start, controls_from_start(start).replace(regime="grants"))
+    memory_cache.settled_model(params_for(start, controls_from_start(start)), 5)  # cache filled by another regime
+    cached = memory_cache.settled_model(params, 5)
+    fresh = CommunityModel(params, seed=5)
+    fresh.burn_in()
+    for _ in range(8):
+        cached.step()
+        fresh.step()
+    np.testing.assert_array_equal(np.asarray(cached.res.loneliness), np.asarray(fresh.res.loneliness))
+
+
+def _drain(table, timeout: float = 120.0) -> None:
+    import threading
+    import time
+
+    cancel = threading.Event()
+    worker = threading.Thread(target=table.work, args=(cancel,), daemon=True)
+    worker.start()
+    deadline = time.monotonic() + timeout
+    while (not table.commands.empty() or table.building) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.1)
+    cancel.set()
+    worker.join(5)
+
+
+def test_clicks_during_a_rebuild_are_applied_after_it(memory_cache):
+    from workshop.room import Table
+
+    start = _quick_start()
+    table = Table(start=start, controls=controls_from_start(start))
+    table.ask("build")
+    table.ask("card", "big_contract")
+    table.ask("step", 10)  # clicked while the card's run is being built
+    table.ask("step", 1)
+    _drain(table)
+    assert table.card == "big_contract" and table.runs[0].params.regime.name == "competitive_tender"
+    assert table.runs[0].week == 11
+
+
+def test_side_by_side_keeps_the_current_run(memory_cache):
+    from workshop.room import Table
+
+    start = _quick_start()
+    table = Table(start=start, controls=controls_from_start(start))
+    table.ask("build")
+    table.ask("step", 6)
+    _drain(table)
+    first = table.runs[0]
+    table.ask("compare", "none")
+    _drain(table)
+    assert table.runs[0] is first and first.week == 6 and table.runs[1].week == 6
+    assert table.runs[1].params.regime.name == "none"
+    table.ask("compare", None)
+    _drain(table)
+    assert table.runs == [first] and first.week == 6
+
+
+def test_room_pushes_cards_and_exports_runs(memory_cache):
+    import csv
+    import io as _io
+
+    from workshop.room import Room, Table
+
+    start = _quick_start()
+    room = Room()
+    tables = [room.join(Table(start=start, controls=controls_from_start(start))) for _ in range(2)]
+    for t in tables:
+        t.ask("build")
+        t.ask("step", 3)
+        _drain(t)
+    assert room.push_card("on_its_own") == 2
+    for t in tables:
+        t.ask("step", 2)
+        _drain(t)
+        assert t.card == "on_its_own" and t.runs[0].week == 2 and t.status()["week"] == 2
+    assert [t.status()["table"] for t in room.tables()] == [1, 2]
+    rows = list(csv.DictReader(_io.StringIO(room.csv())))
+    assert len(rows) == 4  # each table: the run left at week 3, the card's run at week 2
+    assert sorted(r["week"] for r in rows) == ["2", "2", "3", "3"]
+    assert {r["card"] for r in rows} == {"", "on_its_own"}
+    with pytest.raises(ValueError):
+        room.push_card("no_such_card")
+
+
+def test_room_code_is_checked(monkeypatch):
+    from workshop import room
+
+    monkeypatch.setenv(room.ROOM_ENV, "123456")
+    assert room.code_ok("123456") and room.code_ok(" 123456 ")
+    assert not room.code_ok("123457") and not room.code_ok("") and not room.code_ok(None)
+    monkeypatch.setenv(room.ROOM_ENV, "")
+    assert room.code_ok("anything")
+
+
+def test_money_bar_and_money_line_agree(run_pair):
+    from workshop.figures import local_share
+
+    a, _ = run_pair
+    a.step(60)  # past the first year: the year-so-far and the past-year windows differ
+    view = a.view()
+    line = float(view.timeseries["local_funding_share"].iloc[-1])
+    bar = local_share(view.spend)
+    assert (np.isnan(line) and np.isnan(bar)) or bar == pytest.approx(line, abs=1e-9)
+
+
+def test_the_facilitators_guide_states_the_apps_real_numbers(memory_cache):
+    """The guide's groups at the start and settling-in years are those of the app's starting point."""
+    import re
+    from pathlib import Path
+
+    from workshop.session import Run
+
+    guide = (Path(__file__).resolve().parent.parent / "workshop" / "FACILITATORS.md").read_text()
+    start = Start.from_json(None)  # what `resilience workshop` starts from
+    params = start_params(start)
+    founded = re.search(r"(\d+)\s+community groups are founded", guide)
+    assert founded and int(founded.group(1)) == params.place.n_groups
+    years = {float(y) for y in re.findall(r"(\d+(?:\.\d+)?)\s+settling-in years", guide)}
+    assert years == {params.burn_in_years}, years  # one settling-in period, said one way
+    assert not re.search(r"years to settle|couple of years|five years to", guide)
+    said = re.search(r"about (\d+) are still open when you start", guide)
+    assert said
+    controls = controls_from_start(start)
+    open_at_start = [Run.start(params_for(start, controls.replace(seed=s)), s).view().active_groups
+                     for s in (start.seed, start.seed + 1)]
+    assert min(open_at_start) - 1 <= int(said.group(1)) <= max(open_at_start) + 1, open_at_start

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -18,6 +19,7 @@ import sys
 from pathlib import Path
 
 from workshop.controls import START_ENV, WORKSHOP_DEFAULTS, Start
+from workshop.room import ROOM_ENV, ROOM_REQUIRED_ENV
 
 DEFAULT_PLACE = "small"
 
@@ -57,10 +59,28 @@ def server_command(host: str, port: int) -> list[str]:
             "--production", "--no-open", "--log-level", "warning"]
 
 
-def server_env(start: Start, base: dict[str, str] | None = None) -> dict[str, str]:
-    """Environment for the server: the starting point, no telemetry, and this package importable."""
+def new_room_code() -> str:
+    """Six digits, easy to type on a phone; a guess succeeds one time in 900,000."""
+    return str(100_000 + secrets.randbelow(900_000))
+
+
+def is_local(host: str) -> bool:
+    return host in ("127.0.0.1", "localhost", "::1")
+
+
+def server_env(start: Start, base: dict[str, str] | None = None, *, room: str = "",
+               participants_need_code: bool = False) -> dict[str, str]:
+    """Environment for the server: the starting point, the room code, no telemetry, no Solara badge,
+    the burn-in cache warmed at start-up, and this package importable."""
     env = dict(os.environ if base is None else base)
     env[START_ENV] = start.to_json()
+    env[ROOM_ENV] = room
+    env[ROOM_REQUIRED_ENV] = "1" if room and participants_need_code else "0"
+    env["RESILIENCE_WORKSHOP_WARM"] = "1"  # settle the place for the first seeds in the background
+    env["SOLARA_THEME_SHOW_BANNER"] = "False"  # the badge covered the money chart on a projector
+    # a closed tab leaves the facilitator's list two minutes later (Solara's default keeps it a day);
+    # a phone that sleeps for less than that comes back to its run
+    env.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", "120s")
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"  # no calls home from a room without internet
     env["SOLARA_ASSETS_PROXY"] = "True"  # serve front-end files from the local cache
     root = str(Path(__file__).resolve().parent.parent)
@@ -80,6 +100,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="address to serve on; 0.0.0.0 lets other laptops in the room connect "
                              f"(default {DEFAULT_HOST}: this laptop only)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    parser.add_argument("--room-code", default=None,
+                        help="the room code (default: six random digits, printed at start). The facilitator's "
+                             "page always needs it; participants need it when the room is served on the "
+                             "network (--host) or a code is given here")
     parser.add_argument("--check", action="store_true",
                         help="validate the settings and the offline files, then exit without serving")
     args = parser.parse_args(argv)
@@ -101,9 +125,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ok: place={start.params['place']['name']} regime={start.params['regime']['name']} seed={start.seed}"
               + ("" if not missing else " (front-end files missing)"))
         return 0 if not missing else 1
-    for line in addresses(args.host, args.port):
+    room = (args.room_code or new_room_code()).strip()
+    if not room or not room.isalnum():
+        print("error: --room-code must be letters and digits only", file=sys.stderr)
+        return 2
+    need = args.room_code is not None or not is_local(args.host)
+    for line in addresses(args.host, args.port, room=room, participants_need_code=need):
         print(line, flush=True)
-    return serve(server_command(args.host, args.port), server_env(start))
+    return serve(server_command(args.host, args.port), server_env(start, room=room, participants_need_code=need))
 
 
 def lan_address() -> str | None:
@@ -117,14 +146,21 @@ def lan_address() -> str | None:
     return None if addr.startswith("127.") else addr
 
 
-def addresses(host: str, port: int) -> list[str]:
-    """What to tell the room."""
-    if host in ("127.0.0.1", "localhost"):
-        return [f"workshop: open http://localhost:{port}/ in a browser on this laptop (Ctrl+C to stop)"]
-    shown = lan_address() if host in ("0.0.0.0", "::") else host
-    lines = [f"workshop: open http://localhost:{port}/ on this laptop (Ctrl+C to stop)"]
-    if shown:
-        lines.append(f"workshop: participants on the same network open http://{shown}:{port}/")
+def addresses(host: str, port: int, *, room: str = "", participants_need_code: bool = False) -> list[str]:
+    """What to tell the room: the addresses, the room code and the facilitator's page."""
+    q = f"?room={room}" if room and participants_need_code else ""
+    lines = []
+    if is_local(host):
+        lines.append(f"workshop: open http://localhost:{port}/{q} in a browser on this laptop (Ctrl+C to stop)")
+    else:
+        shown = lan_address() if host in ("0.0.0.0", "::") else host
+        lines.append(f"workshop: open http://localhost:{port}/{q} on this laptop (Ctrl+C to stop)")
+        if shown:
+            lines.append(f"workshop: participants on the same network open http://{shown}:{port}/{q}")
+    if room:
+        lines.append(f"workshop: room code {room}"
+                     + (" (participants type it, or use the address above)" if participants_need_code else ""))
+        lines.append(f"workshop: facilitator's view http://localhost:{port}/facilitator?room={room}")
     return lines
 
 

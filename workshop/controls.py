@@ -19,6 +19,9 @@ from typing import Any
 
 from model import Params, make_params, params_from_dict
 from model.params import FUNDING_PATHS, MIXTURES, REGIME_NAMES
+from model.regimes import regime_description as _regime_description
+from model.regimes import regime_label as _regime_label
+from model.regimes import regime_order
 
 START_ENV = "RESILIENCE_WORKSHOP_START"  # the app server reads its starting point from this (JSON)
 
@@ -27,19 +30,22 @@ START_ENV = "RESILIENCE_WORKSHOP_START"  # the app server reads its starting poi
 # model's default: on the small place it takes well under a second.
 WORKSHOP_DEFAULTS: dict[str, Any] = {"record_every_weeks": 1, "horizon_years": 20.0}
 
-REGIME_CHOICES: tuple[str, ...] = (*REGIME_NAMES, *MIXTURES)
+REGIME_CHOICES: tuple[str, ...] = tuple(regime_order([*REGIME_NAMES, *MIXTURES]))
 
-REGIME_LABELS: dict[str, str] = {
-    "none": "No funding (the community on its own)",
-    "grants": "Small grants to local groups",
-    "competitive_tender": "Competitive tender (a service contract)",
-    "outcomes_based": "Payment by outcomes",
-    "community_development": "Community development (connectors)",
-    "social_value": "Tender with social value",
-    "partnership": "Partnership (GP link workers + volunteer centre)",
-    "status_quo": "Status quo (grants + a tendered contract)",
-    "mixture": "A mixture (as given on the command line)",
-}
+
+
+def regime_label(name: str) -> str:
+    """The plain name of a regime, from the model's registry (:func:`model.regimes.regime_label`)."""
+    return _regime_label(name)
+
+
+def regime_description(name: str) -> str:
+    """One plain sentence on the regime, from the model's registry."""
+    return _regime_description(name)
+
+
+# Derived from the model's registry (never hand-kept): the dropdown's words for each choice.
+REGIME_LABELS: dict[str, str] = {r: regime_label(r) for r in regime_order([*REGIME_CHOICES, "mixture"])}
 
 FUNDING_LABELS: dict[str, str] = {
     "stable": "Stable budget",
@@ -69,6 +75,42 @@ SLIDERS: tuple[Slider, ...] = (
     Slider("max_connectors", "Connectors", 0, 8, 1),
     Slider("link_worker_share", "Partnership: share to link workers", 0, 1, 0.1),
 )
+
+
+# Which sliders act under each regime (the others are hidden: they would change nothing). A regime not
+# listed (a mixture from the command line) shows them all. "none" spends nothing, so no budget slider.
+_TENDER = ("budget_per_resident", "contract_years", "payment_ratio")
+SLIDERS_BY_REGIME: dict[str, tuple[str, ...]] = {
+    "none": (),
+    "grants": ("budget_per_resident", "max_grant"),
+    "competitive_tender": _TENDER,
+    "social_value": _TENDER,
+    "outcomes_based": _TENDER,
+    "investor_outcomes": ("budget_per_resident",),
+    "community_development": ("budget_per_resident", "max_connectors"),
+    "partnership": ("budget_per_resident", "link_worker_share"),
+    "status_quo": ("budget_per_resident", "max_grant", "contract_years", "payment_ratio"),
+}
+
+
+def sliders_for(regime: str, investor: bool = False) -> tuple[Slider, ...]:
+    """The sliders that act under ``regime`` (payment by outcomes as an investor funds a portfolio of
+    local groups from the budget and pays no contract, so only the budget acts)."""
+    if regime == "outcomes_based" and investor:
+        regime = "investor_outcomes"
+    names = SLIDERS_BY_REGIME.get(regime)
+    return SLIDERS if names is None else tuple(s for s in SLIDERS if s.field in names)
+
+
+SEED_MAX = 2**32 - 1  # numpy's seed range
+
+
+def parse_seed(text: str | int | None) -> int:
+    """A seed typed by a participant, or ValueError with a plain sentence (never silently changed)."""
+    raw = str(text if text is not None else "").strip()
+    if not raw.isdigit() or int(raw) > SEED_MAX:
+        raise ValueError(f"the seed must be a whole number from 0 to {SEED_MAX:,}; '{raw}' was not used")
+    return int(raw)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,8 @@
 """Scenario cards: presets a facilitator picks to start a discussion.
 
 Each card has a short title, a two-line story, a question for the room, and the control values it
-sets. A card changes only the controls it names; the seed and the other controls stay as they are, so
-the room can compare cards on the same seed. The cards state policies, not results: what happens is up
+sets. A card sets every control: those it names, the rest from the starting point, never from the
+previous card; the seed stays as it is, so the room can compare cards on the same seed. The cards state policies, not results: what happens is up
 to the model.
 """
 
@@ -22,8 +22,11 @@ class Card:
     question: str
     sets: dict[str, Any] = field(default_factory=dict)  # Controls field -> value
 
-    def apply(self, controls: Controls) -> Controls:
-        return controls.replace(**self.sets)
+    def apply(self, controls: Controls, base: Controls | None = None) -> Controls:
+        """The card's controls: every control from ``base`` (the starting point; default the app's
+        defaults) with the card's settings on top, keeping only the seed of ``controls``. Nothing is
+        inherited from a previous card."""
+        return (base or Controls()).replace(seed=controls.seed, **self.sets)
 
 
 CARDS: tuple[Card, ...] = (

@@ -1,7 +1,7 @@
 """One browser session's simulation: a model, a lock, and snapshots for drawing.
 
-A :class:`Run` owns one :class:`model.model.CommunityModel`. The app keeps its runs in component state,
-so every browser session has its own models and nothing is shared between participants. Stepping and
+A :class:`Run` owns one :class:`model.model.CommunityModel`. Each browser session (a table) has its own runs and
+models; only the pickled post-burn-in state is shared (:mod:`workshop.burnin`), never a live model. Stepping and
 snapshotting hold the run's lock, so the play loop (a thread) and a redraw never see a half-stepped
 model. :class:`View` is an immutable copy of what the pictures need.
 """
@@ -86,6 +86,8 @@ class Run:
     seed: int
     label: str = ""
     model: object = None
+    card: str = ""  # the scenario card the run was started from ("" for the table's own settings)
+    compared: bool = False  # one of a side-by-side pair
     lock: threading.Lock = field(default_factory=threading.Lock)
     cells: tuple[tuple[float, float], ...] = ()
     group_xy: dict[int, tuple[float, float]] = field(default_factory=dict)  # every group ever seen
@@ -94,13 +96,12 @@ class Run:
 
     @classmethod
     def start(cls, params: Params, seed: int, label: str = "") -> Run:
-        """Build the model and run its settling-in (burn-in) years."""
-        from model.model import CommunityModel
+        """A run at week 0 on its own copy of the settled place (the burn-in is computed once per
+        place and seed by :mod:`workshop.burnin` and shared, as pickled bytes, by every session)."""
+        from workshop.burnin import settled_model
 
         run = cls(params=params, seed=seed, label=label)
-        m = CommunityModel(params, seed=seed)
-        m.burn_in()
-        run.model = m
+        run.model = settled_model(params, seed)
         run.cells = neighbourhood_cells(params.place.n_neighbourhoods)
         run._remember_groups()
         return run
@@ -164,11 +165,24 @@ class Run:
                 gone_xy=np.array(gone, dtype=float).reshape(-1, 2),
                 timeseries=ts,
                 events=tuple((int(w), str(t)) for w, t in m.events),
-                spend={k: float(v) for k, v in dict(getattr(m, "spend_by_recipient", {}) or {}).items()},
+                spend=spend_past_year(m, int(ts["week"].iloc[-1]) if len(ts) else int(m.week)),
                 ties=ties,
                 lonely_share=float(np.mean(loneliness > thr)) if loneliness.size else float("nan"),
                 active_groups=len(groups),
             )
+
+
+def spend_past_year(m, week: int) -> dict[str, float]:
+    """Council spend by recipient over the past 52 weeks (never reaching back into the burn-in): the
+    same window and categories as the model's ``local_funding_share`` record, so the money bar and the
+    money line always agree; ``week`` is the last recorded week. (The model's ``spend_by_recipient`` is the budget year so far, which puts
+    a year's grants, paid up front, against a few weeks of a contract.)"""
+    from model.model import SPEND_CATEGORIES, WEEKS_PER_YEAR
+
+    w1 = int(week) + int(m.burn_in_weeks) + 1
+    ledger = m._ledger[max(int(m.burn_in_weeks), w1 - WEEKS_PER_YEAR):w1]
+    tot = ledger.sum(axis=0) if len(ledger) else [0.0] * len(SPEND_CATEGORIES)
+    return {k: float(v) for k, v in zip(SPEND_CATEGORIES, tot, strict=True)}
 
 
 def _finite(x: float) -> float:
