@@ -603,3 +603,24 @@ def test_the_facilitators_guide_states_the_apps_real_numbers(memory_cache):
     open_at_start = [Run.start(params_for(start, controls.replace(seed=s)), s).view().active_groups
                      for s in (start.seed, start.seed + 1)]
     assert min(open_at_start) - 1 <= int(said.group(1)) <= max(open_at_start) + 1, open_at_start
+
+
+def test_feed_tells_a_contract_won_again_once():
+    """A contract that ends and is won again by the same provider in the same week is one line (the
+    re-tender), not "it left" followed by "it won"; a contract won by someone else keeps both."""
+    from model.events import Event
+
+    def ended(week):
+        return Event(week, "contract_ended", None, "outside_provider", "",
+                     {"instrument": "competitive_tender", "provider": 0, "left": True})
+
+    def awarded(week, same):
+        return Event(week, "contract_awarded", None, "outside_provider", "",
+                     {"instrument": "competitive_tender", "places": 20, "years": 1, "provider": 0,
+                      "retender": True, "same_provider": same})
+
+    items = events.feed([(52, ended(52)), (52, awarded(52, True)), (104, ended(104)), (104, awarded(104, False))])
+    texts = [i.text for i in items]
+    assert sum("won it again" in t for t in texts) == 1
+    assert sum("ended" in t for t in texts) == 1  # only the one a different winner followed
+    assert [i.week for i in items if "ended" in i.text] == [104]

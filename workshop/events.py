@@ -207,9 +207,38 @@ def describe(event: Mapping[str, Any]) -> tuple[str, str]:
     return _sentence(text), TONE.get(kind, "neutral")
 
 
+def _won_again(items: Sequence[tuple[int, Any]]) -> set[tuple[int, str]]:
+    """(week, instrument) of every re-tender won by the contract's previous holder."""
+    out = set()
+    for week, event in items:
+        r = _record(event)
+        if r is not None and r.get("kind") == "contract_awarded":
+            f = dict(r.get("fields") or {})
+            if f.get("same_provider") is True:
+                out.add((int(week), str(f.get("instrument", ""))))
+    return out
+
+
+def _folded(items: Sequence[tuple[int, Any]]) -> list[tuple[int, Any]]:
+    """The events without the end of a contract that the same provider won again that week: the
+    room sees one line ("won it again"), not "it left" followed by "it won"."""
+    again = _won_again(items)
+    if not again:
+        return list(items)
+    keep = []
+    for week, event in items:
+        r = _record(event)
+        if (r is not None and r.get("kind") == "contract_ended"
+                and (int(week), str(dict(r.get("fields") or {}).get("instrument", ""))) in again):
+            continue
+        keep.append((week, event))
+    return keep
+
+
 def feed(events: Iterable[tuple[int, Any]], limit: int = 12) -> list[FeedItem]:
-    """The most recent ``limit`` events, newest first, in plain words."""
-    items: Sequence[tuple[int, Any]] = list(events)
+    """The most recent ``limit`` events, newest first, in plain words (a contract ended and won
+    again by the same provider in the same week is told once, as the re-tender)."""
+    items: Sequence[tuple[int, Any]] = _folded(list(events))
     recent = items[-limit:] if limit > 0 else []
     out = []
     for week, event in reversed(recent):
