@@ -3,6 +3,7 @@
     resilience run [overrides]            one configuration (R replicates)
     resilience run -m [overrides]         a sweep (Hydra multirun), in parallel on all cores
     resilience compare PATH [--baseline REGIME] [--metrics M ...]
+    resilience report PATH [--out DIR] [--title TEXT]   HTML + PDF report of a sweep
     resilience workshop [...]             the interactive workshop app
 
 Overrides: config groups by name (``regime=grants``, ``funding=austerity``, ``place=small``,
@@ -133,6 +134,30 @@ def cmd_compare(argv: Sequence[str]) -> int:
     return 0
 
 
+def cmd_report(argv: Sequence[str]) -> int:
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(
+        prog="resilience report",
+        description="Write one self-contained HTML file and one PDF reporting a sweep: summary, "
+                    "methods, figures with captions, tables, limitations and provenance.")
+    parser.add_argument("path", type=Path, help="a sweep folder (results/<name>/<time>)")
+    parser.add_argument("--out", type=Path, default=None, help="output folder (default: PATH/report)")
+    parser.add_argument("--title", default=None, help="the report's title (default: made from the sweep)")
+    parser.add_argument("--baseline", default=None, help="regime to compare against (default as compare)")
+    parser.add_argument("--metrics", nargs="+", default=None, help="outcome names (default: main outcomes)")
+    args = parser.parse_args(list(argv))
+    from experiments.report import ReportError, build
+
+    try:
+        res = build(args.path, out=args.out, title=args.title, baseline=args.baseline, metrics=args.metrics)
+    except ReportError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"report (HTML): {res.html}")
+    print(f"report (PDF):  {res.pdf}")
+    return 0
+
+
 def cmd_workshop(argv: Sequence[str]) -> int:
     try:
         from workshop.app import main as workshop_main
@@ -142,7 +167,7 @@ def cmd_workshop(argv: Sequence[str]) -> int:
     return int(workshop_main(list(argv)) or 0)
 
 
-COMMANDS = {"run": cmd_run, "compare": cmd_compare, "workshop": cmd_workshop}
+COMMANDS = {"run": cmd_run, "compare": cmd_compare, "report": cmd_report, "workshop": cmd_workshop}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -155,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
                    add_help=False)
     sub.add_parser("compare", help="compare regimes in a finished sweep: tables and figures",
                    add_help=False)
+    sub.add_parser("report", help="write an HTML and PDF report of a finished sweep", add_help=False)
     sub.add_parser("workshop", help="start the interactive workshop app", add_help=False)
     return parser
 

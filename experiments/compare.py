@@ -19,7 +19,7 @@ import pandas as pd
 from scipy import stats
 
 from experiments.store import SEED_COLUMNS, atomic_write_parquet, atomic_write_text, condition_names, load
-from model import DIRECTION, LABEL, OUTCOME_NAMES
+from model import DIRECTION, OUTCOME_NAMES
 from model.regimes import all_regimes
 from model.regimes import regime_order as _regime_order
 
@@ -266,68 +266,11 @@ def _ratio_ci(num: np.ndarray, den: np.ndarray, confidence: float) -> tuple[floa
 # --------------------------------------------------------------------------------------------
 
 
-def _fmt(x: float) -> str:
-    if x is None or not isinstance(x, int | float) or not math.isfinite(x):
-        return "inf" if isinstance(x, float) and x == math.inf else ""
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    if abs(x) >= 10:
-        return f"{x:.1f}"
-    return f"{x:.3g}" if x != 0 else "0"
-
-
-def _interval(m: float, lo: float, hi: float) -> str:
-    text = _fmt(m)
-    if math.isfinite(lo) and (math.isfinite(hi) or hi == math.inf):
-        text += f" [{_fmt(lo)}, {_fmt(hi)}]"
-    return text
-
-
-def _p(p: float) -> str:
-    if not math.isfinite(p):
-        return ""
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
-
-
 def markdown(table: pd.DataFrame, cost: pd.DataFrame, baseline: str, source: str) -> str:
-    strata = [c for c in table.columns if c not in {
-        "metric", "regime", "baseline", "n", "mean", "ci_low", "ci_high", "n_pairs", "diff_mean",
-        "diff_ci_low", "diff_ci_high", "p_value", "verdict"}]
-    lines = [f"# Comparison of regimes: {source}", "",
-             f"Final-year means with 95% confidence intervals (t). Differences are paired on matched "
-             f"seeds against the baseline regime `{baseline}` (regime minus baseline), with bootstrap "
-             f"95% CIs and Wilcoxon signed-rank p-values.", ""]
-    groups = table.groupby(strata, sort=True, dropna=False) if strata else [((), table)]
-    for skey, part in groups:
-        skey = skey if isinstance(skey, tuple) else (skey,)
-        if strata:
-            lines += [f"## {', '.join(f'{k} = {v}' for k, v in zip(strata, skey, strict=True))}", ""]
-        for metric, rows in part.groupby("metric", sort=False):
-            better = {"lower": "lower is better", "higher": "higher is better"}.get(
-                DIRECTION.get(metric) or "", "descriptive")
-            lines += [f"### {LABEL.get(metric, metric)} (`{metric}`, {better})", "",
-                      f"| Regime | Runs | Mean [95% CI] | Difference vs {baseline} [95% CI] | p | Pairs | |",
-                      "|---|---:|---|---|---:|---:|---|"]
-            for r in rows.itertuples():
-                diff = "" if r.regime == baseline else _interval(r.diff_mean, r.diff_ci_low, r.diff_ci_high)
-                lines.append(f"| {r.regime} | {r.n} | {_interval(r.mean, r.ci_low, r.ci_high)} | {diff} | "
-                             f"{_p(r.p_value)} | {r.n_pairs or ''} | {r.verdict} |")
-            lines.append("")
-    if not cost.empty:
-        cstrata = [c for c in strata if c in cost.columns]
-        lines += ["## Cost per lonely-person-year averted (against `none`, same seeds)", "",
-                  "| " + " | ".join([*cstrata, "Regime", "Pairs", "Extra spend over horizon (GBP)",
-                                      "Lonely person-years averted", "GBP per lonely-person-year "
-                                      "averted [95% CI]"]) + " |",
-                  "|" + "---|" * (len(cstrata) + 5)]
-        for r in cost.to_dict("records"):
-            cells = [str(r[c]) for c in cstrata] + [
-                r["regime"], str(r["n_pairs"]), _fmt(r["spend_over_horizon"]),
-                _fmt(r["lonely_person_years_averted"]),
-                _interval(r["cost_per_lonely_person_year_averted"], r["ci_low"], r["ci_high"])]
-            lines.append("| " + " | ".join(cells) + " |")
-        lines += ["", f"Note: {COST_FOOTNOTE}", ""]
-    return "\n".join(lines)
+    """The comparison as Markdown for people: written by ``experiments.tables``."""
+    from experiments.tables import markdown as _markdown
+
+    return _markdown(table, cost, baseline, source)
 
 
 def compare(
@@ -368,6 +311,7 @@ def compare(
     made: list[Path] = []
     if figures:
         from experiments.figures import all_figures
+        from experiments.tables import normalise
 
-        made = all_figures(tables, fig_dir, metrics=metrics)
+        made = all_figures(tables, fig_dir, metrics=metrics, comparison=normalise(table))
     return CompareResult(table, cost, baseline, csv, md, cost_csv, fig_dir, made)
