@@ -78,6 +78,7 @@ class ResultsCallback(Callback):
             prog.say(f"[sweep] comparison table: {res.markdown}")
             prog.say(f"[sweep] comparison CSV:   {res.csv}")
             prog.say(f"[sweep] figures:          {res.figures_dir}")
+            _report(sweep_dir)
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
         LAST.clear()
@@ -87,3 +88,17 @@ class ResultsCallback(Callback):
         if "dir" not in LAST:
             LAST["dir"] = out
         prog.say(f"[run] results in {out}  (tables: summary.parquet, timeseries.parquet, groups.parquet)")
+
+
+def _report(sweep_dir: Path) -> None:
+    """The HTML and PDF report of the sweep (``resilience report``); a sweep that cannot be
+    reported on (one regime) says why in one line and the job's result stands."""
+    from experiments.report import ReportError, build
+
+    try:
+        res = build(sweep_dir)
+    except ReportError as exc:
+        prog.say(f"[sweep] no report: {exc}")
+        return
+    prog.say(f"[sweep] report:           {res.html}")
+    prog.say(f"[sweep] report (PDF):     {res.pdf}  ({res.seconds:.0f} s)")

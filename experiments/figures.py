@@ -188,7 +188,7 @@ def final_year_figure(runs: pd.DataFrame, metrics: Sequence[str], out: Path, tit
                 continue
             s = style.regime_style(regime, names)
             y = ypos[regime]
-            ax.scatter(v, y + rng.uniform(-0.18, 0.18, v.size), s=5, color=s["color"], alpha=0.55,
+            ax.scatter(v, y + rng.uniform(-0.2, 0.2, v.size), s=9, color=s["color"], alpha=0.7,
                        marker=s["marker"], linewidths=0)
             m = v.mean()
             if v.size > 1:
@@ -228,7 +228,6 @@ def forest_figure(table: pd.DataFrame, out: Path, metrics: Sequence[str] | None 
     if not order:
         return []
     names = regime_order(t["level"].unique())
-    baseline = str(t["baseline"].iloc[0])
     ncol = 2 if len(order) > 1 else 1
     nrow = math.ceil(len(order) / ncol)
     per_panel = 0.17 * len(names) + 0.75
@@ -262,13 +261,14 @@ def forest_figure(table: pd.DataFrame, out: Path, metrics: Sequence[str] | None 
         lo, hi = ax.get_xlim()
         span = max(abs(lo), abs(hi))
         ax.set_xlim(-span * 1.05, span * 1.05)  # symmetric about zero: both directions have room
+        ax.xaxis.set_major_locator(plt.MaxNLocator(5, symmetric=True))
         ax.set_yticks(range(len(names)), [regime_label(r) for r in names])
         ax.set_ylim(len(names) - 0.5, -0.5)
         ax.grid(axis="x", lw=0.3, color="0.85")
     for ax in list(axes.flat)[len(order):]:
         ax.set_visible(False)
-    fig.suptitle(title or f"Difference from {regime_label(baseline)} (paired on seeds), with 95% CI",
-                 fontsize=style.FONT_SIZE)
+    if title:
+        fig.suptitle(title)
     return style.save(fig, out)
 
 

@@ -42,6 +42,7 @@ from experiments.store import job_dirs, load, read_json
 from model import DIRECTION
 from model.regimes import regime_description, regime_label, regime_order
 
+PLACE_WORDS = {"small": "small community", "town": "town", "city": "city"}
 HEADLINE_METRICS = ("lonely_share", "chronic_lonely_share", "mean_close_ties", "isolated_share",
                     "volunteer_share", "membership_share", "active_groups")
 
@@ -405,7 +406,8 @@ def _provenance(sweep: Sweep) -> list[str]:
         f"Package version: {versions.get('package')}; model version: {versions.get('model')}; "
         f"Python {versions.get('python')}, mesa {versions.get('mesa')}, numpy {versions.get('numpy')}, "
         f"pandas {versions.get('pandas')}, scipy {versions.get('scipy')}, hydra {versions.get('hydra')}.",
-        f"Git commit: {', '.join(commits)}; uncommitted changes (dirty): {', '.join(dirty)}.",
+        f"Git commit: {', '.join(commits)}; uncommitted changes (dirty): "
+        f"{', '.join({'True': 'yes', 'False': 'no'}.get(d, d) for d in dirty)}.",
         f"Base seed {jobs[0].get('base_seed')}; replicate seeds (the same in every job): "
         f"{', '.join(str(s) for s in seeds)}.",
         f"Runs started {starts[0] if starts else 'unknown'}, last finished {ends[-1] if ends else 'unknown'}; "
@@ -522,7 +524,7 @@ def _document(sweep: Sweep, table: pd.DataFrame, cost: pd.DataFrame, baseline: s
     regimes = regime_order(runs["regime"].unique())
     horizon = _cfg(sweep, "horizon_years", default="?")
     horizon = f"{horizon:g}" if isinstance(horizon, float) else horizon
-    place = _cfg(sweep, "place", "name", default="")
+    place = PLACE_WORDS.get(str(_cfg(sweep, "place", "name", default="")), "place")
     metrics = list(dict.fromkeys(table["metric"]))
     fixed = tables.fixed_metrics(table)
     shown = [m for m in metrics if m not in fixed and not figs.constant_by_design(runs, m)]
@@ -605,6 +607,6 @@ def _document(sweep: Sweep, table: pd.DataFrame, cost: pd.DataFrame, baseline: s
                    Block("ul", items=lim)]
     blocks += [Block("h1", "Provenance"),
                Block("p", "Every number here can be reproduced from the resolved configuration and the "
-                          "seeds below (`resilience run` with the same overrides)."),
+                          "seeds below: each job folder keeps its resolved config.yaml and metadata.json."),
                Block("ul", items=_provenance(sweep))]
     return blocks

@@ -112,11 +112,17 @@ def _finite(*xs: float) -> bool:
     return all(isinstance(x, int | float | np.floating) and math.isfinite(x) for x in xs)
 
 
-def decimals_for(spread: float, lo: int = 0, hi: int = 3) -> int:
-    """Decimal places that show an interval's half width to about two significant digits."""
+def decimals_for(spread: float, digits: int = 1, lo: int = 0, hi: int = 3) -> int:
+    """Decimal places that show an interval's half width to ``digits`` significant digits."""
     if not _finite(spread) or spread <= 0:
         return min(max(1, lo), hi)
-    return int(min(hi, max(lo, 1 - math.floor(math.log10(spread)))))
+    return int(min(hi, max(lo, digits - 1 - math.floor(math.log10(spread)))))
+
+
+def _median_half(metric: str, lo: pd.Series, hi: pd.Series) -> float:
+    half = ((hi.astype(float) - lo.astype(float)) / 2 * style.scale(metric)).to_numpy()
+    half = half[np.isfinite(half) & (half > 0)]
+    return float(np.median(half)) if half.size else math.nan
 
 
 def _clip(metric: str, lo: float, hi: float) -> tuple[float, float]:
@@ -139,13 +145,14 @@ def _num(metric: str, x: float, d: int, sign: bool = False) -> str:
     return text.replace("-", "\u2212")
 
 
-def level_text(metric: str, m: float, lo: float, hi: float) -> str:
+def level_text(metric: str, m: float, lo: float, hi: float, d: int | None = None) -> str:
     """A mean with its 95% CI in the outcome's unit: '6.6% [6.3, 6.9]', '£12,345 [...]'."""
     if not _finite(m):
         return ""
     lo, hi = _clip(metric, lo, hi)
-    half = (hi - lo) / 2 * style.scale(metric) if _finite(lo, hi) else abs(m * style.scale(metric)) / 10
-    d = decimals_for(half)
+    if d is None:
+        half = (hi - lo) / 2 * style.scale(metric) if _finite(lo, hi) else abs(m * style.scale(metric)) / 10
+        d = decimals_for(half)
     unit = "%" if style.is_share(metric) else ""
     text = _num(metric, m, d) + unit
     if _finite(lo, hi) and not math.isclose(lo, hi, rel_tol=1e-9, abs_tol=1e-12):
@@ -153,12 +160,13 @@ def level_text(metric: str, m: float, lo: float, hi: float) -> str:
     return text
 
 
-def diff_text(metric: str, d_mean: float, lo: float, hi: float) -> str:
+def diff_text(metric: str, d_mean: float, lo: float, hi: float, d: int | None = None) -> str:
     """A paired difference with its 95% CI: '−0.81 pp [−1.02, −0.60]' for shares."""
     if not _finite(d_mean):
         return ""
-    half = (hi - lo) / 2 * style.scale(metric) if _finite(lo, hi) else abs(d_mean * style.scale(metric))
-    d = decimals_for(half)
+    if d is None:
+        half = (hi - lo) / 2 * style.scale(metric) if _finite(lo, hi) else abs(d_mean * style.scale(metric))
+        d = decimals_for(half, digits=2)
     unit = " pp" if style.is_share(metric) else ""
     text = _num(metric, d_mean, d, sign=True) + unit
     if _finite(lo, hi) and not math.isclose(lo, hi, rel_tol=1e-9, abs_tol=1e-12):
@@ -195,15 +203,20 @@ def reader_tables(table: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
                 continue
             order = {lv: i for i, lv in enumerate(regime_order(mrows["level"].astype(str)))}
             mrows = mrows.assign(_o=mrows["level"].astype(str).map(order)).sort_values("_o")
+            # one precision per outcome: levels to 1 significant digit of the typical CI half width,
+            # differences (what is tested) to 2
+            dl = decimals_for(_median_half(metric, mrows["ci_low"], mrows["ci_high"]))
+            dd = decimals_for(_median_half(metric, mrows["diff_ci_low"], mrows["diff_ci_high"]), digits=2)
             for i, r in enumerate(mrows.itertuples()):
                 is_base = str(r.level) == baseline
                 rows.append({
                     "Outcome": f"{style.outcome_label(metric)}, {style.direction_text(metric)}" if i == 0 else "",
                     "Regime": regime_label(r.level),
                     "Runs": int(r.n) if _finite(r.n) else "",
-                    "Mean [95% CI]": level_text(metric, r.mean, r.ci_low, r.ci_high),
+                    "Mean [95% CI]": level_text(metric, r.mean, r.ci_low, r.ci_high, dl),
                     f"Difference vs {regime_label(baseline)} [95% CI]":
-                        "(baseline)" if is_base else diff_text(metric, r.diff_mean, r.diff_ci_low, r.diff_ci_high),
+                        "(baseline)" if is_base else diff_text(metric, r.diff_mean, r.diff_ci_low,
+                                                               r.diff_ci_high, dd),
                     "p (Holm)": "" if is_base else p_text(r.p_holm),
                     "": r.verdict if not is_base else "",
                 })
@@ -217,11 +230,12 @@ def fixed_table(table: pd.DataFrame) -> pd.DataFrame:
     fixed = fixed_metrics(t)
     cols = strata_of(t)
     rows = []
-    for r in t[t["metric"].isin(fixed)].itertuples():
-        if not _finite(r.mean):
+    for r in t[t["metric"].isin(fixed)].to_dict("records"):
+        if not _finite(r["mean"]):
             continue
-        rows.append({**{c: getattr(r, c) for c in cols}, "Quantity": style.outcome_label(r.metric),
-                     "Regime": regime_label(r.level), "Value": level_text(r.metric, r.mean, r.ci_low, r.ci_high)})
+        rows.append({**{c: r[c] for c in cols}, "Quantity": style.outcome_label(r["metric"]),
+                     "Regime": regime_label(r["level"]),
+                     "Value": level_text(r["metric"], r["mean"], r["ci_low"], r["ci_high"])})
     return pd.DataFrame(rows)
 
 
