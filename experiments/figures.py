@@ -28,13 +28,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from experiments import style
+from experiments import style, tables
 from experiments.store import SEED_COLUMNS, condition_names
 from model import DIRECTION
 from model.regimes import regime_label, regime_order
 
 plt = style.plt
 TIMESERIES_METRICS = ("lonely_share", "mean_close_ties", "active_groups", "volunteer_share")
+DESIGN_QUANTITIES = tables.DESIGN_QUANTITIES  # set by the council: a table, not a panel
 MAX_PANELS = 8  # more panels than this at 7 in wide makes each too small to read
 WEEKS_PER_YEAR = 52
 palette = style.palette  # one colour per regime, kept here for older callers
@@ -134,6 +135,8 @@ def timeseries_figure(ts: pd.DataFrame, out: Path, metrics: Sequence[str] = TIME
     width = style.WIDTH_DOUBLE if ncol == 2 else style.WIDTH_SINGLE
     fig, axes = plt.subplots(nrow, ncol, figsize=(width, 2.1 * nrow + 0.2), squeeze=False,
                              sharex=True, layout="constrained")
+    # with many regimes, overlapping bands turn to mud: then only the first (baseline) regime's band
+    banded = names if len(names) <= 3 else names[:1]
     for ax, metric in zip(axes.flat, metrics, strict=False):
         ym = yearly_means(ts, metric)
         k = style.scale(metric)
@@ -144,8 +147,9 @@ def timeseries_figure(ts: pd.DataFrame, out: Path, metrics: Sequence[str] = TIME
             s = style.regime_style(regime, names)
             ax.plot(part["year"], part["mean"] * k, color=s["color"], linestyle=s["linestyle"],
                     marker=s["marker"], markersize=3, lw=1.1)
-            ax.fill_between(part["year"], part["ci_low"] * k, part["ci_high"] * k, color=s["color"],
-                            alpha=0.10, lw=0)
+            if regime in banded:
+                ax.fill_between(part["year"], part["ci_low"] * k, part["ci_high"] * k, color=s["color"],
+                                alpha=0.12, lw=0)
         ax.set_ylabel(style.outcome_label(metric))
         style.format_axis(ax, metric)
         ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
@@ -154,7 +158,10 @@ def timeseries_figure(ts: pd.DataFrame, out: Path, metrics: Sequence[str] = TIME
     for ax in list(axes.flat)[len(metrics):]:
         ax.set_visible(False)
     handles, labels = style.regime_handles(names)
-    style.legend_below(fig, handles, labels, title=style.ci_note(replicates(ts)))
+    note = style.ci_note(replicates(ts))
+    if banded != names:
+        note = note.replace("Shaded:", f"Shaded: {regime_label(names[0])},")
+    style.legend_below(fig, handles, labels, title=note)
     if title:
         fig.suptitle(title)
     return style.save(fig, out)
@@ -169,7 +176,7 @@ def final_year_figure(runs: pd.DataFrame, metrics: Sequence[str], out: Path, tit
     """Final-year mean and 95% CI per regime (black) over every replicate (coloured dots); outcomes
     constant by design are left out (they go to a table). At most 8 panels, 7 in wide."""
     metrics = [m for m in metrics if m in runs.columns and runs[m].notna().any()
-               and not constant_by_design(runs, m)][:MAX_PANELS]
+               and m not in DESIGN_QUANTITIES and not constant_by_design(runs, m)][:MAX_PANELS]
     if runs.empty or not metrics:
         return []
     names = regime_order(runs["regime"].unique())
@@ -223,6 +230,7 @@ def forest_figure(table: pd.DataFrame, out: Path, metrics: Sequence[str] | None 
     t = table[(table["level"] != table["baseline"]) & table["diff_mean"].notna()]
     if "fixed_by_design" in t.columns:
         t = t[~t["fixed_by_design"].fillna(False).astype(bool)]
+    t = t[~t["metric"].isin(DESIGN_QUANTITIES)]
     order = list(dict.fromkeys(metrics or t["metric"]))
     order = [m for m in order if m in set(t["metric"])][:MAX_PANELS]
     if not order:

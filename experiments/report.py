@@ -90,6 +90,7 @@ TYPST_PREAMBLE = """\
 #show figure.caption: set text(size: 9pt)
 #show figure.caption: set align(left)
 #show figure.where(kind: table): set figure.caption(position: top)
+#show list: set par(justify: false)
 #set table(stroke: (x, y) => if y == 0 {{ (bottom: 0.6pt) }} else {{ none }}, inset: (x: 4pt, y: 2.5pt))
 """
 
@@ -120,7 +121,10 @@ def to_typst(blocks: Sequence[Block]) -> str:
             n = len(df.columns)
             aligns = ", ".join("right" if c in ("Runs", "Pairs", "p (Holm)") else "left" for c in df.columns)
             head = ", ".join(f"[*#{_typ(c)}*]" for c in df.columns)
-            cells = ", ".join(f"[#{_typ(v)}]" for row in df.itertuples(index=False) for v in row)
+            cells = ", ".join(
+                f"table.cell(colspan: {n}, inset: (top: 5pt), [*#{_typ(row[0])}*])" if tables.is_section(row)
+                else ", ".join(f"[#{_typ(v)}]" for v in row)
+                for row in df.itertuples(index=False))
             size = "7.5pt" if n >= 6 else "8.5pt"
             out.append(f"#figure(kind: table, caption: [#{_typ(b.text)}], text(size: {size}, "
                        f"table(columns: {n}, align: ({aligns},), table.header({head}), {cells})))\n")
@@ -134,7 +138,7 @@ h1.title { text-align: center; font-size: 1.6em; } p.subtitle { text-align: cent
 figure { margin: 1.5em 0; } figure img { width: 100%; height: auto; }
 figcaption, caption { font-size: 0.9em; text-align: left; color: #222; caption-side: top; padding-bottom: .4em; }
 table { border-collapse: collapse; font-size: 0.82em; margin: 1em 0; }
-th { border-bottom: 1px solid #333; text-align: left; } td, th { padding: 2px 6px; vertical-align: top; }
+th { border-bottom: 1px solid #333; text-align: left; } th.section { border: none; padding-top: .6em; } td, th { padding: 2px 6px; vertical-align: top; }
 p.note { font-size: 0.9em; color: #333; }
 """
 
@@ -384,6 +388,18 @@ def _comparison(sweep: Sweep, work: Path, baseline: str | None, metrics: Sequenc
     sweep's own compare/ folder is left as it is)."""
     from experiments.compare import compare
 
+    done = sweep.path / "compare" / "comparison.parquet"
+    runs_file = sweep.path / "runs.parquet"
+    if (baseline is None and metrics is None and done.exists() and runs_file.exists()
+            and done.stat().st_mtime >= runs_file.stat().st_mtime):
+        # the sweep's own comparison (the main job writes it just before the report): reuse it
+        table = pd.read_parquet(done)
+        try:
+            cost = pd.read_csv(sweep.path / "compare" / "cost_effectiveness.csv")
+        except (OSError, ValueError):
+            cost = pd.DataFrame()
+        if len(table):
+            return tables.normalise(table), cost, str(table["baseline"].iloc[0])
     try:
         res = compare(work, baseline=baseline, metrics=metrics, tables=sweep.tables, figures=False)
     except (ValueError, FileNotFoundError) as exc:
@@ -528,6 +544,7 @@ def _document(sweep: Sweep, table: pd.DataFrame, cost: pd.DataFrame, baseline: s
     metrics = list(dict.fromkeys(table["metric"]))
     fixed = tables.fixed_metrics(table)
     shown = [m for m in metrics if m not in fixed and not figs.constant_by_design(runs, m)]
+    table = table.assign(fixed_by_design=table["fixed_by_design"] | table["metric"].isin(fixed))
     cols = tables.strata_of(table)
     title = title or (f"{len(regimes)} ways for a council to fund community support: "
                       f"{horizon} years in a simulated {place}")

@@ -23,6 +23,9 @@ from experiments import style
 from model.regimes import regime_label, regime_order
 
 ALPHA = 0.05
+# Quantities the council sets (its spend follows the budget; where it goes follows the regime's
+# rules): reported per regime in their own table, never tested or drawn as outcomes.
+DESIGN_QUANTITIES = ("council_spend", "local_funding_share")
 CORE = ("by", "level", "baseline", "metric", "n", "mean", "ci_low", "ci_high", "n_pairs", "diff_mean",
         "diff_ci_low", "diff_ci_high", "p_value", "p_holm", "fixed_by_design", "verdict")
 COST_FOOTNOTE = (
@@ -90,10 +93,13 @@ def normalise(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def fixed_metrics(table: pd.DataFrame) -> list[str]:
-    """Metrics fixed by design: every contrast that has pairs is fixed, or no regime's replicates
-    vary (zero-width CI of the mean)."""
+    """Metrics fixed by design: the council's own quantities (DESIGN_QUANTITIES), or every contrast
+    that has pairs is fixed, or no regime's replicates vary (zero-width CI of the mean)."""
     out = []
     for metric, rows in table.groupby("metric", sort=False):
+        if metric in DESIGN_QUANTITIES:
+            out.append(metric)
+            continue
         paired = rows[rows["n_pairs"].fillna(0) > 0]
         if len(paired) and paired["fixed_by_design"].all():
             out.append(metric)
@@ -207,18 +213,20 @@ def reader_tables(table: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
             # differences (what is tested) to 2
             dl = decimals_for(_median_half(metric, mrows["ci_low"], mrows["ci_high"]))
             dd = decimals_for(_median_half(metric, mrows["diff_ci_low"], mrows["diff_ci_high"]), digits=2)
-            for i, r in enumerate(mrows.itertuples()):
+            diff_col = f"Difference vs {regime_label(baseline)} [95% CI]"
+            rows.append({"Regime": f"{style.outcome_label(metric)}: {style.direction_text(metric)}",
+                         "Runs": "", "Mean [95% CI]": "", diff_col: "", "p (Holm)": "", "Verdict": ""})
+            for r in mrows.itertuples():
                 is_base = str(r.level) == baseline
                 rows.append({
-                    "Outcome": f"{style.outcome_label(metric)}, {style.direction_text(metric)}" if i == 0 else "",
                     "Regime": regime_label(r.level),
                     "Runs": int(r.n) if _finite(r.n) else "",
                     "Mean [95% CI]": level_text(metric, r.mean, r.ci_low, r.ci_high, dl),
-                    f"Difference vs {regime_label(baseline)} [95% CI]":
+                    diff_col:
                         "(baseline)" if is_base else diff_text(metric, r.diff_mean, r.diff_ci_low,
                                                                r.diff_ci_high, dd),
                     "p (Holm)": "" if is_base else p_text(r.p_holm),
-                    "": r.verdict if not is_base else "",
+                    "Verdict": r.verdict if not is_base else "",
                 })
         out.append((heading, pd.DataFrame(rows)))
     return out
@@ -274,6 +282,11 @@ def cost_table(cost: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 
 
+def is_section(row: Sequence) -> bool:
+    """A heading row inside a table (an outcome's name above its regimes): only its first cell."""
+    return len(row) > 1 and str(row[0]) != "" and all(str(v) == "" for v in row[1:])
+
+
 def to_markdown(df: pd.DataFrame) -> str:
     if df.empty:
         return ""
@@ -282,7 +295,10 @@ def to_markdown(df: pd.DataFrame) -> str:
     lines = ["| " + " | ".join(str(c) for c in cols) + " |",
              "|" + "|".join("---:" if r else "---" for r in right) + "|"]
     for row in df.itertuples(index=False):
-        lines.append("| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |")
+        cells = [str(v).replace("|", "\\|") for v in row]
+        if is_section(row):
+            cells[0] = f"**{cells[0]}**"
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -290,8 +306,11 @@ def to_html(df: pd.DataFrame, caption: str = "") -> str:
     if df.empty:
         return ""
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
-                   for row in df.itertuples(index=False))
+    body = "".join(
+        f'<tr><th colspan="{len(df.columns)}" class="section">{html.escape(str(row[0]))}</th></tr>'
+        if is_section(row) else
+        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+        for row in df.itertuples(index=False))
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 

@@ -188,6 +188,6 @@ def test_cis_respect_the_range_and_never_say_inf():
 
 def test_markdown_and_html_render():
     md = tables.markdown(_old_layout(), pd.DataFrame(), "none", "sweep")
-    assert "| Outcome |" in md and "Holm" in md and "Fixed by design" in md
+    assert "| Regime |" in md and "**Lonely residents (%): lower is better**" in md and "Holm" in md and "Fixed by design" in md
     html = tables.to_html(tables.reader_tables(_old_layout())[0][1], caption="T")
     assert html.startswith("<table>") and "<caption>T</caption>" in html
