@@ -238,12 +238,13 @@ def fixed_table(table: pd.DataFrame) -> pd.DataFrame:
     fixed = fixed_metrics(t)
     cols = strata_of(t)
     rows = []
-    for r in t[t["metric"].isin(fixed)].to_dict("records"):
-        if not _finite(r["mean"]):
-            continue
-        rows.append({**{c: r[c] for c in cols}, "Quantity": style.outcome_label(r["metric"]),
-                     "Regime": regime_label(r["level"]),
-                     "Value": level_text(r["metric"], r["mean"], r["ci_low"], r["ci_high"])})
+    part = t[t["metric"].isin(fixed)]
+    for metric in dict.fromkeys(part["metric"]):
+        rows.append({**{c: "" for c in cols}, "Regime": style.outcome_label(metric), "Value": ""})
+        for r in part[part["metric"] == metric].to_dict("records"):
+            if _finite(r["mean"]):
+                rows.append({**{c: r[c] for c in cols}, "Regime": regime_label(r["level"]),
+                             "Value": level_text(metric, r["mean"], r["ci_low"], r["ci_high"], d=0)})
     return pd.DataFrame(rows)
 
 
