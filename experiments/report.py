@@ -91,6 +91,7 @@ TYPST_PREAMBLE = """\
 #show figure.caption: set align(left)
 #show figure.where(kind: table): set figure.caption(position: top)
 #show list: set par(justify: false)
+#show table: set par(justify: false)
 #set table(stroke: (x, y) => if y == 0 {{ (bottom: 0.6pt) }} else {{ none }}, inset: (x: 4pt, y: 2.5pt))
 """
 
