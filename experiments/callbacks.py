@@ -192,7 +192,22 @@ class ResultsCallback(Callback):
         prog.say(f"[sweep] comparison table: {res.markdown}")
         prog.say(f"[sweep] comparison CSV:   {res.csv}")
         prog.say(f"[sweep] figures:          {res.figures_dir}")
+        _report(sweep_dir)
 
     def on_run_end(self, config: DictConfig, **kwargs: Any) -> None:
         out = Path(config.hydra.run.dir)
         prog.say(f"[run] results in {out}  (tables: summary.parquet, timeseries.parquet, groups.parquet)")
+
+
+def _report(sweep_dir: Path) -> None:
+    """The HTML and PDF report of the sweep (``resilience report``); a sweep that cannot be
+    reported on (one regime) says why in one line and the job's result stands."""
+    from experiments.report import ReportError, build
+
+    try:
+        res = build(sweep_dir)
+    except ReportError as exc:
+        prog.say(f"[sweep] no report: {exc}")
+        return
+    prog.say(f"[sweep] report:           {res.html}")
+    prog.say(f"[sweep] report (PDF):     {res.pdf}  ({res.seconds:.0f} s)")

@@ -5,6 +5,7 @@
     resilience compare PATH [--by COLUMN] [--baseline VALUE] [--interaction COLUMN] [--out DIR]
     resilience calibrate RANGES [--targets FILE] [--waves K] [--n N] [--replicates R] [--out DIR]
     resilience discover STUDY --claim "A - B on METRIC < 0 and ..."
+    resilience report PATH [--out DIR] [--title TEXT]   HTML + PDF report of a sweep
     resilience workshop [...]             the interactive workshop app
 
 Overrides: config groups by name (``regime=grants``, ``funding=austerity``, ``place=small``,
@@ -309,6 +310,28 @@ def check_port(port: str) -> int:
     if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 65535:
         raise UsageError(f"--port must be a whole number from 1 to 65535 (got {port!r})")
     return int(text)
+def cmd_report(argv: Sequence[str]) -> int:
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(
+        prog="resilience report",
+        description="Write one self-contained HTML file and one PDF reporting a sweep: summary, "
+                    "methods, figures with captions, tables, limitations and provenance.")
+    parser.add_argument("path", type=Path, help="a sweep folder (results/<name>/<time>)")
+    parser.add_argument("--out", type=Path, default=None, help="output folder (default: PATH/report)")
+    parser.add_argument("--title", default=None, help="the report's title (default: made from the sweep)")
+    parser.add_argument("--baseline", default=None, help="regime to compare against (default as compare)")
+    parser.add_argument("--metrics", nargs="+", default=None, help="outcome names (default: main outcomes)")
+    args = parser.parse_args(list(argv))
+    from experiments.report import ReportError, build
+
+    try:
+        res = build(args.path, out=args.out, title=args.title, baseline=args.baseline, metrics=args.metrics)
+    except ReportError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"report (HTML): {res.html}")
+    print(f"report (PDF):  {res.pdf}")
+    return 0
 
 
 def cmd_workshop(argv: Sequence[str]) -> int:
@@ -342,7 +365,7 @@ def cmd_discover(argv: Sequence[str]) -> int:
     return cli(list(argv))
 
 
-COMMANDS = {"run": cmd_run, "compare": cmd_compare, "workshop": cmd_workshop,
+COMMANDS = {"run": cmd_run, "compare": cmd_compare, "report": cmd_report, "workshop": cmd_workshop,
             "calibrate": cmd_calibrate, "discover": cmd_discover}
 
 
@@ -356,6 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
                    add_help=False)
     sub.add_parser("compare", help="compare regimes in a finished sweep: tables and figures",
                    add_help=False)
+    sub.add_parser("report", help="write an HTML and PDF report of a finished sweep", add_help=False)
     sub.add_parser("workshop", help="start the interactive workshop app", add_help=False)
     sub.add_parser("calibrate", help="history matching to targets: a parameter ensemble", add_help=False)
     sub.add_parser("discover", help="PRIM: where in a design's parameter space a claim holds",

@@ -29,7 +29,7 @@ import pandas as pd
 from experiments import stats as st
 from experiments.stats import CONFIDENCE, mean_ci, paired_difference  # noqa: F401 - public names
 from experiments.store import SEED_COLUMNS, atomic_write_parquet, atomic_write_text, condition_names, load
-from model import DIRECTION, LABEL, OUTCOME_NAMES
+from model import DIRECTION, OUTCOME_NAMES
 from model.regimes import all_regimes
 from model.regimes import regime_order as _regime_order
 
@@ -392,48 +392,10 @@ def _p(p: float) -> str:
 
 
 def markdown(table: pd.DataFrame, cost: pd.DataFrame, baseline: str, source: str) -> str:
-    by = str(table["by"].iloc[0]) if len(table) else "regime"
-    strata = [c for c in table.columns if c not in {*HEAD_COLUMNS, *VALUE_COLUMNS}]
-    lines = [f"# Comparison of {by} levels: {source}", "",
-             f"Final-year means with 95% confidence intervals (t, kept within the outcome's range). "
-             f"Differences are paired on matched seeds and every other condition against the baseline "
-             f"{by} `{baseline}` (level minus baseline), with bootstrap 95% CIs and Wilcoxon "
-             f"signed-rank p-values; p (Holm) is adjusted with Holm's method over the levels compared "
-             f"for one outcome in one stratum, and the verdict uses it. A difference marked 'fixed' has "
-             f"no spread over seeds (set by design): it has no p-value.", ""]
-    for stratum, part in _strata(table, strata):
-        if strata:
-            lines += [f"## {', '.join(f'{k} = {v}' for k, v in stratum.items())}", ""]
-        for metric, rows in part.groupby("metric", sort=False):
-            better = {"lower": "lower is better", "higher": "higher is better"}.get(
-                DIRECTION.get(metric) or "", "descriptive")
-            lines += [f"### {LABEL.get(metric, metric)} (`{metric}`, {better})", "",
-                      f"| {by} | Runs | Mean [95% CI] | Difference vs {baseline} [95% CI] | p | p (Holm) "
-                      f"| Pairs | |",
-                      "|---|---:|---|---|---:|---:|---:|---|"]
-            for r in rows.itertuples():
-                diff = "" if r.level == baseline else _interval(r.diff_mean, r.diff_ci_low, r.diff_ci_high)
-                p = "fixed" if r.fixed_by_design else _p(r.p_value)
-                lines.append(f"| {r.level} | {r.n} | {_interval(r.mean, r.ci_low, r.ci_high)} | {diff} | "
-                             f"{p} | {_p(r.p_holm)} | {r.n_pairs or ''} | {r.verdict} |")
-            lines.append("")
-    if not cost.empty:
-        cstrata = [c for c in cost.columns if c not in {
-            "level", "n_pairs", "spend_over_horizon", "lonely_person_years_averted",
-            "cost_per_lonely_person_year_averted", "ci_low", "ci_high"}]
-        lines += ["## Cost per lonely-person-year averted (against `none`, same seeds)", "",
-                  "| " + " | ".join([*cstrata, "Regime", "Pairs", "Extra spend over horizon (GBP)",
-                                      "Lonely person-years averted", "GBP per lonely-person-year "
-                                      "averted [95% CI]"]) + " |",
-                  "|" + "---|" * (len(cstrata) + 5)]
-        for r in cost.to_dict("records"):
-            cells = [str(r[c]) for c in cstrata] + [
-                r["level"], str(r["n_pairs"]), _fmt(r["spend_over_horizon"]),
-                _fmt(r["lonely_person_years_averted"]),
-                _interval(r["cost_per_lonely_person_year_averted"], r["ci_low"], r["ci_high"])]
-            lines.append("| " + " | ".join(cells) + " |")
-        lines += ["", f"Note: {COST_FOOTNOTE}", ""]
-    return "\n".join(lines)
+    """The comparison as Markdown for people: written by ``experiments.tables``."""
+    from experiments.tables import markdown as _markdown
+
+    return _markdown(table, cost, baseline, source)
 
 
 def interaction_markdown(inter: pd.DataFrame) -> str:
@@ -574,8 +536,9 @@ def compare(
                 made = dose.dose_figures(dose_table, tmp / "figures")
             else:
                 from experiments.figures import all_figures
+                from experiments.tables import normalise
 
-                made = all_figures(tables, tmp / "figures", metrics=metrics)
+                made = all_figures(tables, tmp / "figures", metrics=metrics, comparison=normalise(table))
         analysis["runs"] = runs_fingerprint(runs)
         analysis["source"] = str(path.resolve())
         atomic_write_text(tmp / ANALYSIS_FILE, json.dumps(analysis, indent=2, default=str) + "\n")

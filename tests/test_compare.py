@@ -180,7 +180,7 @@ def test_compare_writes_tables_and_figures(tmp_path):
                   tables={"runs": runs, "timeseries": ts, "groups": groups})
     assert res.baseline == "none"
     text = res.markdown.read_text()
-    assert "Difference vs none" in text and "Cost per lonely-person-year averted" in text
+    assert "Difference vs No funding" in text and "Cost per lonely-person-year averted" in text
     assert "Cost per lonely-person-year averted =" in text  # the formula in the footnote
     csv = pd.read_csv(res.csv)
     assert set(csv["level"]) == {"none", "grants", "community_development"}
