@@ -178,7 +178,7 @@ def run_job(cfg: DictConfig, info: JobInfo) -> JobOutcome:
         group_parts.append(_with_ids(res.groups, ids))
         row = {**ids, "conditions": cond_list, "status": "completed", "error": None,
                "wall_seconds": wall, "n_residents": n_res, "years": years}
-        row.update(run_totals(ts, n_res, years))  # spend_total, lonely_person_years (model/outcomes.py)
+        row.update(run_totals(ts, n_res, years, {"spend_total": res.spend_total}))  # spend_total, lonely_person_years (model/outcomes.py)
         row.update({name: res.summary.get(name, math.nan) for name in OUTCOME_NAMES})
         row.update({k: v for k, v in res.summary.items() if k not in row})
         rows.append(row)
