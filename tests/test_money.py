@@ -147,3 +147,43 @@ def test_spend_total_comes_from_the_ledger():
     assert totals["spend_total"] == pytest.approx(ledger, rel=1e-12)
     # a weekly payer: the rolling 52-week council_spend times the years under-counts the first year
     assert res.timeseries["council_spend"].mean() * 2 < 0.9 * ledger
+
+
+# ---------------------------------------------------------------------------------------------
+# Payment by results needs working capital
+# ---------------------------------------------------------------------------------------------
+def _first_contract(regime: str, seed: int, wc_weeks: float):
+    p = small_params(regime, horizon_years=1, **{"regime.outcomes.working_capital_weeks": wc_weeks})
+    m = CommunityModel(p, seed=seed)
+    m.burn_in()
+    m.step()  # week 0: the award
+    c = m.regime.contracts()
+    return m, (c[0] if c else None)
+
+
+def test_working_capital_limits_a_provider_paid_by_outcomes():
+    """On paired seeds, the same award: a fee-paid tender takes value/price places; paid by
+    outcomes with 13 weeks of working capital, the provider takes only what it can fund for the 26
+    weeks before payment (~57% of them); with unlimited capital the two take the same caseload."""
+    for seed in (1, 2, 3):
+        _, tender = _first_contract("competitive_tender", seed, 13.0)
+        m, pbr = _first_contract("outcomes_based", seed, 13.0)
+        _, rich = _first_contract("outcomes_based", seed, 1e9)
+        assert tender is not None and tender.provider is not None
+        assert rich.places == tender.places  # unlimited capital: no difference
+        assert pbr.places < 0.75 * tender.places  # finite capital binds
+        place_cost = 300.0 * 26 / 52
+        assert pbr.places * place_cost <= 13.0 / 52 * m.council.budget + 1e-9
+
+
+def test_a_provider_out_of_working_capital_hands_the_contract_back():
+    p = small_params("outcomes_based", horizon_years=2, **{"regime.outcomes.working_capital_weeks": 13.0,
+                                                           "regime.outcomes.payment_per_outcome": 1.0})
+    m = CommunityModel(p, seed=2)
+    m.run()  # paid almost nothing per outcome, it spends its capital and hands the contract back
+    back = [e for _, e in m.events if e.kind == "contract_ended" and e.cause == "working_capital"]
+    assert back
+    m2 = CommunityModel(small_params("outcomes_based", horizon_years=2, **{
+        "regime.outcomes.working_capital_weeks": 1e9, "regime.outcomes.payment_per_outcome": 1.0}), seed=2)
+    m2.run()
+    assert not [e for _, e in m2.events if e.kind == "contract_ended" and e.cause == "working_capital"]
