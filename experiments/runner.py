@@ -281,7 +281,7 @@ def run_job(cfg: DictConfig, info: JobInfo) -> JobOutcome:
         ts = res.timeseries
         row = {**ids, "conditions": cond_list, "status": "completed", "error": None,
                "wall_seconds": wall, "n_residents": n_res, "years": years}
-        row.update(run_totals(ts, n_res, years))  # spend_total, lonely_person_years (model/outcomes.py)
+        row.update(run_totals(ts, n_res, years, {"spend_total": res.spend_total}))  # spend_total, lonely_person_years (model/outcomes.py)
         row.update({name: res.summary.get(name, math.nan) for name in OUTCOME_NAMES})
         row.update({k2: v for k2, v in res.summary.items() if k2 not in row})
         write_replicate(out, k, {"summary": pd.DataFrame([row]), "timeseries": _with_ids(ts, ids),

@@ -297,6 +297,11 @@ class Council(mesa.Agent):
         self.funded_last_year: set[int] = set()
         self.funded_this_year: set[int] = set()
 
+    def adopt_settings(self) -> None:
+        """The study's budget replaces the burn-in's (at week 0: the burn-in runs the default)."""
+        self.base_budget = self.model.params.council.budget_per_resident_per_year * self.model.params.place.n_residents
+        self.budget = self.base_budget
+
     def set_budget(self, year: int) -> None:
         """The yearly budget on the configured funding path (year 0 is the first regime year)."""
         f = self.model.params.funding

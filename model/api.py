@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import pickle
 import tempfile
@@ -48,6 +49,7 @@ class Result:
     events: list[tuple[int, Event]]  # (week, record): model/events.py
     seed: int
     params: Params
+    spend_total: float = math.nan  # council spend from week 0 to the horizon, from the ledger
 
     def summary_frame(self) -> pd.DataFrame:
         return pd.DataFrame([self.summary])
@@ -65,8 +67,8 @@ def simulate(
     ``params`` may be a :class:`Params` or a nested mapping (validated; unknown names are errors).
     ``progress(week_done, weeks_total)`` is called every simulated year if given.
     ``burn_in_cache``: a folder where the model at the end of its burn-in is kept, keyed by the
-    parameters that shape the burn-in and the seed; runs that differ only in regime, funding or
-    horizon then share one burn-in. Results are bit-identical with or without the cache.
+    parameters that shape the burn-in and the seed; runs that differ only in regime, funding,
+    horizon or the council's spending settings (``model.model.AFTER_BURN_IN``) then share one burn-in. Results are bit-identical with or without the cache.
     Same params and seed give identical tables, bit for bit.
     """
     if params is None:
@@ -83,6 +85,7 @@ def simulate(
         events=list(m.events),
         seed=seed,
         params=params,
+        spend_total=m.horizon_spend(),
     )
 
 
@@ -115,9 +118,11 @@ def burn_in_key(params: Params, seed: int) -> str:
     import mesa
     import numpy as np
 
-    from model.model import AFTER_BURN_IN
+    from model.model import AFTER_BURN_IN, burn_in_params
 
-    shaping = {k: v for k, v in params.to_dict().items() if k not in AFTER_BURN_IN}
+    # the burn-in's own parameters (the council's spending settings at their defaults), without
+    # the top-level names that act only after it
+    shaping = {k: v for k, v in burn_in_params(params).to_dict().items() if k not in AFTER_BURN_IN}
     text = json.dumps({"p": shaping, "seed": int(seed), "format": CACHE_FORMAT, "model": MODEL_VERSION,
                        "source": model_source_hash(), "mesa": mesa.__version__, "numpy": np.__version__},
                       sort_keys=True, default=str)

@@ -11,8 +11,10 @@ Kinds (``kind``), with their ``actor``, ``cause`` and ``fields``:
                       places, years, provider (its number) or gid and partners (a consortium's other
                       members), retender (a contract of this instrument ran before),
                       same_provider (a re-tender won by the previous holder; None on a first award)
-``contract_ended``    actor: "outside_provider"; fields: instrument, provider, left (the provider
-                      held no other contract here, so it left with its clients)
+``contract_ended``    actor: "outside_provider"; cause: "" at the contract's end, "working_capital"
+                      when a provider paid by outcomes ran out of working capital and handed it
+                      back; fields: instrument, provider, left (the provider held no other
+                      contract here, so it left with its clients)
 
 ``nbhd`` is the neighbourhood (counted from 0) or None for the whole place. A record's ``str`` is
 its JSON form (``Event.from_json`` reads it back), so it survives any code that keeps events as

@@ -25,7 +25,7 @@ from model.agents import Council, GroupTable, OutsideProvider
 from model.memory import keep_freed_memory
 from model.network import Memberships, Ties
 from model.params import WEEKS_PER_YEAR, Params, RegimeParams, weekly_hazard, weekly_prob
-from model.phases.council import SPEND_CATEGORIES, CouncilPhases
+from model.phases.council import LEDGER_COLUMNS, CouncilPhases
 from model.phases.finances import FinancePhases
 from model.phases.groups import GroupPhases
 from model.phases.life import LifePhases
@@ -37,7 +37,7 @@ from model.regimes import Regime
 from model.residents import Residents
 from model.streams import Streams
 
-__all__ = ["AFTER_BURN_IN", "WEEKS_PER_YEAR", "CommunityModel", "WeeklyRates", "burn_in_regime"]
+__all__ = ["AFTER_BURN_IN", "WEEKS_PER_YEAR", "CommunityModel", "WeeklyRates", "burn_in_params", "burn_in_regime"]
 
 
 @dataclass(slots=True)
@@ -92,8 +92,29 @@ def burn_in_regime(p: Params) -> RegimeParams:
     return RegimeParams(name="status_quo")
 
 
-# Parameters that act only after the burn-in; runs differing only in these share their burn-in.
-AFTER_BURN_IN = ("regime", "funding", "horizon_years", "record_every_weeks")
+# Parameters that act only after the burn-in; runs differing only in these share their burn-in. A
+# dotted name is one field of a group of parameters: the council's settings that only change how
+# much it spends and how it allocates that spending (its budget, the grants and portfolios its
+# officers can manage, and its noisy, delayed reading of loneliness that need-based grants and
+# outcome rewards use). The burn-in runs them at their defaults (the status quo before the study,
+# whatever the study's settings): ``burn_in_params``.
+AFTER_BURN_IN = ("regime", "funding", "horizon_years", "record_every_weeks",
+                 "council.budget_per_resident_per_year", "council.officer_capacity",
+                 "council.observation_noise_sd", "council.observation_delay_weeks")
+
+
+def burn_in_params(p: Params) -> Params:
+    """The parameters the burn-in runs under: ``p`` with the status-quo regime (``burn_in_regime``)
+    and every dotted ``AFTER_BURN_IN`` field at its default. Two parameter sets that differ only in
+    ``AFTER_BURN_IN`` have equal burn-in parameters (but for the top-level names, which the burn-in
+    does not read: funding before year 0 is stable; horizon and recording start at week 0)."""
+    changed: dict[str, dict[str, object]] = {}
+    for name in AFTER_BURN_IN:
+        if "." in name:
+            part, field = name.split(".", 1)
+            changed.setdefault(part, {})[field] = getattr(type(getattr(p, part))(), field)
+    parts = {part: dataclasses.replace(getattr(p, part), **fields) for part, fields in changed.items()}
+    return dataclasses.replace(p, regime=burn_in_regime(p), **parts)
 
 
 class CommunityModel(CouncilPhases, LifePhases, GroupPhases, ServicePhases, VolunteeringPhases, TiePhases,
@@ -102,7 +123,8 @@ class CommunityModel(CouncilPhases, LifePhases, GroupPhases, ServicePhases, Volu
 
     def __init__(self, params: Params | None = None, seed: int = 0) -> None:
         super().__init__(rng=int(seed))
-        self.params = p = (params or Params()).validate()
+        p = (params or Params()).validate()
+        self.study_params = p  # the study's parameters, adopted at week 0 (``_phase_calendar``)
         keep_freed_memory()  # large arrays are reused week to week, not mapped afresh (model/memory.py)
         self.seed = int(seed)
         self.streams = Streams(seed)
@@ -110,6 +132,8 @@ class CommunityModel(CouncilPhases, LifePhases, GroupPhases, ServicePhases, Volu
         self.burn_in_weeks = int(round(p.burn_in_years * WEEKS_PER_YEAR))
         self.horizon_weeks = int(round(p.horizon_years * WEEKS_PER_YEAR))
         self.week = -self.burn_in_weeks
+        # the burn-in runs the status quo at its default council settings (``burn_in_params``)
+        self.params = burn_in_params(p) if self.burn_in_weeks > 0 else p
         n, nb = p.place.n_residents, p.place.n_neighbourhoods
         rng = self.streams["init"]
         self.res = Residents(n, nb, p.residents, rng)
@@ -131,7 +155,13 @@ class CommunityModel(CouncilPhases, LifePhases, GroupPhases, ServicePhases, Volu
         self._rows: list[dict[str, float]] = []
         self._period_closures = 0
         self._period_foundings = 0
-        self._ledger = np.zeros((self.burn_in_weeks + self.horizon_weeks + 1, len(SPEND_CATEGORIES)))
+        self._ledger = np.zeros((self.burn_in_weeks + self.horizon_weeks + 1, len(LEDGER_COLUMNS)))
+        # each instrument's budget share and spend by (budget year, instrument); what it left
+        # unspent, at each year's close (model/phases/council.py)
+        self.instrument_budget: dict[tuple[int, str], float] = {}
+        self.instrument_spend: dict[tuple[int, str], float] = {}
+        self.instrument_unspent: dict[tuple[int, str], float] = {}
+        self.payer: str | None = None  # the instrument acting now (its payments are tagged with it)
         self._lonely_hist: list[np.ndarray] = []
         self._reset_week_scratch()
         self._groups_changed = True  # group arrays must be rebuilt (founding, closure, new year)
@@ -189,6 +219,8 @@ class CommunityModel(CouncilPhases, LifePhases, GroupPhases, ServicePhases, Volu
                 name = phase.__name__.removeprefix("_phase_")
                 self.timer[name] = self.timer.get(name, 0.0) + clock() - t0
         self.week += 1
+        if self.week % WEEKS_PER_YEAR == 0:
+            self.close_budget_year(self.year - 1)
         if self.week >= self.horizon_weeks:
             self.running = False
 
@@ -219,10 +251,12 @@ class CommunityModel(CouncilPhases, LifePhases, GroupPhases, ServicePhases, Volu
         if self.week != 0:
             raise ValueError("start_study needs a model at week 0 (after its burn-in)")
         params.validate()
+        mine = burn_in_params(self.study_params)
+        ours = burn_in_params(params)
         for f in dataclasses.fields(Params):
-            if f.name not in AFTER_BURN_IN and getattr(params, f.name) != getattr(self.params, f.name):
+            if f.name not in AFTER_BURN_IN and getattr(ours, f.name) != getattr(mine, f.name):
                 raise ValueError(f"start_study: '{f.name}' differs from the burn-in's parameters")
-        self.params = params
+        self.study_params = params
         self.regime = Regime(params.regime)
         self.horizon_weeks = int(round(params.horizon_years * WEEKS_PER_YEAR))
         self.running = True

@@ -128,8 +128,10 @@ def summarise(ts: pd.DataFrame, record_every_weeks: int) -> dict[str, float]:
 
 @dataclass(frozen=True, slots=True)
 class RunOutcome:
-    """A total over the whole horizon: the mean of a recorded outcome over every record, times the
-    horizon's years (and times the residents, for ``per_resident``)."""
+    """A total over the whole horizon: from the ledger (``source="ledger"``: the sum of every payment
+    from week 0 to the horizon, given to :func:`run_totals` by the caller), or the mean of a
+    recorded outcome over every record times the horizon's years (and times the residents, for
+    ``per_resident``)."""
 
     name: str
     label: str
@@ -137,22 +139,29 @@ class RunOutcome:
     unit: str
     of: str
     per_resident: bool = False
+    source: str = "measure"
 
 
 RUN_OUTCOMES: tuple[RunOutcome, ...] = (
-    # council_spend is the spend over the trailing 52 weeks, never reaching back into the burn-in, so
-    # the records of the first year count less than a year each: this total under-counts the first
-    # year's spend (kept as it is: the model-v2 issue).
-    RunOutcome("spend_total", "Council spend over the horizon (GBP)", None, "GBP", of="council_spend"),
+    # the ledger's sum over the horizon (model.phases.council: horizon_spend), not the mean of the
+    # rolling 52-week council_spend times the years, which under-counts the first year
+    RunOutcome("spend_total", "Council spend over the horizon (GBP)", None, "GBP", of="council_spend",
+               source="ledger"),
     RunOutcome("lonely_person_years", "Lonely person-years over the horizon", "lower", "person-years",
                of="lonely_share", per_resident=True),
 )
 
 
-def run_totals(ts: pd.DataFrame, n_residents: int, years: float) -> dict[str, float]:
-    """The horizon totals (:data:`RUN_OUTCOMES`) of one run's time series."""
+def run_totals(ts: pd.DataFrame, n_residents: int, years: float,
+               ledger: dict[str, float] | None = None) -> dict[str, float]:
+    """The horizon totals (:data:`RUN_OUTCOMES`) of one run: from its time series, and for the
+    ledger's totals from ``ledger`` (name -> total, e.g. ``{"spend_total": Result.spend_total}``;
+    NaN when not given)."""
     out: dict[str, float] = {}
     for o in RUN_OUTCOMES:
+        if o.source == "ledger":
+            out[o.name] = float((ledger or {}).get(o.name, math.nan))
+            continue
         mean = float(ts[o.of].mean()) if o.of in ts.columns and not ts.empty else math.nan
         out[o.name] = mean * n_residents * years if o.per_resident else mean * years
     return out

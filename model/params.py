@@ -339,7 +339,15 @@ class TenderParams:
 @dataclass(slots=True)
 class OutcomesParams:
     payment_per_outcome: float = 1_500.0  # GBP per verified outcome (assumption)
-    measurement_error: float = 0.15  # chance a verification reads the wrong way
+    measurement_error: float = 0.15  # chance a verification reads the wrong way: a paid outcome is
+    # then 85% signal (P(paid | recovered) = 0.85, P(paid | still lonely) = 0.15); the reading comes
+    # at discharge, groups.service_weeks (26) after intake, so payment is that far in arrears
+    working_capital_weeks: float = 13.0  # a provider paid by outcomes funds delivery up front from
+    # working capital worth this many weeks of the contract's yearly value: 3 months, the common
+    # reserves-policy target of charities (Charity Commission CC19; NCVO Almanac: median free
+    # reserves ~3 months of spending). It limits the caseload the provider takes on (places <=
+    # capital / cost of a place over service_weeks) and, when spent, the provider hands the
+    # contract back. Set it very large for unlimited working capital.
     investor: bool = False  # investor in outcomes: fund a portfolio, reward area improvement
     portfolio_share: float = 0.6  # investor: share paid up front to a portfolio of local groups
 

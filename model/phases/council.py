@@ -9,13 +9,23 @@ from model.events import Event
 from model.params import WEEKS_PER_YEAR
 
 SPEND_CATEGORIES = ("local_groups", "outside_providers", "in_house")
+# The ledger's columns: the spend categories, then the part of an instrument's yearly budget share it
+# did not spend, recorded at the close of each budget year and returned to the council's general
+# fund (not carried forward: next year's budget is set afresh). It is never counted as spend.
+UNSPENT = "unspent"
+LEDGER_COLUMNS = (*SPEND_CATEGORIES, UNSPENT)
 
 
 class CouncilPhases:
     """The council's calendar and the public surface regimes pay through. A part of :class:`CommunityModel`."""
 
     def _phase_calendar(self) -> None:
-        """Start of a budget year: budget, grant rounds, tenders, contract ends, rewards."""
+        """Start of a budget year: budget, grant rounds, tenders, contract ends, rewards. In week 0
+        the study's parameters replace the burn-in's (its budget and council settings:
+        model.model.burn_in_params) and its regime replaces the burn-in's."""
+        if self.week == 0 and self.params is not self.study_params:
+            self.params = self.study_params
+            self.council.adopt_settings()
         if self.week == 0 and self.active_regime is not self.regime:
             self.active_regime.teardown(self)
             self.active_regime = self.regime
@@ -65,11 +75,37 @@ class CouncilPhases:
                 pv.contract_net_per_week += c.payment_per_week * (1.0 - c.subcontract_share)
 
     def ledger(self, category: str, amount: float) -> None:
-        """Record council spend this week by recipient category."""
+        """Record council spend this week by recipient category, and against the instrument paying
+        (the regime names it while the instrument acts: ``Regime``)."""
         k = self.week + self.burn_in_weeks
         if k >= self._ledger.shape[0]:  # stepping past the horizon (the workshop may)
-            self._ledger = np.vstack([self._ledger, np.zeros((WEEKS_PER_YEAR, len(SPEND_CATEGORIES)))])
-        self._ledger[k, SPEND_CATEGORIES.index(category)] += amount
+            self._ledger = np.vstack([self._ledger, np.zeros((WEEKS_PER_YEAR, len(LEDGER_COLUMNS)))])
+        self._ledger[k, LEDGER_COLUMNS.index(category)] += amount
+        if self.payer is not None:
+            key = (self.year, self.payer)
+            self.instrument_spend[key] = self.instrument_spend.get(key, 0.0) + amount
+
+    def budget_share(self, name: str, amount: float) -> None:
+        """Instrument ``name`` receives ``amount`` of this budget year's budget."""
+        self.instrument_budget[(self.year, name)] = amount
+
+    def close_budget_year(self, year: int) -> None:
+        """At the end of budget year ``year``: each instrument's share it did not spend is recorded
+        in the ledger (``unspent``, in the year's last week) and returns to the general fund."""
+        k = (year + 1) * WEEKS_PER_YEAR + self.burn_in_weeks - 1
+        for (y, name), share in self.instrument_budget.items():
+            if y != year:
+                continue
+            left = share - self.instrument_spend.get((y, name), 0.0)
+            self.instrument_unspent[(y, name)] = max(0.0, left)
+            if left > 0 and 0 <= k < self._ledger.shape[0]:
+                self._ledger[k, LEDGER_COLUMNS.index(UNSPENT)] += left
+
+    def horizon_spend(self) -> float:
+        """Council spend from week 0 to now (at most the horizon), from the ledger (unspent money
+        excluded): the run's ``spend_total``."""
+        w1 = self.burn_in_weeks + max(0, min(self.week, self.horizon_weeks))
+        return float(self._ledger[self.burn_in_weeks:w1, :len(SPEND_CATEGORIES)].sum())
 
     def pay(self, group: CommunityGroup, source: str, amount: float) -> None:
         """Council money (or in-kind value) to a local group."""
@@ -82,7 +118,7 @@ class CouncilPhases:
         """Council spend so far in the current budget year, by recipient category."""
         w0 = self.year * WEEKS_PER_YEAR + self.burn_in_weeks
         w1 = self.week + self.burn_in_weeks + 1
-        tot = self._ledger[max(0, w0):w1].sum(axis=0)
+        tot = self._ledger[max(0, w0):w1, :len(SPEND_CATEGORIES)].sum(axis=0)
         return dict(zip(SPEND_CATEGORIES, tot.tolist(), strict=True))
 
     def record_event(self, kind: str, nbhd: int | None = None, actor: str = "", cause: str = "",

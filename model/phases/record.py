@@ -9,6 +9,7 @@ from model import kernels
 from model.agents import INCOME_SOURCES
 from model.outcomes import RECORDED, summarise
 from model.params import AGE_BANDS, GROUP_KINDS, WEEKS_PER_YEAR
+from model.phases.council import SPEND_CATEGORIES
 
 
 class RecordPhases:
@@ -49,7 +50,7 @@ class RecordPhases:
         collab_pairs = sum(len(v) for v in self.collab.values()) / 2
         w1 = self.week + self.burn_in_weeks + 1
         # spend over the past 52 weeks, never reaching back into the burn-in
-        spend = self._ledger[max(self.burn_in_weeks, w1 - WEEKS_PER_YEAR):w1].sum(axis=0)
+        spend = self._ledger[max(self.burn_in_weeks, w1 - WEEKS_PER_YEAR):w1, :len(SPEND_CATEGORIES)].sum(axis=0)
         total_spend = spend.sum()
         row: dict[str, float] = {
             "week": self.week,

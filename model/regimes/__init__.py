@@ -187,13 +187,20 @@ class Regime:
 
     def yearly(self, model: CommunityModel) -> None:
         for ins in self.instruments:
-            ins.yearly(model, model.council.budget * ins.weight)
+            share = model.council.budget * ins.weight
+            model.budget_share(ins.name, share)
+            model.payer = ins.name  # its payments are tagged with its name in the ledger
+            ins.yearly(model, share)
+        model.payer = None
 
     def weekly(self, model: CommunityModel) -> None:
         for ins in self.instruments:
+            model.payer = ins.name
             ins.weekly(model)
         for ins in self.instruments:
+            model.payer = ins.name
             ins.connect(model)
+        model.payer = None
 
     def teardown(self, model: CommunityModel) -> None:
         for ins in self.instruments:
@@ -230,7 +237,9 @@ class Regime:
 
     def on_discharge(self, model: CommunityModel, who: np.ndarray, codes: np.ndarray) -> None:
         for ins in self.instruments:
+            model.payer = ins.name
             ins.on_discharge(model, who, codes)
+        model.payer = None
 
     def contracts(self) -> list:
         return [c for ins in self.instruments for c in ins.contracts()]

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from model.params import RegimeParams
+from model.params import WEEKS_PER_YEAR, RegimeParams
 from model.regimes import instrument
 from model.regimes.tender import Contract, _TenderBase
 from model.residents import PROVIDER_BASE
@@ -29,6 +29,7 @@ class OutcomesBased(_TenderBase):
     def __init__(self, params: RegimeParams, weight: float) -> None:
         super().__init__(params, weight)
         self.pot = 0.0  # outcome payments left this year
+        self.capital = 0.0  # an outside holder's working capital for this contract (GBP)
         self.last_observed: float | None = None
         self.portfolio: list[int] = []
 
@@ -44,6 +45,39 @@ class OutcomesBased(_TenderBase):
         self.pot = budget
         if self.contract is None:
             self.award(model, budget, self.params.tender.contract_years)
+            c = self.contract
+            if c is not None and c.provider is not None:
+                self.capital = o.working_capital_weeks * budget / WEEKS_PER_YEAR
+        self._limit_caseload(model)
+
+    def _place_cost(self, model: CommunityModel) -> float:
+        """What an outside provider spends on one place before its outcome can be paid: the unit
+        cost over the service period (payment comes at discharge)."""
+        return (model.params.providers.unit_cost_per_client_per_year * model.params.groups.service_weeks
+                / WEEKS_PER_YEAR)
+
+    def _limit_caseload(self, model: CommunityModel) -> None:
+        """An outside provider takes on only the places its working capital can carry until their
+        outcomes are paid."""
+        c = self.contract
+        if c is None or c.provider is None:
+            return
+        cap = int(max(0.0, self.capital) / self._place_cost(model))
+        if cap < c.places:
+            c.places = cap
+            model.contracts_changed()
+
+    def weekly(self, model: CommunityModel) -> None:
+        """An outside provider's delivery this week is funded from its working capital; when that
+        is spent it hands the contract back (the rest of the pot goes unspent)."""
+        c = self.contract
+        if c is None or c.provider is None or self.params.outcomes.investor:
+            return
+        pv = c.provider
+        served = min(pv.clients, pv.contract_places) * c.places / max(1, pv.contract_places)
+        self.capital -= served * model.params.providers.unit_cost_per_client_per_year / WEEKS_PER_YEAR
+        if self.capital < 0:
+            self.end_contract(model, cause="working_capital")  # handed back
 
     def _after_award(self, c: Contract) -> None:
         """Paid only for outcomes: the contract carries no weekly payment."""
@@ -71,9 +105,6 @@ class OutcomesBased(_TenderBase):
         if chosen:
             for g in chosen:
                 model.pay(g, "grants", budget * o.portfolio_share / len(chosen))
-
-    def weekly(self, model: CommunityModel) -> None:
-        pass  # payments happen at verification (on_discharge)
 
     def on_discharge(self, model: CommunityModel, who: np.ndarray, codes: np.ndarray) -> None:
         """Clients of this contract's holders discharged after their six months: each outcome is
@@ -120,6 +151,7 @@ class OutcomesBased(_TenderBase):
         if provider_pid is not None:
             model.ledger("outside_providers", o.payment_per_outcome)
             model.providers[provider_pid].reserves += o.payment_per_outcome
+            self.capital += o.payment_per_outcome  # paid in arrears, back into working capital
         elif holder_gid is not None:
             model.pay(model.group_by_gid(holder_gid), "outcome_payments", o.payment_per_outcome)
 

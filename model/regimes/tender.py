@@ -141,9 +141,9 @@ class _TenderBase(Instrument):
     def contracts(self) -> list[Contract]:
         return [self.contract] if self.contract is not None else []
 
-    def end_contract(self, model: CommunityModel, announce: bool = True) -> None:
-        """The contract ends; ``announce=False`` winds it up silently (the burn-in's arrangements,
-        replaced at the start of the study, are not news)."""
+    def end_contract(self, model: CommunityModel, announce: bool = True, cause: str = "") -> None:
+        """The contract ends (``cause``: why, when it ends early); ``announce=False`` winds it up
+        silently (the burn-in's arrangements, replaced at the start of the study, are not news)."""
         c = self.contract
         if c is None:
             return
@@ -156,7 +156,7 @@ class _TenderBase(Instrument):
             if left:
                 model.discharge_provider_clients(c.provider)
             if announce:
-                model.record_event("contract_ended", None, "outside_provider", instrument=self.name,
+                model.record_event("contract_ended", None, "outside_provider", cause, instrument=self.name,
                                    provider=c.provider.pid, left=left)
 
     # -- lifecycle -----------------------------------------------------------------------------

@@ -1,0 +1,189 @@
+"""The council's money: the budget acts after the burn-in (runs differing only in budget share one
+burn-in), and every regime's yearly budget is accounted for in the ledger."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model import api
+from model.model import AFTER_BURN_IN, CommunityModel, burn_in_params
+from tests.conftest import small_params
+
+BUDGETS = (3.0, 6.0, 12.0)
+
+
+def _arrays(obj, prefix: str) -> dict[str, np.ndarray]:
+    names = getattr(obj, "__slots__", ()) or vars(obj)
+    return {f"{prefix}.{k}": np.array(getattr(obj, k)) for k in names
+            if isinstance(getattr(obj, k, None), np.ndarray)}
+
+
+def _state(m: CommunityModel) -> dict[str, np.ndarray]:
+    """The model's state that the burn-in leaves: residents' arrays, ties, the group table."""
+    out = _arrays(m.res, "res")
+    out.update(_arrays(m.gt, "gt"))
+    assert len(out) > 10
+    out["ties.w"] = np.array(m.ties.w)
+    out["groups"] = np.array([(g.gid, g.active, g.reserves, g.n_members) for g in m.all_groups])
+    return out
+
+
+def test_council_spending_settings_act_after_the_burn_in():
+    assert "council.budget_per_resident_per_year" in AFTER_BURN_IN
+    for seed in (1, 2):
+        params = [small_params("grants", **{"council.budget_per_resident_per_year": b, "horizon_years": 2})
+                  for b in BUDGETS]
+        keys = {api.burn_in_key(p, seed) for p in params}
+        assert len(keys) == 1  # one burn-in for the three budgets
+        states, results = [], []
+        for p in params:
+            m = CommunityModel(p, seed=seed)
+            m.burn_in()
+            states.append(_state(m))
+            m.run()
+            results.append(m.summary())
+        for other in states[1:]:
+            assert other.keys() == states[0].keys()
+            for k, v in states[0].items():
+                assert np.array_equal(v, other[k], equal_nan=True), k
+        # ... and the budget acts afterwards: more money, more council spend
+        spend = [r["council_spend"] for r in results]
+        assert spend[0] < spend[1] < spend[2]
+
+
+def test_a_cached_burn_in_is_shared_by_budgets(tmp_path):
+    a = small_params("grants", **{"council.budget_per_resident_per_year": 3.0, "horizon_years": 1})
+    b = small_params("grants", **{"council.budget_per_resident_per_year": 12.0, "horizon_years": 1})
+    direct = api.simulate(b, seed=4)
+    api.simulate(a, seed=4, burn_in_cache=tmp_path)
+    assert len(list(tmp_path.glob("burn_in_*.pkl"))) == 1
+    cached = api.simulate(b, seed=4, burn_in_cache=tmp_path)
+    assert len(list(tmp_path.glob("burn_in_*.pkl"))) == 1
+    assert cached.timeseries.equals(direct.timeseries)
+
+
+def test_burn_in_params_reset_only_the_study_settings():
+    p = small_params("grants", **{"council.budget_per_resident_per_year": 9.0, "council.relationship_initial": 0.2})
+    b = burn_in_params(p)
+    assert b.council.budget_per_resident_per_year == 6.0
+    assert b.council.relationship_initial == 0.2  # shapes the sector, not only spending
+    assert b.regime.name == "status_quo"
+    with pytest.raises(ValueError, match="council"):
+        m = CommunityModel(p, seed=1)
+        m.burn_in()
+        m.start_study(small_params("grants", **{"council.relationship_initial": 0.3}))
+
+
+# ---------------------------------------------------------------------------------------------
+# Money is conserved: every instrument's yearly share is spent or recorded as unspent
+# ---------------------------------------------------------------------------------------------
+from model.params import REGIME_NAMES, WEEKS_PER_YEAR  # noqa: E402
+from model.phases.council import LEDGER_COLUMNS, SPEND_CATEGORIES, UNSPENT  # noqa: E402
+from model.regimes import all_regimes  # noqa: E402
+
+YEARS = 3
+
+
+def _regime_params(name: str):
+    if name == "mixture":
+        weights = {n: 1.0 / len(REGIME_NAMES) for n in REGIME_NAMES}
+        return small_params("mixture", horizon_years=YEARS, **{"regime.weights": weights})
+    if name == "investor_outcomes":  # configs/regime/investor_outcomes.yaml
+        return small_params("outcomes_based", horizon_years=YEARS, **{"regime.outcomes.investor": True})
+    return small_params(name, horizon_years=YEARS)
+
+
+def ledger_check(m: CommunityModel) -> list[dict]:
+    """Per budget year of the horizon: the budget, the ledger's spend and its recorded unspent."""
+    rows = []
+    spend_cols = [LEDGER_COLUMNS.index(c) for c in SPEND_CATEGORIES]
+    for y in range(YEARS):
+        w0 = y * WEEKS_PER_YEAR + m.burn_in_weeks
+        block = m._ledger[w0:w0 + WEEKS_PER_YEAR]
+        budget = sum(v for (yy, _), v in m.instrument_budget.items() if yy == y)
+        rows.append({"year": y, "budget": budget, "spend": block[:, spend_cols].sum(),
+                     "unspent": block[:, LEDGER_COLUMNS.index(UNSPENT)].sum()})
+    return rows
+
+
+@pytest.mark.parametrize("name", [r for r in all_regimes() if r != "none"] + ["mixture"])
+def test_every_regime_spends_or_records_its_budget(name):
+    p = _regime_params(name)
+    m = CommunityModel(p, seed=5)
+    m.run()
+    budget = p.council.budget_per_resident_per_year * p.place.n_residents
+    for row in ledger_check(m):
+        assert row["budget"] == pytest.approx(budget, rel=1e-9)
+        assert row["spend"] + row["unspent"] == pytest.approx(budget, rel=0.01), row
+        assert row["unspent"] >= 0
+    # each instrument spends its own share (mixture isolation), never another's
+    for (y, ins), share in m.instrument_budget.items():
+        if 0 <= y < YEARS:
+            spent = m.instrument_spend.get((y, ins), 0.0)
+            assert spent <= share * 1.01, (y, ins, spent, share)
+            assert spent + m.instrument_unspent[(y, ins)] == pytest.approx(share, rel=0.01)
+    # spend_total is the ledger's spend over the horizon
+    res_total = m.horizon_spend()
+    assert res_total == pytest.approx(sum(r["spend"] for r in ledger_check(m)), rel=1e-12)
+
+
+def test_no_regime_spends_nothing():
+    m = CommunityModel(small_params("none", horizon_years=1), seed=5)
+    m.run()
+    assert m.horizon_spend() == 0.0
+
+
+def test_spend_total_comes_from_the_ledger():
+    from experiments.runner import run_totals  # the runner's import (model/outcomes.py)
+
+    p = small_params("competitive_tender", horizon_years=2)
+    res = api.simulate(p, seed=2)
+    m = CommunityModel(p, seed=2)
+    m.run()
+    ledger = float(m._ledger[m.burn_in_weeks:m.burn_in_weeks + m.horizon_weeks, :len(SPEND_CATEGORIES)].sum())
+    assert ledger > 0
+    totals = run_totals(res.timeseries, 2000, 2.0, {"spend_total": res.spend_total})
+    assert totals["spend_total"] == pytest.approx(ledger, rel=1e-12)
+    # a weekly payer: the rolling 52-week council_spend times the years under-counts the first year
+    assert res.timeseries["council_spend"].mean() * 2 < 0.9 * ledger
+
+
+# ---------------------------------------------------------------------------------------------
+# Payment by results needs working capital
+# ---------------------------------------------------------------------------------------------
+def _first_contract(regime: str, seed: int, wc_weeks: float):
+    p = small_params(regime, horizon_years=1, **{"regime.outcomes.working_capital_weeks": wc_weeks})
+    m = CommunityModel(p, seed=seed)
+    m.burn_in()
+    m.step()  # week 0: the award
+    c = m.regime.contracts()
+    return m, (c[0] if c else None)
+
+
+def test_working_capital_limits_a_provider_paid_by_outcomes():
+    """On paired seeds, the same award: a fee-paid tender takes value/price places; paid by
+    outcomes with 13 weeks of working capital, the provider takes only what it can fund for the 26
+    weeks before payment (~57% of them); with unlimited capital the two take the same caseload."""
+    for seed in (1, 2, 3):
+        _, tender = _first_contract("competitive_tender", seed, 13.0)
+        m, pbr = _first_contract("outcomes_based", seed, 13.0)
+        _, rich = _first_contract("outcomes_based", seed, 1e9)
+        assert tender is not None and tender.provider is not None
+        assert rich.places == tender.places  # unlimited capital: no difference
+        assert pbr.places < 0.75 * tender.places  # finite capital binds
+        place_cost = 300.0 * 26 / 52
+        assert pbr.places * place_cost <= 13.0 / 52 * m.council.budget + 1e-9
+
+
+def test_a_provider_out_of_working_capital_hands_the_contract_back():
+    p = small_params("outcomes_based", horizon_years=2, **{"regime.outcomes.working_capital_weeks": 13.0,
+                                                           "regime.outcomes.payment_per_outcome": 1.0})
+    m = CommunityModel(p, seed=2)
+    m.run()  # paid almost nothing per outcome, it spends its capital and hands the contract back
+    back = [e for _, e in m.events if e.kind == "contract_ended" and e.cause == "working_capital"]
+    assert back
+    m2 = CommunityModel(small_params("outcomes_based", horizon_years=2, **{
+        "regime.outcomes.working_capital_weeks": 1e9, "regime.outcomes.payment_per_outcome": 1.0}), seed=2)
+    m2.run()
+    assert not [e for _, e in m2.events if e.kind == "contract_ended" and e.cause == "working_capital"]
