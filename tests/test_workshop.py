@@ -464,7 +464,8 @@ def test_one_burn_in_per_place_and_seed_never_a_shared_model(memory_cache):
     assert memory_cache.stats["computed"] - before["computed"] == 1
     assert memory_cache.stats["served"] - before["served"] == 1
     assert a is not b and a.res is not b.res and a.week == b.week == 0
-    assert b.params.regime.name == "grants" and a.params.regime.name == c.regime
+    # the study's parameters are adopted at week 0 (the model runs its burn-in under the burn-in's own)
+    assert b.study_params.regime.name == "grants" and a.study_params.regime.name == c.regime
     np.testing.assert_array_equal(np.asarray(a.res.loneliness), np.asarray(b.res.loneliness))
     a.step()
     assert a.week == 1 and b.week == 0

@@ -177,10 +177,11 @@ def spend_past_year(m, week: int) -> dict[str, float]:
     same window and categories as the model's ``local_funding_share`` record, so the money bar and the
     money line always agree; ``week`` is the last recorded week. (The model's ``spend_by_recipient`` is the budget year so far, which puts
     a year's grants, paid up front, against a few weeks of a contract.)"""
-    from model.model import SPEND_CATEGORIES, WEEKS_PER_YEAR
+    from model.model import WEEKS_PER_YEAR
+    from model.phases.council import SPEND_CATEGORIES  # (the ledger's spend columns; 'unspent' follows)
 
     w1 = int(week) + int(m.burn_in_weeks) + 1
-    ledger = m._ledger[max(int(m.burn_in_weeks), w1 - WEEKS_PER_YEAR):w1]
+    ledger = m._ledger[max(int(m.burn_in_weeks), w1 - WEEKS_PER_YEAR):w1, :len(SPEND_CATEGORIES)]
     tot = ledger.sum(axis=0) if len(ledger) else [0.0] * len(SPEND_CATEGORIES)
     return {k: float(v) for k, v in zip(SPEND_CATEGORIES, tot, strict=True)}
 
