@@ -99,13 +99,14 @@ class ResidentParams:
     # al. 2025); the model's chronic share is lower (docs/validation.md, known shortfalls)
     disability_contact_factor: float = 0.4  # disabled residents attend and meet 60% less often
     # (calibrated to CLS: 14% lonely among disabled vs 3% among others)
-    loneliness_rise: float = 0.063  # weekly rise in loneliness at full shortfall, times (1 - L):
+    loneliness_rise: float = 0.067  # weekly rise in loneliness at full shortfall, times (1 - L):
     # about two months without contact takes a typical resident from content to lonely
     # (calibrated with need_by_age to the CLS 6.6% lonely share; Fontanari-style balance).
     # Recalibrated from 0.05 when residents began to age and recover from illness (issue 15,
     # item 7): the old baseline reached its lonely share partly by drifting to 28% disabled and by
     # replacing each 75+ leaver with a 75+ newcomer without local ties; without that drift 0.05
-    # gave 2.7% lonely (seed 0), 0.068 gave 7.2% (mean of seeds 0-9), 0.063: docs/validation.md
+    # gave 2.7% lonely (seed 0), 0.068 gave 7.2% (mean of seeds 0-9), 0.063 6.4%; then
+    # befriending groups persisting (item 2) brought 0.063 to 5.0%, and 0.067 gives 5.7%
     loneliness_fall: float = 0.2  # weekly fall when contact fully meets need (calibrated)
     loneliness_noise_sd: float = 0.02  # weekly idiosyncratic shocks (mood, events not modelled)
     lonely_threshold: float = 0.5  # "often/always lonely" on the continuous scale
@@ -262,6 +263,15 @@ class GroupParams:
     # helper away, but stop asking once roles are filled (assumption). Without it the volunteer
     # share is capped by the groups' establishment (~12%, below CLS's 16%); calibrated with
     # volunteer_join_per_year to CLS 2023/24 16% monthly formal volunteering
+    community_recruit_pool: float = 30.0  # a group that visits but runs no activities has no
+    # members to ask, so it recruits volunteers from its neighbourhood (publicity, word of mouth,
+    # local partners) as if it had this many members to ask (issue 15, item 2). Assumption: such a
+    # scheme reaches about as many would-be helpers as a club's membership (members_initial_mean);
+    # 0 switches it off (model version <= 4, when befriending groups never recruited)
+    client_volunteer_factor: float = 1.0  # residents a group visits who are no longer lonely start
+    # volunteering for it at this multiple of a member's rate, and stop being its clients
+    # ("people they visited", issue 15, item 2). Assumption: befriending schemes report former
+    # clients among their volunteers, at no firm rate; treated like members. 0 switches it off
     fundraising_sd: float = 0.45  # yearly luck in fundraising (lognormal spread): a bad year
     # drains reserves; calibrated to closures of 3-10% a year
     fundraising_cover: float = 0.65  # share of running costs a fully volunteered group raises itself
