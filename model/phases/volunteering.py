@@ -44,7 +44,7 @@ class VolunteeringPhases:
         who, where = m.res[cand], m.grp[cand]
         who, first = np.unique(who, return_index=True)
         vol[who] = where[first]
-        self._recruit_beyond_members(rng, seeking, pull, ask)
+        self._recruit_beyond_members(self.streams["recruitment"], seeking, pull, ask)
         # brokerage by a funded volunteer centre: residents matched to groups that need help
         if brokerage > 0:
             k = int(rng.poisson(brokerage * r.n * 0.01 / WEEKS_PER_YEAR))
