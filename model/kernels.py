@@ -613,15 +613,21 @@ def distinct_pairs(a, b, weight, n):
 
 
 @njit(**_JIT)
-def life_events(u_bereave, u_ill, bereavement, age, illness, disabled, L, rise):
-    """Bereavement (``u_bereave < bereavement[age]``) and illness onset among residents not yet
-    disabled (``u_ill < illness``, which makes them disabled); either raises loneliness by ``rise``
+def life_events(u_bereave, u_ill, bereavement, age, illness, recovery, disabled, L, rise):
+    """Bereavement (``u_bereave < bereavement[age]``), illness onset among residents not disabled
+    (``u_ill < illness[age]``, which makes them disabled) and recovery among the disabled
+    (``u_ill < recovery[age]``, which ends it). Bereavement and onset raise loneliness by ``rise``
     (capped at 1). In place on ``disabled`` and ``L``; returns who was bereaved."""
     bereaved = np.empty(L.size, dtype=np.bool_)
     for r in range(L.size):
         b = u_bereave[r] < bereavement[age[r]]
-        ill = u_ill[r] < illness and not disabled[r]
-        disabled[r] = disabled[r] or ill
+        ill = False
+        if disabled[r]:
+            if u_ill[r] < recovery[age[r]]:
+                disabled[r] = False
+        elif u_ill[r] < illness[age[r]]:
+            disabled[r] = True
+            ill = True
         if b or ill:
             L[r] = min(1.0, L[r] + rise)
         bereaved[r] = b

@@ -24,7 +24,7 @@ import numpy as np
 from model.agents import Council, GroupTable, OutsideProvider
 from model.memory import keep_freed_memory
 from model.network import Memberships, Ties
-from model.params import WEEKS_PER_YEAR, Params, RegimeParams, weekly_hazard, weekly_prob
+from model.params import AGE_BAND_YEARS, WEEKS_PER_YEAR, Params, RegimeParams, weekly_hazard, weekly_prob
 from model.phases.council import LEDGER_COLUMNS, CouncilPhases
 from model.phases.finances import FinancePhases
 from model.phases.groups import GroupPhases
@@ -45,8 +45,11 @@ class WeeklyRates:
     """Every yearly rate of the parameters, converted to per week in one place."""
 
     bereavement: np.ndarray
-    illness: float
+    illness: np.ndarray  # onset among residents without a limiting illness, by age band
+    recovery: np.ndarray  # a limiting illness ends, by age band
     move_or_die: np.ndarray
+    ageing: np.ndarray  # moving up to the next age band, by band (0 for the last, or without ageing)
+    newcomer_bands: np.ndarray  # cumulative shares of newcomers by age band
     vol_quit: float
     vol_burnout: float
     vol_join: float
@@ -64,11 +67,16 @@ class WeeklyRates:
     @classmethod
     def from_params(cls, p: Params) -> WeeklyRates:
         r, g = p.residents, p.groups
+        move_or_die = np.array([weekly_prob(m + d) for m, d in zip(r.move_per_year_by_age,
+                                                                  r.death_per_year_by_age, strict=True)])
+        ageing = np.array([weekly_hazard(1.0 / w) if r.ageing else 0.0 for w in AGE_BAND_YEARS] + [0.0])
         return cls(
             bereavement=np.array([weekly_prob(x) for x in r.bereavement_per_year_by_age]),
-            illness=weekly_prob(r.illness_onset_per_year),
-            move_or_die=np.array([weekly_prob(m + d) for m, d in zip(r.move_per_year_by_age,
-                                                                      r.death_per_year_by_age, strict=True)]),
+            illness=np.array([weekly_prob(x) for x in r.illness_onset_per_year_by_age]),
+            recovery=np.array([weekly_prob(x) for x in r.illness_recovery_per_year_by_age]),
+            move_or_die=move_or_die,
+            ageing=ageing,
+            newcomer_bands=newcomer_bands(r.age_shares, ageing, move_or_die),
             vol_quit=weekly_prob(r.volunteer_quit_per_year),
             vol_burnout=weekly_prob(r.volunteer_burnout_per_year),
             vol_join=weekly_prob(r.volunteer_join_per_year),
@@ -83,6 +91,17 @@ class WeeklyRates:
             collab_decay=weekly_prob(g.collaboration_decay_per_year),
             trust_gain=g.trust_gain_per_year,
         )
+
+
+def newcomer_bands(age_shares, ageing: np.ndarray, leave: np.ndarray) -> np.ndarray:
+    """Cumulative shares of newcomers by age band that keep the age structure at ``age_shares``:
+    band k's inflow (residents ageing in from band k-1, newcomers) equals its outflow (ageing on,
+    moving away, dying), so newcomers to band k are ``s_k (a_k + x_k) - s_(k-1) a_(k-1)``, clipped
+    at 0 (weekly rates; ``ageing`` all zero gives newcomers in the leavers' proportions)."""
+    s = np.asarray(age_shares, dtype=float) / sum(age_shares)
+    inflow = s * (ageing + leave) - np.concatenate([[0.0], s[:-1] * ageing[:-1]])
+    q = np.maximum(inflow, 0.0)
+    return np.cumsum(q / q.sum()) if q.sum() > 0 else np.cumsum(s)
 
 
 def burn_in_regime(p: Params) -> RegimeParams:

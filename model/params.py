@@ -22,6 +22,9 @@ from typing import Any, get_type_hints
 WEEKS_PER_YEAR = 52
 
 AGE_BANDS = ("16-24", "25-34", "35-49", "50-64", "65-74", "75+")
+# Width of each band in years (the last is open): a resident leaves band k for the next at
+# 1 / AGE_BAND_YEARS[k] a year, as if ages were spread evenly within the band (definitional).
+AGE_BAND_YEARS = tuple(int(b.split("-")[1]) - int(b.split("-")[0]) + 1 for b in AGE_BANDS[:-1])
 GROUP_KINDS = ("club", "befriending", "faith", "goodgym", "volunteer_centre")
 
 
@@ -104,9 +107,14 @@ class ResidentParams:
     # al. 2025); the model's chronic share is lower (docs/validation.md, known shortfalls)
     disability_contact_factor: float = 0.4  # disabled residents attend and meet 60% less often
     # (calibrated to CLS: 14% lonely among disabled vs 3% among others)
-    loneliness_rise: float = 0.05  # weekly rise in loneliness at full shortfall, times (1 - L):
-    # about three months without contact takes a typical resident from content to lonely
-    # (calibrated with need_by_age to the CLS 6.6% lonely share; Fontanari-style balance)
+    loneliness_rise: float = 0.067  # weekly rise in loneliness at full shortfall, times (1 - L):
+    # about two months without contact takes a typical resident from content to lonely
+    # (calibrated with need_by_age to the CLS 6.6% lonely share; Fontanari-style balance).
+    # Recalibrated from 0.05 when residents began to age and recover from illness (issue 15,
+    # item 7): the old baseline reached its lonely share partly by drifting to 28% disabled and by
+    # replacing each 75+ leaver with a 75+ newcomer without local ties; without that drift 0.05
+    # gave 2.7% lonely (seed 0), 0.068 gave 7.2% (mean of seeds 0-9), 0.063 6.4%; then
+    # befriending groups persisting (item 2) brought 0.063 to 5.0%, and 0.067 gives 5.7%
     loneliness_fall: float = 0.2  # weekly fall when contact fully meets need (calibrated)
     loneliness_noise_sd: float = 0.02  # weekly idiosyncratic shocks (mood, events not modelled)
     lonely_threshold: float = 0.5  # "often/always lonely" on the continuous scale
@@ -120,13 +128,30 @@ class ResidentParams:
     # Life events, per year.
     bereavement_per_year_by_age: tuple[float, ...] = (0.005, 0.005, 0.01, 0.02, 0.04, 0.08)
     # losing a partner or close friend: rises with age (ONS widowhood rates, rounded)
-    illness_onset_per_year: float = 0.01  # new limiting illness among non-disabled adults
+    # Limiting illness or disability starts and ends (issue 15, item 7). Recovery: the yearly chance
+    # that a disabled resident no longer has a limiting condition. Approximate, after the BHPS /
+    # Understanding Society year-to-year transitions (Burchardt 2000, "The dynamics of being
+    # disabled", CASE paper 36; Jenkins & Rigg 2004, DWP research report 208): many working-age
+    # spells last a year or two, spells in old age mostly persist; rounded, and the fall with age
+    # beyond 65 is an assumption (the studies cover working age).
+    illness_recovery_per_year_by_age: tuple[float, ...] = (0.25, 0.22, 0.18, 0.14, 0.10, 0.06)
+    # Onset among residents without a limiting condition. Derived, not fitted: the rate at which
+    # disability_by_age (Census 2021) is the stationary prevalence of each band given recovery,
+    # ageing and turnover (docs/ODD.md, "Ageing and illness" gives the formula); rounded. Within
+    # the BHPS onset range of 2-4% a year at working age and ELSA's higher rates in old age.
+    illness_onset_per_year_by_age: tuple[float, ...] = (0.028, 0.032, 0.034, 0.046, 0.057, 0.093)
     life_event_loneliness: float = 0.15  # loneliness jump from bereavement or illness onset
     move_per_year_by_age: tuple[float, ...] = (0.18, 0.14, 0.07, 0.04, 0.03, 0.03)
     # residents leaving the area (English Housing Survey: ~10% of households move each year,
     # far more among the young); each leaver is replaced by a newcomer with few local ties
-    death_per_year_by_age: tuple[float, ...] = (0.0005, 0.0007, 0.0015, 0.005, 0.015, 0.06)
-    # ONS life tables, rounded; each death is replaced by a newcomer (population stays constant)
+    death_per_year_by_age: tuple[float, ...] = (0.0005, 0.0007, 0.0015, 0.005, 0.015, 0.08)
+    # ONS life tables, rounded; each death is replaced by a newcomer (population stays constant).
+    # 75+: ONS deaths registered in England and Wales, ~400k a year at 75+ over a 75+ population of
+    # ~5.2M (7.7%); with residents now ageing into the band, 0.06 let the 75+ share grow from 11%
+    # towards 19%, 0.08 keeps it near its ONS share
+    ageing: bool = True  # residents move up the age bands (a band of width w years is left at
+    # 1/w a year); newcomers' bands are then drawn so the age structure stays at age_shares
+    # (docs/ODD.md). False: a resident's band never changes (model version <= 4)
     # Volunteering.
     volunteer_initial_share: float = 0.16  # monthly formal volunteering 16% (CLS 2023/24, DOMAIN)
     volunteer_quit_per_year: float = 0.2  # about one in five stops each year (NCVO, DOMAIN)
@@ -151,9 +176,11 @@ class TieParams:
     initial_close_share: float = 0.22  # share of initial ties that are close (settled: ~3.5 of ~17)
     close_threshold: float = 0.5  # weight at or above which a tie counts as close
     contact_prob: float = 0.8  # weekly chance of contact on a tie of weight 1 with time to spare
-    time_budget: float = 5.8  # total tie weight a resident can keep up: when their ties weigh more,
+    time_budget: float = 5.4  # total tie weight a resident can keep up: when their ties weigh more,
     # each gets proportionally less contact and the weakest fade (Dunbar's support clique of ~5
-    # close ties; calibrated to UK 2021 close-friend counts, DOMAIN)
+    # close ties; calibrated to UK 2021 close-friend counts, DOMAIN). Recalibrated from 5.8 with
+    # ageing (issue 15, item 7): long-settled older residents keep their ties, and 5.8 put close
+    # ties at 4.55 a resident, above the 2.5-4.5 band; 5.4 gives 4.2 (seed 0)
     tie_contact: float = 1.0  # contact units from one contact on a tie
     strengthen: float = 0.08  # weight gain towards 1 after a contact
     decay: float = 0.02  # weekly proportional weight loss without contact: an untended close tie
@@ -244,6 +271,15 @@ class GroupParams:
     # helper away, but stop asking once roles are filled (assumption). Without it the volunteer
     # share is capped by the groups' establishment (~12%, below CLS's 16%); calibrated with
     # volunteer_join_per_year to CLS 2023/24 16% monthly formal volunteering
+    community_recruit_pool: float = 30.0  # a group that visits but runs no activities has no
+    # members to ask, so it recruits volunteers from its neighbourhood (publicity, word of mouth,
+    # local partners) as if it had this many members to ask (issue 15, item 2). Assumption: such a
+    # scheme reaches about as many would-be helpers as a club's membership (members_initial_mean);
+    # 0 switches it off (model version <= 4, when befriending groups never recruited)
+    client_volunteer_factor: float = 1.0  # residents a group visits who are no longer lonely start
+    # volunteering for it at this multiple of a member's rate, and stop being its clients
+    # ("people they visited", issue 15, item 2). Assumption: befriending schemes report former
+    # clients among their volunteers, at no firm rate; treated like members. 0 switches it off
     fundraising_sd: float = 0.45  # yearly luck in fundraising (lognormal spread): a bad year
     # drains reserves; calibrated to closures of 3-10% a year
     fundraising_cover: float = 0.65  # share of running costs a fully volunteered group raises itself
@@ -510,7 +546,9 @@ def _validate(p: Params) -> None:
                       ("need_by_age", p.residents.need_by_age),
                       ("bereavement_per_year_by_age", p.residents.bereavement_per_year_by_age),
                       ("move_per_year_by_age", p.residents.move_per_year_by_age),
-                      ("death_per_year_by_age", p.residents.death_per_year_by_age)):
+                      ("death_per_year_by_age", p.residents.death_per_year_by_age),
+                      ("illness_onset_per_year_by_age", p.residents.illness_onset_per_year_by_age),
+                      ("illness_recovery_per_year_by_age", p.residents.illness_recovery_per_year_by_age)):
         _check(len(vec) == len(AGE_BANDS),
                f"residents.{name} needs {len(AGE_BANDS)} values, one per age band (got {len(vec)})")
     _check(math.isclose(sum(p.residents.age_shares), 1.0, abs_tol=1e-3),
@@ -589,7 +627,8 @@ def ineffective(p: Params, key: str) -> str | None:
 # (``*_per_year`` rates of Poisson events, money, counts) need only be non-negative.
 UNIT_INTERVAL = frozenset({
     "age_shares", "disability_by_age", "bereavement_per_year_by_age", "move_per_year_by_age",
-    "death_per_year_by_age", "illness_onset_per_year", "life_event_loneliness", "volunteer_quit_per_year",
+    "death_per_year_by_age", "illness_onset_per_year_by_age", "illness_recovery_per_year_by_age",
+    "life_event_loneliness", "volunteer_quit_per_year",
     "volunteer_burnout_per_year", "volunteer_join_per_year", "close_threshold", "strengthen",
     "new_tie_weight", "min_scale", "join_per_year", "leave_per_year", "trust_initial",
     "trust_loss_on_closure", "collaboration_decay_per_year", "collaboration_cost_saving", "turf_penalty",

@@ -14,8 +14,9 @@ PROVIDER_BASE = 1 << 30
 class Residents:
     """State of every resident, one array per attribute (index = resident slot).
 
-    A slot is reused when a resident leaves (moves away or dies): the newcomer keeps the age band
-    (replacement in kind keeps the age structure stationary) and everything else is drawn afresh.
+    A slot is reused when a resident leaves (moves away or dies): the newcomer's age band is drawn
+    so the age structure stays stationary while residents age (or, without ageing, is the leaver's
+    band), and everything else is drawn afresh.
     """
 
     __slots__ = (
@@ -52,6 +53,17 @@ class Residents:
         self.prone[idx] = np.exp(p.proneness_sd * z_prone - p.proneness_sd**2 / 2)
         # starting loneliness: right-skewed, mean 0.9 / 3.2 = 0.28 (the burn-in settles it)
         self.loneliness[idx] = u_lon ** 2.2 * 0.9
+
+    def age_up(self, moving: np.ndarray, p: ResidentParams) -> None:
+        """Residents in ``moving`` (a mask) move up one age band; their contact need follows their
+        band's (the individual's sociability relative to the band is kept). Disability and
+        everything else carry over."""
+        idx = np.flatnonzero(moving & (self.age < len(AGE_BANDS) - 1))
+        if idx.size:
+            need = np.asarray(p.need_by_age)
+            old = self.age[idx]
+            self.age[idx] = old + 1
+            self.need[idx] *= need[old + 1] / need[old]
 
     def replace(self, idx: np.ndarray, week: int, p: ResidentParams, rng: np.random.Generator) -> None:
         """Newcomers take the slots ``idx``: same age band, fresh traits, no local ties."""

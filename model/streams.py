@@ -20,6 +20,8 @@ MODEL_STREAMS: tuple[str, ...] = (
     "init",  # initial population, ties, groups
     "life_events",  # bereavement, illness onset
     "turnover",  # moves and deaths, newcomers
+    "ageing",  # moving up an age band
+    "recruitment",  # volunteers recruited beyond a group's members
     "membership",  # joining and leaving groups
     "attendance",  # who attends this week
     "co_attendance",  # who meets whom at an activity

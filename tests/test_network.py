@@ -308,14 +308,16 @@ def test_joiners_and_life_events_match_the_numpy_rules():
     expect = np.flatnonzero((u < p) & (n_mem < 3))
     got = kernels.joiners(u, 0.05, L, 0.6, 1.5, need, need.mean(), trust, nbhd, disabled, 0.7, n_mem, 3)
     assert 50 < expect.size < n // 2 and np.array_equal(got, expect)
-    # life events: bereavement by age, illness onset among those not yet disabled
+    # life events: bereavement by age, illness onset among those not yet disabled, recovery
     age, rate = rng.integers(0, 6, n), np.linspace(0.01, 0.3, 6)
+    onset, recovery = np.linspace(0.05, 0.15, 6), np.linspace(0.3, 0.1, 6)
     u_b, u_i = rng.random(n), rng.random(n)
     bereaved = u_b < rate[age]
-    ill = (u_i < 0.1) & ~disabled
+    ill = (u_i < onset[age]) & ~disabled
+    well = (u_i < recovery[age]) & disabled
     hit = bereaved | ill
     L2, dis2 = L.copy(), disabled.copy()
-    got = kernels.life_events(u_b, u_i, rate, age, 0.1, dis2, L2, 0.25)
-    assert np.array_equal(got, bereaved) and np.array_equal(dis2, disabled | ill)
+    got = kernels.life_events(u_b, u_i, rate, age, onset, recovery, dis2, L2, 0.25)
+    assert np.array_equal(got, bereaved) and np.array_equal(dis2, (disabled | ill) & ~well) and well.any()
     assert np.array_equal(L2[hit], np.minimum(1.0, L[hit] + 0.25)) and np.array_equal(L2[~hit], L[~hit])
     assert (L2 == 1.0).any() and ill.any() and (bereaved & ~ill).any()

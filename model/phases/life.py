@@ -37,13 +37,14 @@ class LifePhases:
         return np.where(v < bridging, anywhere, local)
 
     def _phase_life_events(self) -> None:
-        """Bereavement breaks a close tie, illness onset; both raise loneliness."""
+        """Bereavement breaks a close tie; a limiting illness starts or ends (by age band);
+        bereavement and onset raise loneliness."""
         r, p = self.res, self.params.residents
         rng = self.streams["life_events"]
         u_b, u_i = rng.random(r.n), rng.random(r.n)
         # bereavement by age band; illness onset makes a resident disabled; both raise loneliness
-        bereaved = kernels.life_events(u_b, u_i, self.rates.bereavement, r.age, self.rates.illness, r.disabled,
-                                       r.loneliness, p.life_event_loneliness)
+        bereaved = kernels.life_events(u_b, u_i, self.rates.bereavement, r.age, self.rates.illness,
+                                       self.rates.recovery, r.disabled, r.loneliness, p.life_event_loneliness)
         if bereaved.any() and len(self.ties):
             # each bereaved resident loses their strongest tie
             t = self.ties
@@ -53,15 +54,22 @@ class LifePhases:
             t.remove_edges(best)
 
     def _phase_turnover(self) -> None:
-        """Residents move away or die; newcomers arrive with few local ties."""
+        """Residents age into the next band; residents move away or die; newcomers arrive with
+        few local ties, their age bands drawn to keep the age structure."""
         r = self.res
         rng = self.streams["turnover"]
         leave = rng.random(r.n) < self.rates.move_or_die[r.age]
+        if self.params.residents.ageing:  # the stayers grow older: some move up a band
+            r.age_up((self.streams["ageing"].random(r.n) < self.rates.ageing[r.age]) & ~leave,
+                     self.params.residents)
         idx = np.flatnonzero(leave)
         if idx.size == 0:
             return
         self.ties.remove_residents(leave)
         self.members.keep(~leave[self.members.res])
+        if self.params.residents.ageing:  # newcomers' bands keep the age structure (model.newcomer_bands)
+            bands = np.searchsorted(self.rates.newcomer_bands, rng.random(idx.size), side="right")
+            r.age[idx] = np.minimum(bands, r.age.dtype.type(len(self.rates.ageing) - 1))
         r.replace(idx, self.week, self.params.residents, rng)
         k = self.params.ties.newcomer_ties
         if k > 0:  # added with the week's other new ties (one insertion a week), already close

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.params import WEEKS_PER_YEAR
-from model.residents import NO_GROUP
+from model.residents import NO_GROUP, PROVIDER_BASE
 
 
 class VolunteeringPhases:
@@ -44,6 +44,7 @@ class VolunteeringPhases:
         who, where = m.res[cand], m.grp[cand]
         who, first = np.unique(who, return_index=True)
         vol[who] = where[first]
+        self._recruit_beyond_members(self.streams["recruitment"], seeking, pull, ask)
         # brokerage by a funded volunteer centre: residents matched to groups that need help
         if brokerage > 0:
             k = int(rng.poisson(brokerage * r.n * 0.01 / WEEKS_PER_YEAR))
@@ -56,3 +57,33 @@ class VolunteeringPhases:
         self._contact += p.residents.volunteer_contact * is_vol
         self._g_vols = self._volunteer_counts()
         self.gt.volunteers[:G] = self._g_vols
+
+    def _recruit_beyond_members(self, rng, seeking: np.ndarray, pull: np.ndarray, ask: np.ndarray) -> None:
+        """Volunteers from beyond a group's members (issue 15, item 2): groups that visit but run
+        no activities recruit from their neighbourhood (``groups.community_recruit_pool``
+        residents asked, each at a member's rate), and residents a group visits who are no longer
+        lonely volunteer for it at ``groups.client_volunteer_factor`` x a member's rate, ending
+        their time as its clients."""
+        r, p, vol = self.res, self.params, self.res.vol_group
+        base = self.rates.vol_join
+        pool = p.groups.community_recruit_pool
+        if pool > 0:
+            gids = np.flatnonzero(self._g_visits & ~self._g_acts & seeking)
+            if gids.size:
+                k = rng.poisson(base * pull[gids] * pool)
+                g = np.repeat(gids, k)
+                order, counts, start = self._nbhd_index
+                nb = self._g_nbhd[g]
+                who = order[start[nb] + (rng.random(g.size) * counts[nb]).astype(np.int64)]
+                ok = vol[who] == NO_GROUP
+                who, first = np.unique(who[ok], return_index=True)
+                vol[who] = g[ok][first]
+        f = p.groups.client_volunteer_factor
+        if f > 0:
+            cl = r.client_of
+            idx = np.flatnonzero((cl >= 0) & (cl < PROVIDER_BASE) & (vol == NO_GROUP)
+                                 & (r.loneliness < p.residents.lonely_threshold))
+            gi = cl[idx]
+            sel = rng.random(idx.size) < base * f * pull[gi] * ask[gi]
+            vol[idx[sel]] = gi[sel]
+            cl[idx[sel]] = NO_GROUP

@@ -1,0 +1,60 @@
+"""Every group kind can persist (issue 15, item 2): groups that visit but run no activities recruit
+volunteers from their neighbourhood and from the residents they visited, so each kind's count
+stays within +-50% of its initial count over the burn-in (mean over seeds). Switched off
+(``groups.community_recruit_pool`` and ``groups.client_volunteer_factor`` 0, model version <= 4),
+befriending groups never recruit and mostly close: the test of the mechanism checks that too."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model.model import CommunityModel
+from model.params import GROUP_KINDS, make_params
+
+SEEDS = range(6)  # the small place: 14 groups, so kinds are counted over six seeds
+
+
+def kind_counts(m: CommunityModel) -> np.ndarray:
+    return np.bincount(np.asarray(m._kind_codes)[m.active_gids()], minlength=len(GROUP_KINDS)).astype(float)
+
+
+def burn_in_counts(**ov) -> tuple[np.ndarray, np.ndarray]:
+    """Each kind's active groups at the start and at the end of the default burn-in, summed over SEEDS."""
+    start, end = np.zeros(len(GROUP_KINDS)), np.zeros(len(GROUP_KINDS))
+    for s in SEEDS:
+        m = CommunityModel(make_params("small", "status_quo", "stable", ov), seed=s)
+        start += kind_counts(m)
+        m.burn_in()
+        end += kind_counts(m)
+    return start, end
+
+
+@pytest.fixture(scope="module")
+def counts():
+    return burn_in_counts()
+
+
+def ratios(counts) -> dict[str, float]:
+    start, end = counts
+    return {k: end[i] / start[i] for i, k in enumerate(GROUP_KINDS) if start[i] >= 3}
+
+
+@pytest.mark.parametrize("kind", ["club", "befriending", "faith"])
+def test_kind_stays_within_half_of_its_initial_count(counts, kind):
+    r = ratios(counts)
+    assert kind in r and 0.5 <= r[kind] <= 1.5, r
+
+
+@pytest.mark.xfail(strict=True, reason="GoodGym-like groups still fold in the burn-in (0 of 10 left on the "
+                   "small place over six seeds; 7.3 -> 2.4 on the town): not for lack of volunteers, "
+                   "since public recruitment did not save them; open (issue 15, item 2)")
+def test_goodgym_stays_within_half_of_its_initial_count(counts):
+    r = ratios(counts)
+    assert 0.5 <= r["goodgym"] <= 1.5, r
+
+
+def test_befriending_groups_fail_without_recruitment_beyond_members():
+    start, end = burn_in_counts(**{"groups.community_recruit_pool": 0, "groups.client_volunteer_factor": 0})
+    b = GROUP_KINDS.index("befriending")
+    assert end[b] < 0.5 * start[b], (start[b], end[b])
