@@ -29,7 +29,12 @@ CACHE_FORMAT = 1  # bump when the model's state layout changes
 # (model_source_hash), so a forgotten bump can never reuse a stale burn-in. 2: uniforms from xoshiro256+, resident slots numbered by neighbourhood.
 # 3: groups take surplus volunteers; fundraising cover and founding rate recalibrated.
 # 4: loneliness noise by a ziggurat on xoshiro256+ in the kernel; tie loads summed in one array.
-MODEL_VERSION = 4
+# 5: model version 2 of issue 15 in part: residents age through the bands and illness can end (a
+#    stationary baseline; loneliness_rise and the time budget recalibrated); visiting groups recruit
+#    from their neighbourhood and former clients; the burn-in runs at the default council settings;
+#    unspent money is recorded; payment by results needs working capital; a provider holds each
+#    contract separately (the two-contract mixture bug).
+MODEL_VERSION = 5
 
 
 @dataclass(slots=True)
