@@ -168,7 +168,7 @@ def test_working_capital_limits_a_provider_paid_by_outcomes():
     for seed in (1, 2, 3):
         _, tender = _first_contract("competitive_tender", seed, 13.0)
         m, pbr = _first_contract("outcomes_based", seed, 13.0)
-        _, rich = _first_contract("outcomes_based", seed, 1e9)
+        _, rich = _first_contract("outcomes_based", seed, 52_000.0)
         assert tender is not None and tender.provider is not None
         assert rich.places == tender.places  # unlimited capital: no difference
         assert pbr.places < 0.75 * tender.places  # finite capital binds
@@ -184,6 +184,6 @@ def test_a_provider_out_of_working_capital_hands_the_contract_back():
     back = [e for _, e in m.events if e.kind == "contract_ended" and e.cause == "working_capital"]
     assert back
     m2 = CommunityModel(small_params("outcomes_based", horizon_years=2, **{
-        "regime.outcomes.working_capital_weeks": 1e9, "regime.outcomes.payment_per_outcome": 1.0}), seed=2)
+        "regime.outcomes.working_capital_weeks": 52_000.0, "regime.outcomes.payment_per_outcome": 1.0}), seed=2)
     m2.run()
     assert not [e for _, e in m2.events if e.kind == "contract_ended" and e.cause == "working_capital"]
