@@ -64,18 +64,23 @@ def _ishigami_shifted(x):  # inputs stored as x + pi (non-negative), read back a
     return ishigami([v - PI for v in x])
 
 
-def test_sobol_indices_of_ishigami_through_a_saltelli_study(tmp_path):
-    """S1 and ST within 0.06 of the analytic values. With N = 2048 base samples SALib's estimators
-    have a bootstrap standard error of about 0.01-0.02 on Ishigami (its reported 95% CIs are ~0.03),
-    so 0.06 is three standard errors or more: a wrong pairing of rows (e.g. points shuffled) or a wrong
-    quantity is far outside it."""
-    out = _toy_study(tmp_path, "saltelli", 2048, _ishigami_shifted, 3, [0] * 3, [2 * PI] * 3)
-    res = sensitivity.analyse(out, metric="y", figures=False)
-    t = res.table.set_index("parameter").loc[list(TOY_PARAMS[:3])]
-    assert np.allclose(t["S1"], ISHIGAMI_S1, atol=0.06), t
-    assert np.allclose(t["ST"], ISHIGAMI_ST, atol=0.06), t
-    # the CIs are honest: the analytic value lies inside a 3x widened CI for each index
-    assert np.all(np.abs(t["ST"] - ISHIGAMI_ST) <= 3 * t["ST_conf"] + 0.01)
+def test_sobol_indices_of_ishigami():
+    """S1 and ST within 0.05 of the analytic values from SALib's Saltelli sample with N = 4096 base
+    samples: the estimators' bootstrap standard error on Ishigami is then about 0.01 (its reported 95%
+    CIs are ~0.02-0.03), so 0.05 is several standard errors; rows paired with the wrong outputs, or
+    S1 and ST swapped, are far outside it. (The study-folder path is tested on a linear model below,
+    at a size the test suite can afford.)"""
+    from SALib.sample import sobol as saltelli
+
+    problem = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-PI, PI]] * 3}
+    X = saltelli.sample(problem, 4096, calc_second_order=False, seed=1)
+    t = sensitivity.sobol_indices(problem, np.array([ishigami(x) for x in X])).set_index("parameter")
+    t = t.loc[["x1", "x2", "x3"]]
+    assert np.allclose(t["S1"], ISHIGAMI_S1, atol=0.05), t
+    assert np.allclose(t["ST"], ISHIGAMI_ST, atol=0.05), t
+    # the CIs are honest: each analytic value lies within twice the reported CI (+0.01)
+    assert np.all(np.abs(t["ST"] - ISHIGAMI_ST) <= 2 * t["ST_conf"] + 0.01)
+    assert np.all(np.abs(t["S1"] - ISHIGAMI_S1) <= 2 * t["S1_conf"] + 0.01)
 
 
 def test_morris_on_a_linear_model_recovers_effects_and_ranking(tmp_path):
@@ -91,10 +96,10 @@ def test_morris_on_a_linear_model_recovers_effects_and_ranking(tmp_path):
 
 def test_morris_on_ishigami_flags_the_interacting_input(tmp_path):
     """x3 acts on Ishigami only through its interaction with x1 (S1 = 0, ST = 0.24), so its Morris
-    sigma exceeds its mu (signed mean effect ~0 up to sampling: |mu| < 0.5 sigma with 40 trajectories),
+    sigma exceeds its mu (signed mean effect ~0 up to sampling: |mu| < 0.5 sigma with 30 trajectories),
     and the inert fourth input has mu* = 0 exactly."""
     f = lambda x: _ishigami_shifted(x[:3])  # noqa: E731
-    out = _toy_study(tmp_path, "morris", 40, f, 4, [0] * 4, [2 * PI] * 4)
+    out = _toy_study(tmp_path, "morris", 30, f, 4, [0] * 4, [2 * PI] * 4)
     t = sensitivity.analyse(out, metric="y", figures=False).table.set_index("parameter")
     x3, inert = TOY_PARAMS[2], TOY_PARAMS[3]
     assert abs(t.loc[x3, "mu"]) < 0.5 * t.loc[x3, "sigma"]
@@ -102,27 +107,31 @@ def test_morris_on_ishigami_flags_the_interacting_input(tmp_path):
     assert t["mu_star"].drop(inert).min() > 1.0
 
 
-def test_linear_sobol_and_replicate_noise_share(tmp_path):
+def test_linear_sobol_and_replicate_noise_share_through_a_saltelli_study(tmp_path):
     """Linear model y = 2 x1 + x2 (+ 0 x3), var(x_i) = 1, plus replicate noise of sd 1 independent
-    between points and seeds, R = 2. Known answers: the point means carry noise variance 1/R = 0.5,
-    which acts as one more input, so S1_i = ST_i = c_i^2 / (5 + 0.5) = (0.727, 0.182, 0) (within 0.05:
-    SALib's bootstrap CIs at N = 1024 are ~0.03); the noise share of single runs is 1 / (5 + 1) = 1/6
-    and of the point means 0.5 / 5.5 = 0.091 (within 0.02: 5,120 points give a relative se ~2%)."""
+    between points and seeds, R = 2, through a whole study folder (Saltelli design, N = 128: 640 points).
+
+    Known answers: the point means carry noise variance 1/R = 0.5, which acts as one more input that
+    changes between every pair of rows, so S1_i = c_i^2 / 5.5 = (0.727, 0.182, 0) and
+    ST_i = (c_i^2 + 0.5) / 5.5 = (0.818, 0.273, 0.091): the total index of an inert input equals the
+    noise share of the means. Tolerance 0.1: at N = 128 the bootstrap CIs are ~0.05-0.08 wide, while
+    points paired with the wrong outputs give indices near 0. The noise share of single runs is
+    1 / (5 + 1) = 1/6 and of the point means 0.5 / 5.5 = 0.091 (within 0.03: 640 points with 2
+    replicates each estimate the within-point variance to ~6%)."""
     c = np.array([2.0, 1.0, 0.0])
 
     def f(x, seed):
         key = int.from_bytes(hashlib.blake2b(np.asarray(x, float).tobytes(), digest_size=8).digest(), "little")
         return float(np.dot(c, x)) + np.random.default_rng([seed, key]).normal()
 
-    out = _toy_study(tmp_path, "saltelli", 1024, f, 3, [0] * 3, [math.sqrt(12)] * 3, replicates=2,
+    out = _toy_study(tmp_path, "saltelli", 128, f, 3, [0] * 3, [math.sqrt(12)] * 3, replicates=2,
                      seeded=True)
     res = sensitivity.analyse(out, metric="y", figures=False)
     t = res.table.set_index("parameter").loc[list(TOY_PARAMS[:3])]
-    expected = c**2 / (np.sum(c**2) + 0.5)
-    assert np.allclose(t["S1"], expected, atol=0.05), t
-    assert np.allclose(t["ST"], expected, atol=0.05), t
-    assert res.quantity.noise["noise_share"] == pytest.approx(1 / 6, abs=0.02)
-    assert res.quantity.noise["noise_share_of_means"] == pytest.approx(0.5 / 5.5, abs=0.02)
+    assert np.allclose(t["S1"], c**2 / 5.5, atol=0.1), t
+    assert np.allclose(t["ST"], (c**2 + 0.5) / 5.5, atol=0.1), t
+    assert res.quantity.noise["noise_share"] == pytest.approx(1 / 6, abs=0.03)
+    assert res.quantity.noise["noise_share_of_means"] == pytest.approx(0.5 / 5.5, abs=0.03)
 
 
 def test_contrast_is_paired_per_seed(tmp_path):
@@ -149,12 +158,12 @@ def test_contrast_is_paired_per_seed(tmp_path):
 
 
 def test_emulator_recovers_ishigami_indices_from_a_modest_lhs():
-    """A GP on 250 LHS points of Ishigami: 5-fold CV R^2 above 0.9, and Sobol indices on it within
+    """A GP on 200 LHS points of Ishigami: 5-fold CV R^2 above 0.9, and Sobol indices on it within
     0.1 of the analytic values. The GP smooths the x3^4 x sin(x1) term, whose tail carries much of
     x3's total effect, so the tolerance is wider than for direct estimates (0.06)."""
     from scipy.stats import qmc
 
-    U = qmc.LatinHypercube(3, seed=4).random(250)
+    U = qmc.LatinHypercube(3, seed=4).random(200)
     X = -PI + 2 * PI * U
     y = np.array([ishigami(x) for x in X])
     problem = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-PI, PI]] * 3}
