@@ -6,6 +6,8 @@
     resilience calibrate RANGES [--targets FILE] [--waves K] [--n N] [--replicates R] [--out DIR]
     resilience discover STUDY --claim "A - B on METRIC < 0 and ..."
     resilience report PATH [--out DIR] [--title TEXT]   HTML + PDF report of a sweep
+    resilience design RANGES [--method lhs|sobol|morris|saltelli] [--n N] [--replicates R] [OVERRIDE ...]
+    resilience sensitivity PATH [--metric M | --contrast "A - B on M"] [--method morris|sobol] [--emulator]
     resilience workshop [...]             the interactive workshop app
 
 Overrides: config groups by name (``regime=grants``, ``funding=austerity``, ``place=small``,
@@ -40,6 +42,8 @@ examples:
   resilience run -m experiment=headline hydra/launcher=slurm hydra.launcher.partition=compute
   resilience compare results/headline/2025-01-01_12-00-00 --baseline none --metrics lonely_share
   resilience compare results/adhoc/2025-01-01_12-00-00 --by funding --baseline stable --interaction regime
+  resilience design configs/ranges/screening.yaml --method morris --n 10 --replicates 3
+  resilience sensitivity results/design/screening/morris_2025-01-01_12-00-00 --metric lonely_share
   resilience run --help          (Hydra's help: config groups and their options)
 """
 
@@ -310,6 +314,8 @@ def check_port(port: str) -> int:
     if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 65535:
         raise UsageError(f"--port must be a whole number from 1 to 65535 (got {port!r})")
     return int(text)
+
+
 def cmd_report(argv: Sequence[str]) -> int:
     from pathlib import Path
 
@@ -331,6 +337,112 @@ def cmd_report(argv: Sequence[str]) -> int:
         raise UsageError(str(exc)) from None
     print(f"report (HTML): {res.html}")
     print(f"report (PDF):  {res.pdf}")
+
+
+def cmd_design(argv: Sequence[str]) -> int:
+    """resilience design: create a design study over a range file and run it (or resume it)."""
+    from experiments import design
+
+    parser = argparse.ArgumentParser(
+        prog="resilience design",
+        description="Latin hypercube, scrambled Sobol, Morris or Saltelli design over the parameter "
+                    "ranges of a range file (configs/ranges/*.yaml); every point runs R paired "
+                    "replicates (the same seeds everywhere). Re-running into the same --out resumes.")
+    parser.add_argument("ranges", help="a range file (path, or a name in configs/ranges/)")
+    parser.add_argument("--method", default="lhs", choices=design.METHODS,
+                        help="lhs | sobol (scrambled) | morris (trajectories) | saltelli (for Sobol indices)")
+    parser.add_argument("--n", type=int, default=16,
+                        help="points (lhs, sobol), trajectories (morris) or base samples (saltelli)")
+    parser.add_argument("--replicates", type=int, default=2, help="paired replicates per point and regime")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the design and of the replicates")
+    parser.add_argument("--regimes", default=None, help="comma-separated regimes (default: the range file's)")
+    parser.add_argument("--out", default=None, help="study folder (default: results/design/<ranges>/<time>)")
+    parser.add_argument("--jobs", type=int, default=-1, help="parallel workers (default: every core)")
+    parser.add_argument("--launcher", default=None,
+                        help="run as Hydra multirun array tasks: slurm, submitit_local, joblib or basic")
+    parser.add_argument("--points-per-task", type=int, default=50,
+                        help="design points per array task with --launcher (default 50)")
+    parser.add_argument("--no-run", action="store_true", help="write the design only")
+    parser.add_argument("overrides", nargs="*", metavar="OVERRIDE",
+                        help="fixed settings: place=small horizon_years=2 any.dotted.parameter=V; "
+                             "with --launcher also hydra.launcher.* settings")
+    args = parser.parse_intermixed_args(list(argv))
+    hydra_over = [o for o in args.overrides if o.startswith(("hydra.", "hydra/"))]
+    fixed = design.parse_overrides([o for o in args.overrides if o not in hydra_over])
+    if hydra_over and not args.launcher:
+        raise UsageError("hydra.* overrides need --launcher")
+    if args.launcher and args.points_per_task < 1:
+        raise UsageError("--points-per-task must be at least 1")
+    regimes = [r.strip() for r in args.regimes.split(",") if r.strip()] if args.regimes else None
+    out = design.create_study(args.ranges, args.out, method=args.method, n=args.n,
+                              replicates=args.replicates, seed=args.seed, regimes=regimes, overrides=fixed)
+    study, points = design.read_study(out)
+    print(f"study: {out} ({len(points)} points x {len(study['regimes'])} regime(s) x "
+          f"{study['replicates']} replicates)")
+    if args.no_run:
+        return 0
+    if args.launcher:
+        import math
+
+        chunks = max(1, math.ceil(len(points) / args.points_per_task))
+        design.launch_chunks(out, args.launcher, chunks, args.jobs, hydra_over)
+        runs = design.gather_runs(out)
+        failed = int((runs["status"] != "ok").sum()) if len(runs) else 0
+    else:
+        res = design.run_study(out, n_jobs=args.jobs, progress=True)
+        failed = res["failed_runs"]
+        print(f"ran {res['ran']} point(s) in {res['seconds']:.1f} s ({res['skipped']} already done)")
+    done = len(design.done_points(out))
+    print(f"runs: {out / 'runs.parquet'} ({done}/{len(points)} points done)")
+    if failed:
+        print(f"error: {failed} run(s) failed; see the status and error columns in {out / 'runs.parquet'}",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_sensitivity(argv: Sequence[str]) -> int:
+    """resilience sensitivity: Morris or Sobol indices of a design study's metric or contrast."""
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(
+        prog="resilience sensitivity",
+        description="Global sensitivity analysis (SALib) of a design study: Morris screening or Sobol "
+                    "indices of an outcome or of a paired contrast between regimes; optionally on a "
+                    "Gaussian-process emulator. Writes CSV and figures to PATH/sensitivity/.")
+    parser.add_argument("path", type=Path, help="a study folder written by resilience design")
+    parser.add_argument("--metric", default=None, help="an outcome (e.g. lonely_share)")
+    parser.add_argument("--regime", default=None, help="the regime of --metric when the study has several")
+    parser.add_argument("--contrast", default=None,
+                        help="'A - B on METRIC', paired per seed, e.g. 'competitive_tender - grants on active_groups'")
+    parser.add_argument("--method", default=None, choices=("morris", "sobol"),
+                        help="default: morris on a Morris design, else sobol")
+    parser.add_argument("--emulator", action="store_true",
+                        help="Sobol indices on a Gaussian-process emulator fitted to the design")
+    parser.add_argument("--top", type=int, default=10, help="parameters shown in the printed table")
+    parser.add_argument("--no-figures", action="store_true", help="CSV only")
+    args = parser.parse_args(list(argv))
+    if not args.path.is_dir():
+        raise UsageError(f"no such folder: {args.path}")
+    if args.metric and args.contrast:
+        raise UsageError("give --metric or --contrast, not both")
+    from experiments.sensitivity import analyse
+
+    res = analyse(args.path, metric=args.metric, contrast=args.contrast, regime=args.regime,
+                  method=args.method, emulator=args.emulator, figures=not args.no_figures)
+    q = res.quantity
+    print(f"{res.method}{' on the emulator' if args.emulator else ''}: {q.name}")
+    print(f"replicate noise: {q.noise.get('noise_share', float('nan')):.1%} of the variance of single runs, "
+          f"{q.noise.get('noise_share_of_means', float('nan')):.1%} of the variance of point means")
+    if res.cv:
+        print(f"emulator: {res.cv['folds']}-fold cross-validated R^2 {res.cv['r2']:.3f}, RMSE "
+              f"{res.cv['rmse']:.4g} (outcome sd {res.cv['sd_y']:.4g}, {res.cv['n']} points)")
+    cols = (["label", "mu_star", "mu_star_conf", "sigma"] if res.method == "morris"
+            else ["label", "S1", "S1_conf", "ST", "ST_conf"])
+    print(res.table[cols].head(args.top).to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    print(f"table:   {res.csv}")
+    for fig in res.figures:
+        print(f"figure:  {fig}")
     return 0
 
 
@@ -365,8 +477,9 @@ def cmd_discover(argv: Sequence[str]) -> int:
     return cli(list(argv))
 
 
-COMMANDS = {"run": cmd_run, "compare": cmd_compare, "report": cmd_report, "workshop": cmd_workshop,
-            "calibrate": cmd_calibrate, "discover": cmd_discover}
+COMMANDS = {"run": cmd_run, "compare": cmd_compare, "report": cmd_report, "design": cmd_design,
+            "sensitivity": cmd_sensitivity, "calibrate": cmd_calibrate, "discover": cmd_discover,
+            "workshop": cmd_workshop}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -380,6 +493,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("compare", help="compare regimes in a finished sweep: tables and figures",
                    add_help=False)
     sub.add_parser("report", help="write an HTML and PDF report of a finished sweep", add_help=False)
+    sub.add_parser("design", help="run a Latin hypercube, Sobol or Morris design over a range file",
+                   add_help=False)
+    sub.add_parser("sensitivity", help="Morris or Sobol indices of a design study (SALib)", add_help=False)
     sub.add_parser("workshop", help="start the interactive workshop app", add_help=False)
     sub.add_parser("calibrate", help="history matching to targets: a parameter ensemble", add_help=False)
     sub.add_parser("discover", help="PRIM: where in a design's parameter space a claim holds",
