@@ -38,8 +38,6 @@ from model.params import PLACES, ConfigError, Params, make_params, numeric_field
 METHODS = ("lhs", "sobol", "morris", "saltelli")
 MORRIS_LEVELS = 4  # grid levels of Morris trajectories (SALib's default; Saltelli et al. 2008 advise 4)
 RANGES_DIR = CONFIG_DIR / "ranges"
-# Top-level parts of Params that do not shape the burn-in (model.model.AFTER_BURN_IN); checked in a test.
-AFTER_BURN_IN_PARTS = ("regime", "funding", "horizon_years", "record_every_weeks")
 
 
 # --------------------------------------------------------------------------------------------
@@ -368,7 +366,9 @@ def done_points(study_dir: Path) -> set[int]:
 
 
 def _shapes_burn_in(names: list[str]) -> bool:
-    return any(name.split(".")[0] not in AFTER_BURN_IN_PARTS for name in names)
+    from model.model import AFTER_BURN_IN  # parts of Params (or dotted fields) that act only after it
+
+    return any(not any(name == a or name.startswith(a + ".") for a in AFTER_BURN_IN) for name in names)
 
 
 def _simulate_summary(params: Params, seed: int, cache: Path | None) -> dict[str, float]:

@@ -45,10 +45,12 @@ def test_screening_range_file_is_valid_and_sourced():
     assert len(set(labels)) == len(labels)
 
 
-def test_after_burn_in_parts_match_the_model():
-    from model.model import AFTER_BURN_IN
-
-    assert tuple(design.AFTER_BURN_IN_PARTS) == tuple(AFTER_BURN_IN)
+def test_which_parameters_shape_the_burn_in_follows_the_model():
+    """A design varying only settings that act after the burn-in (model.model.AFTER_BURN_IN, whole
+    parts or dotted fields) shares burn-ins; anything else shapes them."""
+    assert not design._shapes_burn_in(["regime.grants.max_grant", "council.budget_per_resident_per_year"])
+    assert design._shapes_burn_in(["council.relationship_initial"])
+    assert design._shapes_burn_in(["residents.loneliness_rise", "regime.grants.max_grant"])
 
 
 @pytest.mark.parametrize("method,n,rows", [("lhs", 5, 5), ("sobol", 8, 8), ("morris", 3, 9),
