@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from experiments import style
+from experiments.stats import holm
 from model.regimes import regime_label, regime_order
 
 ALPHA = 0.05
@@ -38,21 +39,6 @@ COST_FOOTNOTE = (
 # --------------------------------------------------------------------------------------------
 # Schema
 # --------------------------------------------------------------------------------------------
-
-
-def holm(p: Sequence[float]) -> np.ndarray:
-    """Holm's step-down adjustment of a family of p-values (NaN stays NaN and is not counted).
-    Hand-written (8 lines) rather than adding statsmodels for one function."""
-    p = np.asarray(p, float)
-    out = np.full(p.shape, np.nan)
-    ok = np.flatnonzero(np.isfinite(p))
-    m = ok.size
-    if m == 0:
-        return out
-    order = ok[np.argsort(p[ok], kind="stable")]
-    adj = np.maximum.accumulate((m - np.arange(m)) * p[order])
-    out[order] = np.minimum(adj, 1.0)
-    return out
 
 
 def strata_of(table: pd.DataFrame) -> list[str]:
