@@ -23,7 +23,7 @@ import numpy as np
 from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from validate import CACHE, DOC, InputError, replace_section  # noqa: E402
+from validate import CACHE, DOC, InputError, check_run_args, replace_section  # noqa: E402
 
 RUNS_OUT = Path(__file__).resolve().parents[1] / "results" / "claims" / "runs.parquet"
 
@@ -217,13 +217,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="where every run's outcomes are kept (parquet; '' for nowhere)")
     a = ap.parse_args(argv)
     try:
-        if a.seeds < 2:
-            raise InputError(f"--seeds must be at least 2 (got {a.seeds})")
-        if a.jobs < 1:
-            raise InputError(f"--jobs must be at least 1 (got {a.jobs})")
-        from model.params import PLACES
-        if a.place not in PLACES:
-            raise InputError(f"unknown place '{a.place}'; allowed: {', '.join(PLACES)}")
+        check_run_args(a)
     except InputError as exc:
         print(f"claims: {exc}", file=sys.stderr)
         return 2

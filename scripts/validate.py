@@ -47,6 +47,17 @@ class InputError(ValueError):
     """Bad input, reported as one line."""
 
 
+def check_run_args(a: argparse.Namespace) -> None:
+    """The settings validate.py and claims.py share: at least two seeds, one job, a known place."""
+    if a.seeds < 2:
+        raise InputError(f"--seeds must be at least 2 (got {a.seeds})")
+    if a.jobs < 1:
+        raise InputError(f"--jobs must be at least 1 (got {a.jobs})")
+    from model.params import PLACES
+    if a.place not in PLACES:
+        raise InputError(f"unknown place '{a.place}'; allowed: {', '.join(PLACES)}")
+
+
 # ==============================================================================================
 # Adapter: the only code in this file that reads the model's internal state. If the model's
 # internals are renamed, this is what changes.
@@ -586,13 +597,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--strict", action="store_true", help="exit 1 if any check fails")
     a = ap.parse_args(argv)
     try:
-        if a.seeds < 2:
-            raise InputError(f"--seeds must be at least 2 (got {a.seeds})")
-        if a.jobs < 1:
-            raise InputError(f"--jobs must be at least 1 (got {a.jobs})")
-        from model.params import PLACES
-        if a.place not in PLACES:
-            raise InputError(f"unknown place '{a.place}'; allowed: {', '.join(PLACES)}")
+        check_run_args(a)
         targets = load_targets(Path(a.targets))
     except InputError as exc:
         print(f"validate: {exc}", file=sys.stderr)
