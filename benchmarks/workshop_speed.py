@@ -72,6 +72,31 @@ TARGETS_MS = {"page_load_p95_ms": 3000.0, "card_p95_ms": 1000.0, "step_p95_ms": 
 CARDS_CYCLE = ("big_contract", "tea_and_biscuits", "austerity", "investor", "gp_partnership", "on_its_own")
 
 
+def _tree_cpu_s(root: int, exclude: int | None = None) -> float:
+    """CPU seconds (user + system, including reaped children) of ``root`` and its live descendants,
+    leaving out the subtree of ``exclude``: where a room's CPU goes, server against browsers."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parent: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parent[int(d.name)] = int(fields[1])
+        cpu[int(d.name)] = sum(int(x) for x in fields[11:15]) / tick  # utime stime cutime cstime
+    total, stack = 0.0, [root]
+    while stack:
+        pid = stack.pop()
+        if pid == exclude:
+            continue
+        total += cpu.get(pid, 0.0)
+        stack.extend(c for c, pp in parent.items() if pp == pid)
+    return total
+
+
 def p95(values: list[float]) -> float:
     v = sorted(values)
     return v[min(len(v) - 1, int(round(0.95 * (len(v) - 1))))]
@@ -102,14 +127,18 @@ async def _table(browser, url: str, k: int, steps: int, out: dict[str, list[floa
     return week
 
 
-async def _room(url: str, browsers: int, steps: int) -> dict[str, list[float]]:
+async def _room(url: str, browsers: int, steps: int, server: int) -> dict[str, list[float]]:
     from playwright.async_api import async_playwright
 
     out: dict[str, list[float]] = {"page_load": [], "card": [], "step": []}
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
+            cpu0 = (_tree_cpu_s(server), _tree_cpu_s(os.getpid(), exclude=server))
             weeks = await asyncio.gather(*(_table(browser, url, k, steps, out) for k in range(browsers)))
+            cpu1 = (_tree_cpu_s(server), _tree_cpu_s(os.getpid(), exclude=server))
+            out["server_cpu_s"] = [cpu1[0] - cpu0[0]]
+            out["browsers_cpu_s"] = [cpu1[1] - cpu0[1]]  # Chromium, Playwright's driver and this script
         finally:
             await browser.close()
     if any(w != steps for w in weeks):
@@ -142,7 +171,7 @@ def measure_room(browsers: int, steps: int) -> dict[str, object]:
                 time.sleep(0.3)
         time.sleep(5.0)  # the start-up burn-ins (a room arrives a minute or more after the server starts)
         t0 = time.perf_counter()
-        out = asyncio.run(_room(url, browsers, steps))
+        out = asyncio.run(_room(url, browsers, steps, proc.pid))
         wall = time.perf_counter() - t0
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -151,6 +180,9 @@ def measure_room(browsers: int, steps: int) -> dict[str, object]:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
     res: dict[str, object] = {"browsers": browsers, "steps_per_browser": steps, "room_wall_s": wall}
+    for name in ("server_cpu_s", "browsers_cpu_s"):
+        res[name] = out.pop(name)[0]
+    res["cpu_s_available"] = wall * (os.cpu_count() or 1)  # what the machine's cores could give in the wall time
     for name, values in out.items():
         res[f"{name}_median_ms"] = statistics.median(values)
         res[f"{name}_p95_ms"] = p95(values)
