@@ -59,6 +59,7 @@ class WeeklyRates:
     neighbour: float
     triadic: float
     intake: float
+    service_dropout: float  # a client's weekly chance of withdrawing
     foundings_per_resident: float
     collab_form: float
     collab_decay: float
@@ -86,6 +87,7 @@ class WeeklyRates:
             neighbour=weekly_hazard(p.ties.neighbour_per_year),
             triadic=1.0 - np.exp(-4.0 * p.ties.triadic_per_year / WEEKS_PER_YEAR),  # per 4 weeks
             intake=weekly_hazard(g.intake_per_year),
+            service_dropout=1.0 - (1.0 - g.service_dropout) ** (1.0 / max(1, g.service_weeks)),
             foundings_per_resident=g.foundings_per_year_per_10k / 10_000 / WEEKS_PER_YEAR,
             collab_form=weekly_hazard(g.collaboration_per_year),
             collab_decay=weekly_prob(g.collaboration_decay_per_year),
@@ -102,6 +104,11 @@ def newcomer_bands(age_shares, ageing: np.ndarray, leave: np.ndarray) -> np.ndar
     inflow = s * (ageing + leave) - np.concatenate([[0.0], s[:-1] * ageing[:-1]])
     q = np.maximum(inflow, 0.0)
     return np.cumsum(q / q.sum()) if q.sum() > 0 else np.cumsum(s)
+
+
+def yearly_budget(p: Params) -> float:
+    """The council's yearly budget for community and prevention spending at the start (GBP)."""
+    return p.council.budget_per_resident_per_year * p.place.n_residents
 
 
 def burn_in_regime(p: Params) -> RegimeParams:
@@ -181,14 +188,16 @@ class CommunityModel(CouncilPhases, LifePhases, GroupPhases, ServicePhases, Volu
         self.instrument_spend: dict[tuple[int, str], float] = {}
         self.instrument_unspent: dict[tuple[int, str], float] = {}
         self.payer: str | None = None  # the instrument acting now (its payments are tagged with it)
+        self.placements_made = 0  # volunteers placed by brokerage since the start (a volunteer centre's)
         self._lonely_hist: list[np.ndarray] = []
         self._reset_week_scratch()
         self._groups_changed = True  # group arrays must be rebuilt (founding, closure, new year)
         self._init_ties(rng)
         self._init_groups(rng)
         self._refresh_group_arrays()
-        self.regime = Regime(p.regime)
-        self.active_regime = Regime(burn_in_regime(p)) if self.burn_in_weeks > 0 else self.regime
+        self.regime = Regime(p.regime, yearly_budget(p))
+        self.active_regime = (Regime(burn_in_regime(p), yearly_budget(self.params)) if self.burn_in_weeks > 0
+                              else self.regime)
         self.active_regime.setup(self)
         self.plan: list[Callable[[], None]] = self.make_plan()
         self.timer: dict[str, float] | None = None  # seconds spent in each phase, when timed
@@ -276,7 +285,7 @@ class CommunityModel(CouncilPhases, LifePhases, GroupPhases, ServicePhases, Volu
             if f.name not in AFTER_BURN_IN and getattr(ours, f.name) != getattr(mine, f.name):
                 raise ValueError(f"start_study: '{f.name}' differs from the burn-in's parameters")
         self.study_params = params
-        self.regime = Regime(params.regime)
+        self.regime = Regime(params.regime, yearly_budget(params))
         self.horizon_weeks = int(round(params.horizon_years * WEEKS_PER_YEAR))
         self.running = True
 

@@ -288,6 +288,10 @@ class GroupParams:
     # fully volunteered groups more common (surplus_volunteering), 0.75 put closures at 2-3%
     min_members: int = 3  # fewer people served than this, for closure_weeks, and the group folds
     service_weeks: int = 26  # a referred resident is supported for six months (DOMAIN's outcome)
+    service_dropout: float = 0.25  # share of clients who withdraw before the support period ends
+    # (spread evenly over it as a weekly hazard). Controlled trials of befriending and social
+    # prescribing report about a quarter of participants withdrawing (issue 15, item 5); 0 switches
+    # withdrawal off (model version <= 5, when every client stayed the full period)
     intake_per_year: float = 4.0  # yearly chance rate at which a service with a free place finds a
     # lonely resident in its catchment (outreach); calibrated
     grant_writing_skill: float = 0.4  # mean bid-writing strength of local groups (0-1)
@@ -370,6 +374,12 @@ class TenderParams:
     # contract value; 2x is the most the Public Contracts Regulations 2015 (reg. 58(9)) allow
     min_reserves_weeks: float = 8.0  # eligibility: reserves covering this many weeks of the contract's
     # value (working capital to deliver before payment arrives; assumption)
+    lot_value: float = 15_000.0  # GBP a year: the tendered budget is let as lots of about this value
+    # (n = round(budget share / lot_value), at least 1; each lot scored and awarded on its own;
+    # thresholds scale with the lot). Public Contracts Regulations 2015 reg. 46 ask authorities to
+    # divide contracts into lots or say why not, so small bidders can compete; GBP 15k a year funds
+    # a part-time befriending coordinator and volunteers' expenses for one locality (assumption).
+    # 0: one contract for the whole share (model version <= 5)
 
 
 @dataclass(slots=True)
@@ -410,8 +420,23 @@ class PartnershipParams:
     link_worker_cost_per_year: float = 25_000.0  # a social-prescribing link worker (NHS band 4-5)
     referrals_per_link_worker_per_year: float = 200.0  # caseload (NHS England: ~200-250 a year)
     detection_prob: float = 0.5  # share of a link worker's referrals who are actually lonely
+    referral_uptake: float = 0.6  # share of referred residents who take the referral up (go to the
+    # group at all). Systematic reviews of social prescribing report uptake from ~40% to ~100% and
+    # adherence from ~40% to ~85% across schemes (Pescheny, Randhawa & Pappas 2020, BMJ Open);
+    # 0.6 is inside that range, towards its low end for residents who are lonely (assumption)
+    route_floor: float = 0.2  # share of referrals that reach a local group even with no working
+    # relationship between council and sector (the GP or link worker knows a group anyway); the
+    # rest depends on the relationship: groups that have co-designed the pathway with the council
+    # take referrals, others are not part of it. Share routed = floor + (1 - floor) x relationship
+    # (assumption; "real dialogue, not one-sided funding", DOMAIN). 1 makes referrals ignore the
+    # relationship
     volunteer_centre_share: float = 0.3  # share of the budget granted to volunteer centres
-    brokerage_boost: float = 1.0  # extra volunteer recruitment from a fully funded volunteer centre
+    placements_per_year: float = 100.0  # introductions of would-be volunteers to groups that need
+    # them, a year, by a fully funded volunteer centre (one broker's caseload: assumption, about two
+    # a week). A bounded flow: it replaces model version 5's brokerage_boost, a multiplier on every
+    # group's recruitment in the town. Scaled down with a smaller grant
+    placement_conversion: float = 0.5  # share of introductions that become a volunteering role
+    # (assumption: half of enquirers placed start; the rest find it does not fit)
     volunteer_centre_grant: float = 20_000.0  # a volunteer centre's core grant for full brokerage
     # (assumption: one worker plus costs); a smaller grant brokers proportionally less
 
@@ -535,6 +560,7 @@ def _validate(p: Params) -> None:
     _check(1 <= r.tender.contract_years <= 10, "regime.tender.contract_years must be in 1..10")
     _check(0 < r.tender.payment_ratio <= 2, "regime.tender.payment_ratio must be in (0, 2]")
     _check(0 <= r.outcomes.measurement_error <= 0.5, "regime.outcomes.measurement_error must be in [0, 0.5]")
+    _check_tenders_can_spend(p)
     _check(p.council.officer_capacity >= 1,
            f"council.officer_capacity must be at least 1 (got {p.council.officer_capacity})")
     kinds = p.groups.kinds
@@ -563,6 +589,26 @@ def _validate(p: Params) -> None:
     for band, (mv, dth) in zip(AGE_BANDS, moves, strict=True):
         _check(mv + dth <= 1, f"residents.move_per_year_by_age + death_per_year_by_age must be at most 1 "
                f"(got {mv + dth:g} for age {band})")
+
+
+TENDERED = ("competitive_tender", "outcomes_based", "social_value")  # instruments let as contracts
+
+
+def _check_tenders_can_spend(p: Params) -> None:
+    """A tendered instrument must be able to spend its share: each lot buys at least one place at
+    the council's reference price (regime.tender.payment_ratio x the local unit cost)."""
+    r = p.regime
+    price = r.tender.payment_ratio * p.providers.local_unit_cost_per_client_per_year
+    budget = p.council.budget_per_resident_per_year * p.place.n_residents
+    for name, w in r.instrument_weights().items():
+        if name not in TENDERED or (name == "outcomes_based" and r.outcomes.investor) or w <= 0 or budget <= 0:
+            continue
+        value = budget * w
+        lots = max(1, int(round(value / r.tender.lot_value))) if r.tender.lot_value > 0 else 1
+        _check(value / lots >= price,
+               f"regime.tender: a lot of {name} is worth GBP {value / lots:,.0f} a year, less than one "
+               f"place at the reference price (GBP {price:,.0f}); it could spend nothing: raise "
+               f"regime.tender.lot_value or the budget")
 
 
 # Settings that act only in some configurations. A setting given explicitly where it has no effect
@@ -634,6 +680,7 @@ UNIT_INTERVAL = frozenset({
     "trust_loss_on_closure", "collaboration_decay_per_year", "collaboration_cost_saving", "turf_penalty",
     "grant_writing_skill", "relationship_initial", "relationship_churn_loss", "quality",
     "tie_formation_factor", "staff_turnover_per_year", "social_value_weight", "shock_size", "price_weight",
+    "service_dropout", "referral_uptake", "route_floor", "placement_conversion",
 })
 # Numbers that may be negative (a group may be allowed an overdraft before it counts as out of money).
 SIGNED = frozenset({"min_reserves"})

@@ -35,6 +35,7 @@ MODEL_STREAMS: tuple[str, ...] = (
     "foundings",  # new groups
     "collaboration",  # ties between groups
     "council",  # the council's noisy observation
+    "withdrawal",  # clients withdrawing from a service before its end
 )
 
 

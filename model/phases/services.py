@@ -65,6 +65,11 @@ class ServicePhases:
         if done.size:
             self.active_regime.on_discharge(self, done, c[done])  # e.g. outcomes verified
             c[done] = NO_GROUP
+        # withdrawal: a client may drop out before the end (groups.service_dropout over the period)
+        if self.rates.service_dropout > 0:
+            on = np.flatnonzero(c >= 0)
+            c[on[self.streams["withdrawal"].random(on.size) < self.rates.service_dropout]] = NO_GROUP
+        if done.size or self.rates.service_dropout > 0:
             gcl, pcl = self._client_counts()
         # intake: services with free places find lonely residents in their catchment
         free_g = np.where(self._g_visits, np.floor(self._visit_places() - gcl), 0).astype(np.int64)

@@ -34,9 +34,9 @@ class VolunteeringPhases:
         partners = np.array([len(self.collab.get(k, ())) for k in range(G)])
         rivals = np.maximum(0, competitors[self._g_nbhd] - 1 - partners)
         skill = self.connector_skill()
-        brokerage = self.active_regime.volunteer_brokerage(self)  # a funded volunteer centre's
+        placements = self.active_regime.volunteer_brokerage(self)  # a funded volunteer centre's, a year
         turf = p.groups.turf_penalty * (1.0 - 0.7 * skill[self._g_nbhd])
-        pull = (0.5 + self._g_trust) / (1.0 + turf * rivals / np.maximum(1, competitors[self._g_nbhd])) * (1 + brokerage)
+        pull = (0.5 + self._g_trust) / (1.0 + turf * rivals / np.maximum(1, competitors[self._g_nbhd]))
         m = self.members
         u_join = rng.random(len(m))
         ask = np.where(seeking, 1.0, p.groups.surplus_volunteering * self._g_active)
@@ -45,14 +45,16 @@ class VolunteeringPhases:
         who, first = np.unique(who, return_index=True)
         vol[who] = where[first]
         self._recruit_beyond_members(self.streams["recruitment"], seeking, pull, ask)
-        # brokerage by a funded volunteer centre: residents matched to groups that need help
-        if brokerage > 0:
-            k = int(rng.poisson(brokerage * r.n * 0.01 / WEEKS_PER_YEAR))
+        # brokerage by a funded volunteer centre: a bounded flow of residents placed with groups
+        # that need help (a resident already volunteering is not placed again)
+        if placements > 0:
+            k = int(rng.poisson(placements / WEEKS_PER_YEAR))
             who = rng.integers(0, r.n, size=k)
             who = who[vol[who] == NO_GROUP]
             grp = self._pick_groups(who, rng, seeking, gap.astype(float), local_share=0.9)
             ok = grp >= 0
             vol[who[ok]] = grp[ok]
+            self.placements_made += int(ok.sum())
         is_vol = vol >= 0
         self._contact += p.residents.volunteer_contact * is_vol
         self._g_vols = self._volunteer_counts()

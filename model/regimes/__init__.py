@@ -22,7 +22,7 @@ Hooks read by the model's phases
     ``connector_skill(model)``        connectors' effectiveness by neighbourhood (0-1), or None
     ``founding_multiplier(model)``    a factor on spontaneous foundings by neighbourhood, or None
     ``brokered_collaborations(model)`` collaborations brokered a week by neighbourhood, or None
-    ``volunteer_brokerage(model)``    extra volunteer recruitment (0 = none)
+    ``volunteer_brokerage(model)``    volunteers placed a year by brokerage (0 = none)
     ``on_discharge(model, who, codes)`` clients ``who`` (with their service codes) are discharged
     ``intake_order(model, pid, free)`` the order in which outside provider ``pid`` takes clients
     ``contracts()``                   the service contracts it holds (a provider may hold several)
@@ -74,6 +74,13 @@ class Instrument:
     def __init__(self, params: RegimeParams, weight: float) -> None:
         self.params = params
         self.weight = weight
+        self.key = self.name  # the ledger's name for it (a tender's lots: name:1, name:2, ...)
+        self.lot = 0  # which lot of its instrument this is (0: the only one)
+
+    @classmethod
+    def lots(cls, params: RegimeParams, value: float) -> int:
+        """Into how many separately let parts the instrument's yearly ``value`` (GBP) is split."""
+        return 1
 
     # -- lifecycle -------------------------------------------------------------------------------
     def setup(self, model: CommunityModel) -> None:  # noqa: B027 (optional hook)
@@ -173,9 +180,19 @@ class Regime:
     calls each instrument in turn (the hooks' results are combined: skills and brokered
     collaborations add up, founding factors multiply)."""
 
-    def __init__(self, params: RegimeParams) -> None:
+    def __init__(self, params: RegimeParams, budget: float = 0.0) -> None:
+        """``budget``: the council's yearly budget at the start (GBP), which sets how many lots a
+        tendered instrument is let in (``regime.tender.lot_value``)."""
         self.params = params
-        self.instruments = [INSTRUMENTS[n](params, w) for n, w in params.instrument_weights().items()]
+        self.instruments: list[Instrument] = []
+        for n, w in params.instrument_weights().items():
+            cls = INSTRUMENTS[n]
+            k = max(1, int(cls.lots(params, budget * w)))
+            for j in range(k):
+                ins = cls(params, w / k)
+                if k > 1:
+                    ins.lot, ins.key = j + 1, f"{n}:{j + 1}"
+                self.instruments.append(ins)
 
     @property
     def name(self) -> str:
@@ -188,17 +205,17 @@ class Regime:
     def yearly(self, model: CommunityModel) -> None:
         for ins in self.instruments:
             share = model.council.budget * ins.weight
-            model.budget_share(ins.name, share)
-            model.payer = ins.name  # its payments are tagged with its name in the ledger
+            model.budget_share(ins.key, share)
+            model.payer = ins.key  # its payments are tagged with its name (and lot) in the ledger
             ins.yearly(model, share)
         model.payer = None
 
     def weekly(self, model: CommunityModel) -> None:
         for ins in self.instruments:
-            model.payer = ins.name
+            model.payer = ins.key
             ins.weekly(model)
         for ins in self.instruments:
-            model.payer = ins.name
+            model.payer = ins.key
             ins.connect(model)
         model.payer = None
 
@@ -237,7 +254,7 @@ class Regime:
 
     def on_discharge(self, model: CommunityModel, who: np.ndarray, codes: np.ndarray) -> None:
         for ins in self.instruments:
-            model.payer = ins.name
+            model.payer = ins.key
             ins.on_discharge(model, who, codes)
         model.payer = None
 

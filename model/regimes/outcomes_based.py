@@ -40,14 +40,17 @@ class OutcomesBased(_TenderBase):
             return
         # contracts carry no guaranteed payment: places are sized as for a tender
         c = self.contract
+        previous = None
         if c is not None and (c.end_year < model.year or self._holder_gone()):
-            self.end_contract(model)
+            previous = c.provider
+            self.end_contract(model, keep_clients=True)
         self.pot = budget
         if self.contract is None:
             self.award(model, budget, self.params.tender.contract_years)
             c = self.contract
             if c is not None and c.provider is not None:
                 self.capital = o.working_capital_weeks * budget / WEEKS_PER_YEAR
+        self._release(model, previous)
         self._limit_caseload(model)
 
     def _place_cost(self, model: CommunityModel) -> float:
@@ -78,6 +81,11 @@ class OutcomesBased(_TenderBase):
         self.capital -= served * model.params.providers.unit_cost_per_client_per_year / WEEKS_PER_YEAR
         if self.capital < 0:
             self.end_contract(model, cause="working_capital")  # handed back
+
+    @classmethod
+    def lots(cls, params: RegimeParams, value: float) -> int:
+        """Outcome contracts are let in lots like a tender; the investor funds one portfolio."""
+        return 1 if params.outcomes.investor else super().lots(params, value)
 
     def _after_award(self, c: Contract) -> None:
         """Paid only for outcomes: the contract carries no weekly payment."""

@@ -1,4 +1,10 @@
-"""Partnership: social prescribing link workers and a volunteer centre."""
+"""Partnership: social prescribing link workers and a volunteer centre.
+
+Frictions (issue 15, item 5): a referral is taken up with probability ``referral_uptake``; it reaches a
+local group only where the council and the sector have a working relationship (share routed =
+``route_floor`` + (1 - ``route_floor``) x relationship), so a one-sided partnership refers few; clients
+withdraw like any service's (``groups.service_dropout``). The volunteer centre brokers a bounded number
+of introductions a year (``placements_per_year`` at a full grant), not a multiplier on recruitment."""
 
 from __future__ import annotations
 
@@ -20,7 +26,7 @@ class Partnership(Instrument):
     def __init__(self, params: RegimeParams, weight: float) -> None:
         super().__init__(params, weight)
         self.link_workers = 0.0  # full-time equivalents (the last post may be part-time)
-        self.brokerage = 0.0  # extra volunteer recruitment the funded volunteer centre brings
+        self.brokerage = 0.0  # introductions a year the funded volunteer centre makes
 
     def yearly(self, model: CommunityModel, budget: float) -> None:
         pp = self.params.partnership
@@ -33,8 +39,8 @@ class Partnership(Instrument):
                                          rng=model.streams["partnership"])]
         for c in centres:
             model.pay(c, "grants", vc_budget / len(centres))
-        # brokerage grows with the centre's funding, up to a fully funded centre
-        self.brokerage = pp.brokerage_boost * min(1.0, vc_budget / pp.volunteer_centre_grant) if centres else 0.0
+        # placements grow with the centre's funding, up to a fully funded centre
+        self.brokerage = pp.placements_per_year * min(1.0, vc_budget / pp.volunteer_centre_grant) if centres else 0.0
 
     def weekly(self, model: CommunityModel) -> None:
         if self.link_workers <= 0:
@@ -42,14 +48,16 @@ class Partnership(Instrument):
         pp = self.params.partnership
         rng = model.streams["partnership"]
         rate = self.link_workers * pp.referrals_per_link_worker_per_year / WEEKS_PER_YEAR
-        k = int(rng.poisson(rate * (0.5 + model.council.relationship)))
+        routed = pp.route_floor + (1.0 - pp.route_floor) * model.council.relationship
+        k = int(rng.poisson(rate * pp.referral_uptake * routed))
         model.refer(k, pp.detection_prob, rng)
 
     def volunteer_brokerage(self, model: CommunityModel) -> float:
-        """The volunteer centre's brokerage; none once the last centre has closed."""
+        """Volunteers a year the centre places: its introductions taken up at
+        ``placement_conversion``; none once the last centre has closed."""
         if self.brokerage > 0 and not any(g.kind == "volunteer_centre" for g in model.active_groups()):
             self.brokerage = 0.0  # the centre closed
-        return self.brokerage
+        return self.brokerage * self.params.partnership.placement_conversion
 
     def teardown(self, model: CommunityModel) -> None:
         self.brokerage = 0.0

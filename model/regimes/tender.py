@@ -50,6 +50,12 @@ class _TenderBase(Instrument):
         self.contract: Contract | None = None
         self.last_winner: tuple | None = None  # who won this instrument's last award (for re-tenders)
 
+    @classmethod
+    def lots(cls, params: RegimeParams, value: float) -> int:
+        """The tendered budget is let in lots of about ``regime.tender.lot_value`` (one if 0)."""
+        lot = params.tender.lot_value
+        return max(1, int(round(value / lot))) if lot > 0 else 1
+
     # -- bidding -------------------------------------------------------------------------------
     def _local_bidders(self, model: CommunityModel, value: float) -> list[list[CommunityGroup]]:
         """Eligible local bids for a contract worth ``value`` a year: single groups over the
@@ -141,9 +147,12 @@ class _TenderBase(Instrument):
     def contracts(self) -> list[Contract]:
         return [self.contract] if self.contract is not None else []
 
-    def end_contract(self, model: CommunityModel, announce: bool = True, cause: str = "") -> None:
+    def end_contract(self, model: CommunityModel, announce: bool = True, cause: str = "",
+                     keep_clients: bool = False) -> None:
         """The contract ends (``cause``: why, when it ends early); ``announce=False`` winds it up
-        silently (the burn-in's arrangements, replaced at the start of the study, are not news)."""
+        silently (the burn-in's arrangements, replaced at the start of the study, are not news).
+        ``keep_clients``: an outside provider's clients are not discharged yet (the lot is tendered
+        again at once; :meth:`_release` discharges them if the provider did not win it back)."""
         c = self.contract
         if c is None:
             return
@@ -153,7 +162,7 @@ class _TenderBase(Instrument):
         model.contracts_changed()
         if c.provider is not None:
             left = not c.provider.contracts  # its last contract here: it leaves with its clients
-            if left:
+            if left and not keep_clients:
                 model.discharge_provider_clients(c.provider)
             if announce:
                 model.record_event("contract_ended", None, "outside_provider", cause, instrument=self.name,
@@ -181,13 +190,22 @@ class _TenderBase(Instrument):
         c.places, c.value = int(c.places * f), budget
         model.contracts_changed()
 
+    def _release(self, model: CommunityModel, previous: OutsideProvider | None) -> None:
+        """After a re-tender: an outside provider whose contract ended and who holds none now leaves
+        with its clients; one that won the lot again keeps them (issue 15, item 4)."""
+        if previous is not None and not previous.contracts:
+            model.discharge_provider_clients(previous)
+
     def yearly(self, model: CommunityModel, budget: float) -> None:
         c = self.contract
+        previous = None
         if c is not None and (c.end_year < model.year or self._holder_gone()):
-            self.end_contract(model)
+            previous = c.provider
+            self.end_contract(model, keep_clients=True)
         self._rescale(model, budget)
         if self.contract is None:
             self.award(model, budget, self.params.tender.contract_years)
+        self._release(model, previous)
         c = self.contract
         if c is not None:
             for m in c.holders:
