@@ -85,7 +85,14 @@ from model.regimes import all_regimes  # noqa: E402
 YEARS = 3
 
 
+LOTS = {"council.budget_per_resident_per_year": 30.0}  # GBP 60k: a tendered share let in lots
+
+
 def _regime_params(name: str):
+    if name.endswith("@lots"):  # the tendered share split into lots (regime.tender.lot_value)
+        p = small_params(name.removesuffix("@lots"), horizon_years=YEARS, **LOTS)
+        assert p.regime.tender.lot_value > 0
+        return p
     if name == "mixture":
         weights = {n: 1.0 / len(REGIME_NAMES) for n in REGIME_NAMES}
         return small_params("mixture", horizon_years=YEARS, **{"regime.weights": weights})
@@ -107,7 +114,8 @@ def ledger_check(m: CommunityModel) -> list[dict]:
     return rows
 
 
-@pytest.mark.parametrize("name", [r for r in all_regimes() if r != "none"] + ["mixture"])
+@pytest.mark.parametrize("name", [r for r in all_regimes() if r != "none"] + ["mixture", "competitive_tender@lots",
+                                                                              "status_quo@lots", "outcomes_based@lots"])
 def test_every_regime_spends_or_records_its_budget(name):
     p = _regime_params(name)
     m = CommunityModel(p, seed=5)
