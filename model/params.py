@@ -250,6 +250,18 @@ class GroupParams:
     # group: measured in docs/validation.md, not a calibration target)
     leave_per_year: float = 0.12  # a member's yearly chance of leaving (fit fades, moving on)
     lonely_join_factor: float = 0.5  # lonely residents join half as often unless referred
+    supply_elasticity: float = 0.5  # joining rises with the local supply of places to go: the rate
+    # is x (supply / reference_groups_per_1k) ^ elasticity, where supply is the activity-running
+    # groups open in the resident's neighbourhood per 1,000 adults (85%) and in the whole place
+    # (15%, as residents choose groups: _pick_groups' local share). Participation falls with the
+    # distance to facilities and rises less than in proportion to their number (assumption: 0.5,
+    # halfway between no effect and proportional; issue 15, item 1). 0 switches it off (model
+    # version <= 5: the join rate ignored how many groups were nearby)
+    reference_groups_per_1k: float = 5.0  # the supply at which join_per_year applies: the status
+    # quo's settled town has ~50 groups open for its 10k adults (measured after the burn-in,
+    # docs/validation.md), so the calibrated join rate keeps its meaning there
+    max_supply_factor: float = 2.0  # the supply factor's ceiling: a street of clubs does not make
+    # anyone join more than twice as readily (assumption)
     max_memberships: int = 3  # groups one resident can belong to
     attend_prob: float = 0.75  # weekly chance a member attends when there is room
     trust_initial: float = 0.5  # local reputation in [0, 1]
@@ -768,6 +780,8 @@ LOWER: dict[str, float] = {
     "local_unit_cost_per_client_per_year": 1.0,
     "skill_years": 1.0 / WEEKS_PER_YEAR,  # a connector's skill grows over at least a week
     "full_size": 1.0,  # a group at full size serves at least one person
+    "reference_groups_per_1k": 0.01,  # the joining rate divides by it
+    "max_supply_factor": 1.0,  # at least the rate at the reference supply
 }
 
 

@@ -219,13 +219,24 @@ class GroupPhases:
         # p_join = join x (lonely_join_factor if lonely) x need / mean need x sector trust of the
         # neighbourhood x (disability_contact_factor if disabled); below max_memberships
         joiners = kernels.joiners(u_join, rates.join, r.loneliness, thr, g.lonely_join_factor, r.need,
-                                  r.need.mean(), self.sector_trust, r.nbhd, r.disabled,
+                                  r.need.mean(), self.sector_trust * self.supply_factor(), r.nbhd, r.disabled,
                                   self.params.residents.disability_contact_factor, n_mem, g.max_memberships)
         room = self._g_acts & (self._g_capacity > self._g_members)
         grp = self._pick_groups(joiners, rng, room, self._g_trust + 0.05)
         ok = grp >= 0
         m.add(joiners[ok], grp[ok], len(self.all_groups))
         self._refresh_group_arrays()
+
+    def supply_factor(self) -> np.ndarray:
+        """By neighbourhood, how much more (or less) readily residents join a group than at the
+        reference supply of places to go (``groups.supply_elasticity``; 1 everywhere when it is 0)."""
+        g, nb = self.params.groups, self.params.place.n_neighbourhoods
+        if g.supply_elasticity == 0:
+            return np.ones(nb)
+        open_here = np.bincount(self._g_nbhd[self._g_acts], minlength=nb).astype(float)
+        adults = np.maximum(1, self._nbhd_index[1])
+        supply = 1000.0 * (0.85 * open_here / adults + 0.15 * open_here.sum() / self.res.n)
+        return np.minimum(g.max_supply_factor, (supply / g.reference_groups_per_1k) ** g.supply_elasticity)
 
     def _phase_activities(self) -> None:
         """Members attend group activities: contact and new acquaintances."""
