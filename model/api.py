@@ -34,7 +34,11 @@ CACHE_FORMAT = 1  # bump when the model's state layout changes
 #    from their neighbourhood and former clients; the burn-in runs at the default council settings;
 #    unspent money is recorded; payment by results needs working capital; a provider holds each
 #    contract separately (the two-contract mixture bug).
-MODEL_VERSION = 5
+# 6: issue 15 continued: partnership's frictions (referral uptake, routing through the council-sector
+#    relationship, a bounded volunteer-centre flow instead of a recruitment multiplier), clients
+#    withdraw from services, tenders let in lots with re-tenders keeping the same provider's
+#    clients, joining follows the local supply of groups.
+MODEL_VERSION = 6
 
 
 @dataclass(slots=True)
