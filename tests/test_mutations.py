@@ -87,8 +87,11 @@ MECHANISMS = {
         overrides=PROVIDER_WINS),
     "partnership: referrals": Mechanism("partnership", Partnership, "weekly", _no_op,
                                         _horizon_mean("membership_share"), vanishes=False),
+    # a fully funded volunteer centre (0.3 x GBP 40 x 2,000 = GBP 24k): at the default budget the small
+    # place's centre places about ten volunteers a year, mostly into roles members would have taken
     "partnership: brokerage": Mechanism("partnership", Partnership, "volunteer_brokerage",
-                                        lambda self, model: 0.0, _horizon_mean("volunteer_share"), vanishes=False),
+                                        lambda self, model: 0.0, _horizon_mean("volunteer_share"), vanishes=False,
+                                        overrides=(("council.budget_per_resident_per_year", 40.0),)),
 }
 
 
