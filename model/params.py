@@ -218,6 +218,11 @@ class GroupKindParams:
     donations_per_member_per_year: float  # donations and subs (GBP)
     volunteers_needed: int  # volunteers it seeks
     initial_reserves_weeks: float  # reserves at start, in weeks of running costs
+    visit_tie_per_week: float = 0.03  # weekly chance a visit turns into a lasting tie with one of
+    # the group's volunteers (befriending's "some pairs become friends"; assumption: one visit in
+    # 33 a week, so about half of six months' pairs)
+    volunteer_gain: float = 0.0  # contact units a week its volunteers get for themselves beyond
+    # ordinary volunteering (issue 15, item 6): GoodGym volunteers run together before a visit
 
 
 def _default_kinds() -> dict[str, GroupKindParams]:
@@ -229,7 +234,12 @@ def _default_kinds() -> dict[str, GroupKindParams]:
         "club": GroupKindParams(0.45, 3_000, 0, 0.0, 6.0, 0.0, False, True, 12.0, 20, 26),
         "befriending": GroupKindParams(0.15, 6_000, 28_000, 0.3, 1.0, 15.0, True, False, 4.0, 25, 20),
         "faith": GroupKindParams(0.25, 8_000, 30_000, 0.2, 3.0, 20.0, True, True, 25.0, 35, 40),
-        "goodgym": GroupKindParams(0.12, 4_000, 30_000, 0.2, 1.5, 20.0, True, True, 6.0, 40, 20),
+        # GoodGym-like (issue 15, item 6): its volunteers run together each week before their
+        # visits (company and exercise: half a group activity's contact, assumption), and a
+        # visit by a runner who comes back every week turns into a lasting tie more often than a
+        # befriending scheme's (twice, assumption: GoodGym pairs a runner with one older person)
+        "goodgym": GroupKindParams(0.12, 4_000, 30_000, 0.2, 1.5, 20.0, True, True, 6.0, 40, 20,
+                                   visit_tie_per_week=0.06, volunteer_gain=0.75),
         "volunteer_centre": GroupKindParams(0.03, 10_000, 32_000, 1.0, 4.0, 20.0, False, True,
                                             2.0, 10, 26),
     }
@@ -692,7 +702,7 @@ UNIT_INTERVAL = frozenset({
     "trust_loss_on_closure", "collaboration_decay_per_year", "collaboration_cost_saving", "turf_penalty",
     "grant_writing_skill", "relationship_initial", "relationship_churn_loss", "quality",
     "tie_formation_factor", "staff_turnover_per_year", "social_value_weight", "shock_size", "price_weight",
-    "service_dropout", "referral_uptake", "route_floor", "placement_conversion",
+    "service_dropout", "referral_uptake", "route_floor", "placement_conversion", "visit_tie_per_week",
 })
 # Numbers that may be negative (a group may be allowed an overdraft before it counts as out of money).
 SIGNED = frozenset({"min_reserves"})
