@@ -1,6 +1,6 @@
 """Model speed and memory. Prints one `name: value` line per figure.
 
-Timings exclude the one-off compilation of the numba kernels (model/kernels.py): each timed
+Timings exclude the one-off compilation of the numba kernels (model/kernels/): each timed
 process first loads them from numba's on-disk cache; the cost of compiling them from nothing is
 printed at the end (import_and_warm_up_seconds_cold_cache).
 

@@ -232,7 +232,7 @@ class ModelSimulator:
 
 
 # --------------------------------------------------------------------------------------------
-# Emulators (scikit-learn GP; swappable for experiments.emulator.fit_emulator once it lands)
+# Emulators: the project's GP (experiments.emulator.gaussian_process) with the variance of its mean
 # --------------------------------------------------------------------------------------------
 
 
@@ -249,22 +249,14 @@ class Emulator:
 
 
 def fit_gp(u: np.ndarray, y: np.ndarray, seed: int = 0, kernel: Any = None) -> Emulator:
-    """GP with a constant x ARD RBF kernel plus white noise, inputs in [0, 1], outputs normalised.
-    Given a fitted ``kernel``, its hyperparameters are kept (no optimisation): used for
-    cross-validation, where refitting them on every fold would cost far more and change little."""
-    from sklearn.gaussian_process import GaussianProcessRegressor
-    from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
-
-    d = u.shape[1]
-    if kernel is None:
-        kernel, optimizer = (ConstantKernel(1.0, (1e-3, 1e3)) * RBF(np.full(d, 0.5), (1e-2, 1e2))
-                             + WhiteKernel(1e-2, (1e-8, 1.0))), "fmin_l_bfgs_b"
-    else:
-        optimizer = None
-    gp = GaussianProcessRegressor(kernel=kernel, normalize_y=True, optimizer=optimizer,
-                                  n_restarts_optimizer=2 if optimizer else 0, random_state=seed)
+    """The project's GP (``experiments.emulator.gaussian_process``) on inputs in [0, 1]. Given a
+    fitted ``kernel``, its hyperparameters are kept (no optimisation): used for cross-validation,
+    where refitting them on every fold would cost far more and change little."""
     import warnings
 
+    from experiments.emulator import gaussian_process
+
+    gp = gaussian_process(u.shape[1], seed, kernel, restarts=2)
     with warnings.catch_warnings():  # bounds reached (e.g. an inert input) are expected, not errors
         warnings.simplefilter("ignore")
         gp.fit(u, y)

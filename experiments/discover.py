@@ -84,25 +84,19 @@ class Study:
 
 
 def load_study(path: Path) -> Study:
-    import yaml
+    """A design study's points and finished runs (``experiments.design.load_study``); a folder with
+    no finished run is refused in one line."""
+    from experiments import design
 
     path = Path(path)
     if not (path / "points.parquet").is_file():
         raise ConfigError(f"{path} is not a design study folder (no points.parquet)")
-    points = pd.read_parquet(path / "points.parquet")
-    if (path / "runs.parquet").is_file():
-        runs = pd.read_parquet(path / "runs.parquet")
-    else:
-        parts = sorted((path / "runs").glob("point_*.parquet"))
-        if not parts:
-            raise ConfigError(f"{path} has no runs yet (no runs.parquet or runs/point_*.parquet)")
-        runs = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+    meta, points, runs = design.load_study(path)
+    if runs.empty:
+        raise ConfigError(f"{path} has no runs yet (no runs.parquet or runs/point_*.parquet)")
     if "status" in runs.columns:
         runs = runs[runs["status"] == "completed"]
-    meta = {}
-    if (path / "study.yaml").is_file():
-        meta = yaml.safe_load((path / "study.yaml").read_text(encoding="utf-8")) or {}
-    return Study(path, points, runs.reset_index(drop=True), meta)
+    return Study(path, points, runs.reset_index(drop=True), meta or {})
 
 
 def check_claim(clauses: list[Clause], study: Study) -> None:

@@ -40,16 +40,24 @@ class Emulator:
         return np.atleast_1d(self.gp.kernel_.k1.k2.length_scale)
 
 
-def _gp(d: int, seed: int):
+def gaussian_process(d: int, seed: int = 0, kernel: Any = None, restarts: int = 1):
+    """The project's GP regressor on ``d`` inputs scaled to [0, 1]: a constant x ARD RBF kernel plus
+    white noise (replicate noise is real: the emulator must not interpolate it), outputs normalised.
+    Given a fitted ``kernel``, its hyperparameters are kept (no optimisation): cross-validation refits
+    only the GP's weights. Used by :func:`fit_emulator` and by ``experiments.calibrate``."""
     from sklearn.gaussian_process import GaussianProcessRegressor
     from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 
-    kernel = (ConstantKernel(1.0, (1e-3, 1e3)) * RBF(np.full(d, 0.5), (1e-2, 1e2))
-              + WhiteKernel(1e-2, (1e-8, 1e1)))
+    if kernel is None:
+        kernel = (ConstantKernel(1.0, (1e-3, 1e3)) * RBF(np.full(d, 0.5), (1e-2, 1e2))
+                  + WhiteKernel(1e-2, (1e-8, 1e1)))
+        optimizer = "fmin_l_bfgs_b"
+    else:
+        optimizer, restarts = None, 0
     # normalize_y: the outcome is standardised, so the kernel's bounds suit any outcome's units;
-    # one restart: the ARD likelihood has local optima (e.g. a long length scale for every input)
-    return GaussianProcessRegressor(kernel=kernel, normalize_y=True, n_restarts_optimizer=1,
-                                    random_state=seed)
+    # restarts: the ARD likelihood has local optima (e.g. a long length scale for every input)
+    return GaussianProcessRegressor(kernel=kernel, normalize_y=True, optimizer=optimizer,
+                                    n_restarts_optimizer=restarts, random_state=seed)
 
 
 def fit_emulator(X: np.ndarray, y: np.ndarray, bounds: np.ndarray | None = None, *, folds: int = 5,
@@ -61,7 +69,6 @@ def fit_emulator(X: np.ndarray, y: np.ndarray, bounds: np.ndarray | None = None,
     cross-validation: each point predicted by a GP fitted without it), ``sd_y``, ``n``, ``folds``.
     """
     from sklearn.exceptions import ConvergenceWarning
-    from sklearn.gaussian_process import GaussianProcessRegressor
     from sklearn.model_selection import KFold
 
     X = np.asarray(X, float)
@@ -83,14 +90,14 @@ def fit_emulator(X: np.ndarray, y: np.ndarray, bounds: np.ndarray | None = None,
     U = (X - lows) / (highs - lows)
     with warnings.catch_warnings():  # a length scale at its bound: an input with no effect, expected
         warnings.simplefilter("ignore", ConvergenceWarning)
-        full = _gp(d, seed).fit(U, y)
+        full = gaussian_process(d, seed).fit(U, y)
     # k-fold CV with the kernel's hyperparameters kept at the full fit's (each fold refits only the
     # GP's weights): one likelihood optimisation instead of k + 1, so the emulator of a 30-parameter,
     # 300-point design fits in seconds. The hyperparameters have seen every point, so this is slightly
     # optimistic; the held-out predictions themselves never see the held-out outputs.
     pred = np.empty(n)
     for train, test in KFold(folds, shuffle=True, random_state=seed).split(U):
-        gp = GaussianProcessRegressor(kernel=full.kernel_, optimizer=None, normalize_y=True)
+        gp = gaussian_process(d, kernel=full.kernel_)
         pred[test] = gp.fit(U[train], y[train]).predict(U[test])
     resid = y - pred
     sst = float(np.sum((y - y.mean()) ** 2))

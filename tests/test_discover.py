@@ -89,6 +89,7 @@ def test_rules_mean_and_share_differ_as_stated(tmp_path):
     d = tmp_path / "s"
     d.mkdir()
     pd.DataFrame({"point": [0], "p": [0.5]}).to_parquet(d / "points.parquet")
+    (d / "study.yaml").write_text("method: lhs\nn: 1\nreplicates: 1\n")  # as `resilience design` writes
     rows = []
     for r, diff in enumerate([-10.0, 1.0, 1.0]):
         rows.append({"point": 0, "replicate": r, "regime": "b", "m": 5.0, "status": "completed"})

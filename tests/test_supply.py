@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from model import simulate
 from model.model import CommunityModel
 
 from .conftest import small_params

@@ -44,7 +44,7 @@ class TiePhases:
         rng = self.streams["loneliness"]
         # L += rise * prone * shortfall * (1 - L) - fall / prone * met * L + noise, clipped to [0, 1],
         # with s = contact / need, shortfall = clip(1 - s), met = clip(s), noise = sd x a standard
-        # normal drawn in the kernel (ziggurat on the stream's xoshiro256+; model/kernels.py)
+        # normal drawn in the kernel (ziggurat on the stream's xoshiro256+; model/kernels/random.py)
         by_nb = kernels.loneliness_update(r.loneliness, self._contact, r.need, r.prone, rng.uniform_state, p.loneliness_rise,
                                           p.loneliness_fall, p.loneliness_noise_sd, p.lonely_threshold,
                                           r.weeks_lonely, r.nbhd, self.params.place.n_neighbourhoods)

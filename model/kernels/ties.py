@@ -1,169 +1,21 @@
-"""Compiled per-edge and per-resident kernels (numba).
-
-The tie network has ~17 edges per resident, and a week passes over the edge arrays several times
-(contact, strengthening and decay, removal, insertion, measurement). In numpy each of those passes
-builds several temporary arrays; here each is one loop. The kernels do exactly the arithmetic of
-the numpy expressions they replace, in the same order (sums in edge order, as ``np.bincount``
-does), and take their random numbers from the caller, so results are identical to the numpy form;
-the exceptions are ``tie_contact``, which draws its one uniform per tie from the caller's
-xoshiro256+ state (``uniforms`` draws the same numbers into an array), and ``loneliness_update``,
-which draws its one standard normal per resident from it (``normals`` draws the same numbers).
-Loops over edges are written without data-dependent branches where a branch would be unpredictable
-(a 0/1 factor or an unconditional write with a conditional advance), which is what makes them fast.
-
-Edges are stored with ``i < j``, sorted by (i, j); ``i``/``j`` are int32 and ``w`` float64. A
-weight of -0.0 marks a tie removed earlier in the week (``Ties`` defers removals); only
-``tie_contact`` is handed such arrays, and every other kernel sees the ties after they are taken out.
-"""
+"""Kernels over the tie network's edge arrays (``i < j``, sorted; int32 ends, float64 weights)."""
 
 from __future__ import annotations
 
-import math
+import math  # noqa: F401
 
 import numpy as np
-from llvmlite import ir
-from numba import njit, types
-from numba.core import cgutils
-from numba.extending import intrinsic
+from numba import njit
 
-_JIT = {"cache": True, "nogil": True}
-
-# Prefetching: at large sizes the per-resident arrays that edge loops read at random (8 bytes x n)
-# no longer fit the core's cache, and each such read waits on memory. Kernels then ask for the
-# entry needed PREFETCH_AHEAD edges later. Below PREFETCH_MIN_RESIDENTS (arrays of ~2 MB) the data
-# is in cache and the extra instructions only cost time (measured on this project's 2-core AMD
-# EPYC machines: at 1M residents, contact along ties went from ~17 to ~11 ns an edge; at 10k,
-# prefetching made it ~20% slower).
-PREFETCH_MIN_RESIDENTS = 250_000
-PREFETCH_AHEAD = 16
-
-_U11, _U17, _U19, _U45 = np.uint64(11), np.uint64(17), np.uint64(19), np.uint64(45)
-
-
-@njit(inline="always")
-def _xoshiro(s0, s1, s2, s3):
-    """One step of xoshiro256+ (Blackman & Vigna 2021, ACM TOMS 47:36): a double in [0, 1) from
-    the top 53 bits of the output (the bits the authors recommend for floating point), and the next
-    state. Kernels hold the state in registers, so a draw costs ~1 ns."""
-    r = s0 + s3
-    t = s1 << _U17
-    s2 ^= s0
-    s3 ^= s1
-    s1 ^= s2
-    s0 ^= s3
-    s2 ^= t
-    s3 = (s3 << _U45) | (s3 >> _U19)
-    return np.float64(r >> _U11) * 1.1102230246251565e-16, s0, s1, s2, s3
-
-
-def _ziggurat_tables(c: int = 128, r: float = 3.442619855899, v: float = 9.91256303526217e-3):
-    """Layer edges ``x`` (c + 1) and ratios ``x[k+1] / x[k]`` (c) of the 128-layer ziggurat for the
-    standard normal (Marsaglia & Tsang 2000, J. Stat. Softw. 5(8); constants and construction as
-    in Doornik 2005, "An improved ziggurat method to generate normal random samples")."""
-    x = np.zeros(c + 1)
-    f = np.exp(-0.5 * r * r)
-    x[0], x[1] = v / f, r
-    for k in range(2, c):
-        x[k] = np.sqrt(-2.0 * np.log(v / x[k - 1] + f))
-        f = np.exp(-0.5 * x[k] * x[k])
-    return x, x[1:] / x[:-1]
-
-
-_ZIG_X, _ZIG_RATIO = _ziggurat_tables()
-_ZIG_R = 3.442619855899
-
-
-@njit(inline="always")
-def _normal(s0, s1, s2, s3):
-    """One standard normal draw by the ziggurat, from the xoshiro256+ state (Doornik 2005's
-    ZIGNOR: the layer comes from a second draw, not from the bits of the first, so the two are
-    independent). ~99% of draws take the first branch: two uniforms, a compare and a multiply."""
-    xs, ratio = _ZIG_X, _ZIG_RATIO
-    while True:
-        u, s0, s1, s2, s3 = _xoshiro(s0, s1, s2, s3)
-        v, s0, s1, s2, s3 = _xoshiro(s0, s1, s2, s3)
-        u = 2.0 * u - 1.0
-        k = np.int64(v * 128.0)  # the layer, uniform on 0..127
-        if abs(u) < ratio[k]:
-            return u * xs[k], s0, s1, s2, s3
-        if k == 0:  # the tail beyond R (Marsaglia 1964)
-            while True:
-                a, s0, s1, s2, s3 = _xoshiro(s0, s1, s2, s3)
-                b, s0, s1, s2, s3 = _xoshiro(s0, s1, s2, s3)
-                x = np.log(1.0 - a) / _ZIG_R  # 1 - a in (0, 1]: never log(0)
-                y = np.log(1.0 - b)
-                if -2.0 * y >= x * x:
-                    return (x - _ZIG_R if u < 0.0 else _ZIG_R - x), s0, s1, s2, s3
-        x = u * xs[k]
-        f0 = np.exp(-0.5 * (xs[k] * xs[k] - x * x))
-        f1 = np.exp(-0.5 * (xs[k + 1] * xs[k + 1] - x * x))
-        w, s0, s1, s2, s3 = _xoshiro(s0, s1, s2, s3)
-        if f1 + w * (f0 - f1) < 1.0:
-            return x, s0, s1, s2, s3
-
-
-@njit(**_JIT)
-def normals(state, out):
-    """Fill ``out`` with standard normal draws from the xoshiro256+ ``state`` (advanced in place),
-    as ``loneliness_update`` draws them; returns ``out``."""
-    s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
-    for k in range(out.size):
-        out[k], s0, s1, s2, s3 = _normal(s0, s1, s2, s3)
-    state[0], state[1], state[2], state[3] = s0, s1, s2, s3
-    return out
-
-
-@njit(**_JIT)
-def uniforms(state, out):
-    """Fill ``out`` with uniform draws on [0, 1) from the xoshiro256+ ``state`` (4 uint64,
-    advanced in place); returns ``out``."""
-    s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
-    for k in range(out.size):
-        out[k], s0, s1, s2, s3 = _xoshiro(s0, s1, s2, s3)
-    state[0], state[1], state[2], state[3] = s0, s1, s2, s3
-    return out
-
-
-@intrinsic
-def _move(typingctx, arr, src, dst, count):
-    """Move ``arr[src:src + count]`` to ``arr[dst:dst + count]`` (the ranges may overlap) with one
-    memmove: shifting a run of edges this way is ~5x faster than a loop."""
-    sig = types.void(arr, types.intp, types.intp, types.intp)
-
-    def codegen(context, builder, signature, args):
-        a = context.make_array(signature.args[0])(context, builder, args[0])
-        itemsize = context.get_abi_sizeof(context.get_data_type(signature.args[0].dtype))
-        cgutils.raw_memmove(builder, cgutils.gep(builder, a.data, args[2]),
-                            cgutils.gep(builder, a.data, args[1]), args[3], itemsize)
-        return context.get_dummy_value()
-
-    return sig, codegen
-
-
-@intrinsic
-def _prefetch(typingctx, arr, idx):
-    """Hint that ``arr[idx]`` will be used soon (LLVM's prefetch, asked for writing, which also
-    serves reads); no effect on results."""
-    sig = types.void(arr, types.intp)
-
-    def codegen(context, builder, signature, args):
-        a = context.make_array(signature.args[0])(context, builder, args[0])
-        i8p = ir.IntType(8).as_pointer()
-        i32 = ir.IntType(32)
-        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
-                                            "llvm.prefetch.p0i8")
-        ptr = builder.bitcast(cgutils.gep(builder, a.data, args[1]), i8p)
-        builder.call(fn, [ptr, i32(1), i32(3), i32(1)])  # for writing, keep in all caches, data
-        return context.get_dummy_value()
-
-    return sig, codegen
-
-
-@njit(**_JIT)
-def _prefetch_distance(n, E):
-    """How many edges ahead a loop over ``E`` edges prefetches per-resident entries (``n``
-    residents): ``PREFETCH_AHEAD`` from ``PREFETCH_MIN_RESIDENTS`` on, else ``E`` (never)."""
-    return PREFETCH_AHEAD if n >= PREFETCH_MIN_RESIDENTS else E
+from model.kernels._jit import (  # noqa: F401
+    _JIT,
+    PREFETCH_AHEAD,
+    PREFETCH_MIN_RESIDENTS,
+    _move,
+    _prefetch,
+    _prefetch_distance,
+)
+from model.kernels.random import _U11, _U17, _U19, _U45, _normal, _xoshiro  # noqa: F401
 
 
 @njit(**_JIT)
@@ -471,70 +323,6 @@ def close_tie_stats(i, j, w, n, close_threshold, nbhd):
 
 
 @njit(**_JIT)
-def pick_groups(u, v, home, local_share, eligible, weight, g_nbhd, n_nbhd):
-    """For each resident (home neighbourhood ``home``), an eligible group chosen with probability
-    proportional to ``weight``: among those in the home neighbourhood if ``v < local_share`` (all
-    eligible groups if it has none), else among all. ``u`` picks along the cumulative weights (as
-    ``searchsorted(cumsum(w), u * total, side="right")``). -1 where no group is eligible."""
-    out = np.full(u.size, -1, dtype=np.int64)
-    elig = np.flatnonzero(eligible)
-    if elig.size == 0:
-        return out
-    # cumulative weights of the eligible groups: all of them, and each neighbourhood's own
-    cw_all = np.cumsum(weight[elig])
-    order = np.argsort(g_nbhd[elig], kind="mergesort")  # stable: keeps gid order within each
-    by_nb = elig[order]
-    start = np.zeros(n_nbhd + 1, dtype=np.int64)
-    for g in by_nb:
-        start[g_nbhd[g] + 1] += 1
-    for k in range(n_nbhd):
-        start[k + 1] += start[k]
-    cw_nb = np.empty(by_nb.size)
-    for k in range(n_nbhd):
-        acc = 0.0
-        for p in range(start[k], start[k + 1]):
-            acc += weight[by_nb[p]]
-            cw_nb[p] = acc
-    for r in range(u.size):
-        nb = home[r]
-        if v[r] < local_share and start[nb + 1] > start[nb]:
-            lo, hi = start[nb], start[nb + 1]
-            cand, cw = by_nb[lo:hi], cw_nb[lo:hi]
-        else:
-            cand, cw = elig, cw_all
-        x = np.searchsorted(cw, u[r] * cw[-1], side="right")
-        out[r] = cand[min(x, cand.size - 1)]
-    return out
-
-
-@njit(**_JIT)
-def loneliness_update(L, contact, need, prone, state, rise, fall, noise_sd, threshold, weeks_lonely, nbhd,
-                      n_nbhd):
-    """The weekly loneliness balance (ODD 7.1), in place on ``L`` and ``weeks_lonely`` (weeks in a
-    row at or above ``threshold``); the noise ``z`` is one standard normal per resident, in order,
-    from the xoshiro256+ ``state`` (advanced in place; ``normals`` draws the same numbers). Returns
-    the lonely share of each neighbourhood."""
-    lonely_nb = np.zeros(n_nbhd)
-    count_nb = np.zeros(n_nbhd, dtype=np.int64)
-    s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
-    for r in range(L.size):
-        z, s0, s1, s2, s3 = _normal(s0, s1, s2, s3)
-        s = contact[r] / need[r]
-        shortfall = min(max(1.0 - s, 0.0), 1.0)
-        met = min(max(s, 0.0), 1.0)
-        x = L[r]
-        x = x + (rise * prone[r] * shortfall * (1.0 - x) - fall / prone[r] * met * x + noise_sd * z)
-        x = min(max(x, 0.0), 1.0)
-        L[r] = x
-        lonely = x >= threshold
-        weeks_lonely[r] = weeks_lonely[r] + 1 if lonely else 0
-        lonely_nb[nbhd[r]] += lonely
-        count_nb[nbhd[r]] += 1
-    state[0], state[1], state[2], state[3] = s0, s1, s2, s3
-    return lonely_nb / np.maximum(1, count_nb)
-
-
-@njit(**_JIT)
 def weaken_shared(i, j, w, bits, factor):
     """Multiply each tie's weight by ``factor`` once for every bit its two ends share (one bit per
     closing group the two were both members of)."""
@@ -547,41 +335,6 @@ def weaken_shared(i, j, w, bits, factor):
         while common:
             common &= common - np.uint64(1)
             w[k] *= factor
-
-
-@njit(**_JIT)
-def code_counts(codes, n_low, base, n_high):
-    """Counts of the codes in ``[0, n_low)`` and, separately, of those in ``[base, base + n_high)``
-    (as two ``np.bincount`` calls on the selected codes; negative codes are skipped). Used for
-    residents' group and provider codes (client of, volunteer for), one pass instead of masks."""
-    low = np.zeros(n_low, dtype=np.int64)
-    high = np.zeros(n_high, dtype=np.int64)
-    for c in codes:
-        if c >= base:
-            high[c - base] += 1
-        elif c >= 0:
-            low[c] += 1
-    return low, high
-
-
-@njit(**_JIT)
-def joiners(u, join, L, threshold, lonely_factor, need, mean_need, sector_trust, nbhd, disabled,
-            disability_factor, n_memberships, max_memberships):
-    """Residents who look for a group this week: ``u < p`` with p = join x (lonely_factor if
-    lonely) x need / mean need x trust in the sector of their neighbourhood x (disability_factor
-    if disabled), among those below ``max_memberships`` (the numpy expression's products, in its
-    order)."""
-    out = np.empty(u.size, dtype=np.int64)
-    m = 0
-    for r in range(u.size):
-        p = join * (lonely_factor if L[r] >= threshold else 1.0)
-        p = p * (need[r] / mean_need)
-        p = p * sector_trust[nbhd[r]]
-        p = p * (disability_factor if disabled[r] else 1.0)
-        if u[r] < p and n_memberships[r] < max_memberships:
-            out[m] = r
-            m += 1
-    return out[:m]
 
 
 @njit(**_JIT)
@@ -611,25 +364,4 @@ def distinct_pairs(a, b, weight, n):
             d += 1
     return out_lo[:d], out_hi[:d], out_w[:d]
 
-
-@njit(**_JIT)
-def life_events(u_bereave, u_ill, bereavement, age, illness, recovery, disabled, L, rise):
-    """Bereavement (``u_bereave < bereavement[age]``), illness onset among residents not disabled
-    (``u_ill < illness[age]``, which makes them disabled) and recovery among the disabled
-    (``u_ill < recovery[age]``, which ends it). Bereavement and onset raise loneliness by ``rise``
-    (capped at 1). In place on ``disabled`` and ``L``; returns who was bereaved."""
-    bereaved = np.empty(L.size, dtype=np.bool_)
-    for r in range(L.size):
-        b = u_bereave[r] < bereavement[age[r]]
-        ill = False
-        if disabled[r]:
-            if u_ill[r] < recovery[age[r]]:
-                disabled[r] = False
-        elif u_ill[r] < illness[age[r]]:
-            disabled[r] = True
-            ill = True
-        if b or ill:
-            L[r] = min(1.0, L[r] + rise)
-        bereaved[r] = b
-    return bereaved
 
