@@ -57,22 +57,7 @@ RC = {
     "figure.dpi": 100,
 }
 
-# Colour-blind-safe colours in the fixed regime order: Okabe-Ito without its pale yellow (which
-# vanishes on white), then Paul Tol's wine, olive and a mid grey for the ninth and tenth regime.
-COLOURS = (
-    "#000000",  # black (the first regime, usually "No funding": the counterfactual)
-    "#E69F00",  # orange
-    "#0072B2",  # blue
-    "#D55E00",  # vermillion
-    "#882255",  # wine (Tol)
-    "#009E73",  # bluish green
-    "#56B4E9",  # sky blue
-    "#CC79A7",  # reddish purple
-    "#999933",  # olive (Tol)
-    "#888888",  # grey
-)
-LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)))
-MARKERS = ("o", "s", "^", "D", "v", "P", "X", "h", "<", ">")
+from experiments.palette import COLOURS, LINESTYLES, MARKERS  # noqa: E402,F401 (one palette, shared with the workshop)
 
 
 def apply() -> None:

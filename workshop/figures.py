@@ -3,8 +3,9 @@
 Measured on the workshop laptops' class of machine, rendering a 2x3 grid of matplotlib charts to PNG
 takes over 100 ms even when the figure is reused, which with a model step breaks the 200 ms budget for
 a step plus redraw. Writing the same pictures as SVG takes a few milliseconds and they stay sharp on a
-projector, so the app draws SVG; colours and tick positions still come from matplotlib (colormaps,
-``MaxNLocator``), without building figures. ``benchmarks/workshop_speed.py`` measures the budget.
+projector, so the app draws SVG; tick positions and the place map's colour ramps still come from
+matplotlib (colormaps, ``MaxNLocator``), without building figures, and the runs' and the money's
+colours from ``experiments.palette``, the palette of the report's and compare's figures. ``benchmarks/workshop_speed.py`` measures the budget.
 
 All text that comes from the model is escaped. Functions are pure: a :class:`View` in, a string out.
 """
@@ -21,6 +22,7 @@ from matplotlib import colormaps
 from matplotlib.colors import to_hex
 from matplotlib.ticker import MaxNLocator
 
+from experiments.palette import RUN_COLOURS, SPEND_COLOURS
 from model.model import WEEKS_PER_YEAR
 from workshop.session import View
 
@@ -31,10 +33,9 @@ LONELY_SHADES = tuple(to_hex(c) for c in colormaps["coolwarm"](np.linspace(0, 1,
 HEALTH_SHADES = tuple(to_hex(c) for c in colormaps["RdYlGn"](np.linspace(0, 1, N_SHADES)))
 KIND_LABEL = {"club": "club", "befriending": "befriending", "faith": "faith group",
               "goodgym": "GoodGym-style", "volunteer_centre": "volunteer centre"}
-RUN_COLOURS = ("#1f77b4", "#d62728")
 RUN_DASH = ("", ' stroke-dasharray="5 3"')
-LOCAL_COLOUR = "#2ca02c"
-OUTSIDE_COLOUR = "#8c8c8c"
+LOCAL_COLOUR = SPEND_COLOURS["local_groups"]
+OUTSIDE_COLOUR = SPEND_COLOURS["outside_providers"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,7 +245,7 @@ def line_chart_svg(title: str, series: Sequence[tuple[np.ndarray, np.ndarray]], 
     return "".join(out)
 
 
-IN_HOUSE_COLOUR = "#9467bd"
+IN_HOUSE_COLOUR = SPEND_COLOURS["in_house"]
 MONEY = (("local_groups", "local groups", LOCAL_COLOUR), ("outside_providers", "providers", OUTSIDE_COLOUR),
          ("in_house", "council staff", IN_HOUSE_COLOUR))
 
