@@ -164,6 +164,7 @@ ONLY_WHEN: dict[str, tuple[str, tuple[Any, ...]]] = {
     "regime.grants.core_years": ("regime.grants.rule", ("core",)),
     "regime.grants.competitive_share": ("regime.grants.rule", ("competitive",)),
     "regime.outcomes.portfolio_share": ("regime.outcomes.investor", (True,)),
+    "regime.outcomes.full_reward_fall": ("regime.outcomes.investor", (True,)),
 }
 
 
@@ -212,6 +213,7 @@ UNIT_INTERVAL = frozenset({
     "grant_writing_skill", "relationship_initial", "relationship_churn_loss", "quality",
     "tie_formation_factor", "staff_turnover_per_year", "social_value_weight", "shock_size", "price_weight",
     "service_dropout", "referral_uptake", "route_floor", "placement_conversion", "visit_tie_per_week",
+    "sector_trust_recovery_per_year",
 })
 # Numbers that may be negative (a group may be allowed an overdraft before it counts as out of money).
 SIGNED = frozenset({"min_reserves"})
@@ -301,6 +303,7 @@ LOWER: dict[str, float] = {
     "full_size": 1.0,  # a group at full size serves at least one person
     "reference_groups_per_1k": 0.01,  # the joining rate divides by it
     "max_supply_factor": 1.0,  # at least the rate at the reference supply
+    "full_reward_fall": 1e-4,  # the reward divides by it
 }
 
 

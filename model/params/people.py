@@ -103,6 +103,8 @@ class ResidentParams:
     # Volunteering.
     volunteer_initial_share: float = 0.16  # monthly formal volunteering 16% (CLS 2023/24, DOMAIN)
     volunteer_quit_per_year: float = 0.2  # about one in five stops each year (NCVO, DOMAIN)
+    burnout_load: float = 1.5  # a group's demand (attending members + clients) over its capacity above
+    # which its volunteers burn out (assumption: half as much work again as they signed up for)
     volunteer_burnout_per_year: float = 0.3  # extra yearly quit probability when a volunteer's
     # group is fully stretched (load >= 1.5 x normal hours); calibrated
     volunteer_join_per_year: float = 0.55  # a member's chance a year of starting to volunteer
@@ -266,5 +268,14 @@ class GroupParams:
     # lonely resident in its catchment (outreach); calibrated
     grant_writing_skill: float = 0.4  # mean bid-writing strength of local groups (0-1)
     consortium_min_collaborations: int = 2  # collaboration ties a group needs to lead a consortium
+    local_share: float = 0.85  # share of residents' choices of a group (joining, and the supply of
+    # places they count) made in their own neighbourhood; the rest anywhere in the place.
+    # Assumption: most participation is within walking distance (issue 15, item 9: was a constant)
+    referral_local_share: float = 0.95  # the same for referrals and services, which a link worker or
+    # a scheme matches to the resident's own neighbourhood almost always (assumption)
+    visit_weekly_prob: float = 0.9  # a client gets the week's visit: a volunteer misses about one
+    # week in ten (holidays, illness; assumption)
+    sector_trust_recovery_per_year: float = 0.1  # each year residents' trust in local groups regains
+    # this share of what closures took from it (assumption: a lost group is forgotten over ~10 years)
 
 

@@ -38,6 +38,10 @@ class ProviderParams:
     bid_strength: float = 0.9  # professional bid writing
     reserves: float = 5_000_000.0  # deep pockets
     tie_formation_factor: float = 0.05  # phone contact rarely becomes a local tie
+    call_weekly_prob: float = 0.85  # a client gets the week's call, before caseworker turnover
+    # (assumption: calls are scheduled but a standardised service misses some)
+    signpost_prob: float = 0.1  # x tie_formation_factor: a call's weekly chance of signposting the
+    # client to a local group (assumption)
     staff_turnover_per_year: float = 0.3  # caseworker churn breaks continuity with clients
 
 
@@ -103,6 +107,8 @@ class OutcomesParams:
     # contract back. Set it very large for unlimited working capital.
     investor: bool = False  # investor in outcomes: fund a portfolio, reward area improvement
     portfolio_share: float = 0.6  # investor: share paid up front to a portfolio of local groups
+    full_reward_fall: float = 0.01  # investor: the fall in the council's observed lonely share (one
+    # point) that earns the whole reward pot; smaller falls earn in proportion (assumption)
 
 
 @dataclass(slots=True)

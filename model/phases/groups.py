@@ -123,13 +123,15 @@ class GroupPhases:
         np.maximum(gt.max_members_seen[:G], self._g_members, out=gt.max_members_seen[:G])
 
     def _pick_groups(self, who: np.ndarray, rng: np.random.Generator, eligible: np.ndarray,
-                     weight: np.ndarray, local_share: float = 0.85) -> np.ndarray:
+                     weight: np.ndarray, local_share: float | None = None) -> np.ndarray:
         """For each resident in ``who``, a group: in their neighbourhood with probability
-        ``local_share`` (else anywhere), chosen with probability proportional to ``weight`` among
+        ``local_share`` (default ``groups.local_share``; else anywhere), chosen with probability proportional to ``weight`` among
         ``eligible`` groups. -1 where none is eligible. Draws two values per resident."""
         if who.size == 0:
             return np.full(0, -1, dtype=np.int64)
         u, v = rng.random(who.size), rng.random(who.size)
+        if local_share is None:
+            local_share = self.params.groups.local_share
         return kernels.pick_groups(u, v, self.res.nbhd[who], local_share, eligible & (weight > 0),
                                    np.asarray(weight, dtype=np.float64), self._g_nbhd,
                                    self.params.place.n_neighbourhoods)
@@ -235,7 +237,7 @@ class GroupPhases:
             return np.ones(nb)
         open_here = np.bincount(self._g_nbhd[self._g_acts], minlength=nb).astype(float)
         adults = np.maximum(1, self._nbhd_index[1])
-        supply = 1000.0 * (0.85 * open_here / adults + 0.15 * open_here.sum() / self.res.n)
+        supply = 1000.0 * (g.local_share * open_here / adults + (1.0 - g.local_share) * open_here.sum() / self.res.n)
         return np.minimum(g.max_supply_factor, (supply / g.reference_groups_per_1k) ** g.supply_elasticity)
 
     def _phase_activities(self) -> None:

@@ -35,13 +35,14 @@ class ServicePhases:
         who = np.unique(np.where(u < detection, pick_lonely, pick_any))
         self._refresh_group_arrays()
         room = self._g_acts & (self._g_capacity > self._g_members)
-        grp = self._pick_groups(who, rng, room, self._g_trust + 0.1, local_share=0.95)
+        grp = self._pick_groups(who, rng, room, self._g_trust + 0.1, local_share=self.params.groups.referral_local_share)
         ok = grp >= 0
         self.members.add(who[ok], grp[ok], len(self.all_groups))
         gclients, _ = self._client_counts()
         visit_room = self._g_visits & (self._visit_places() > gclients)
         cand = who[self.res.client_of[who] == NO_GROUP]
-        svc = self._pick_groups(cand, rng, visit_room, np.ones(len(self.all_groups)), local_share=0.95)
+        svc = self._pick_groups(cand, rng, visit_room, np.ones(len(self.all_groups)),
+                                local_share=self.params.groups.referral_local_share)
         ok = svc >= 0
         self.res.client_of[cand[ok]] = svc[ok]
         self.res.client_since[cand[ok]] = self.week
@@ -117,8 +118,8 @@ class ServicePhases:
         u, v = rng.random(r.n), rng.random(r.n)
         by_group = (c >= 0) & (c < PROVIDER_BASE)
         by_prov = c >= PROVIDER_BASE
-        visited = by_group & (u < 0.9)
-        called = by_prov & (u < 0.85 * (1.0 - 0.5 * p.providers.staff_turnover_per_year))
+        visited = by_group & (u < p.groups.visit_weekly_prob)
+        called = by_prov & (u < p.providers.call_weekly_prob * (1.0 - 0.5 * p.providers.staff_turnover_per_year))
         self._contact[visited] += p.residents.visit_contact
         self._contact[called] += p.residents.phone_contact
         # a visit can turn into a friendship with the visiting volunteer, at its kind's rate
@@ -139,7 +140,7 @@ class ServicePhases:
             pick = start[gid[has]] + (u_pick * counts[gid[has]]).astype(np.int64)
             self._queue_ties(befriend[has], vols[np.minimum(pick, vols.size - 1)])
         # a provider's call occasionally signposts the client to a local group
-        signpost = np.flatnonzero(called & (v < 0.1 * p.providers.tie_formation_factor))
+        signpost = np.flatnonzero(called & (v < p.providers.signpost_prob * p.providers.tie_formation_factor))
         if signpost.size:
             room = self._g_acts & (self._g_capacity > self._g_members)
             grp = self._pick_groups(signpost, rng, room, self._g_trust + 0.05, local_share=1.0)

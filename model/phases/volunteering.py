@@ -22,7 +22,7 @@ class VolunteeringPhases:
         demand = self._g_members * p.groups.attend_prob + gcl
         load = demand / np.maximum(1.0, self._g_capacity)
         is_vol = vol >= 0
-        stretched = np.append(load > 1.5, False)[vol]  # vol = -1 (none) reads the appended False
+        stretched = np.append(load > p.residents.burnout_load, False)[vol]  # vol = -1 (none) reads the appended False
         u_quit = rng.random(r.n)
         quit_ = is_vol & (u_quit < rates.vol_quit + rates.vol_burnout * stretched)
         vol[quit_] = NO_GROUP

@@ -102,7 +102,7 @@ class OutcomesBased(_TenderBase):
         live = [model.group_by_gid(gid) for gid in self.portfolio if model.group_by_gid(gid).active]
         if self.last_observed is not None and live:
             improvement = max(0.0, self.last_observed - observed)
-            share = min(1.0, improvement / 0.01)  # a 1-point fall earns the whole reward pot
+            share = min(1.0, improvement / o.full_reward_fall)  # (one point earns the whole pot)
             for g in live:
                 model.pay(g, "outcome_payments", reward_pot * share / len(live))
         self.last_observed = observed
