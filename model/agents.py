@@ -33,7 +33,8 @@ class GroupTable:
               "capacity",
               # the kind's parameters, copied in at founding for array code
               "places_per_volunteer", "places_per_staff", "volunteers_needed", "running_cost_per_year",
-              "staff_cost_per_year", "donations_per_member_per_year", "visit_share")
+              "staff_cost_per_year", "donations_per_member_per_year", "visit_share", "visit_tie_per_week",
+              "volunteer_gain")
     INTS = ("contract_places", "n_members", "volunteers", "clients", "max_members_seen",
             "weeks_without_money", "weeks_without_volunteers", "weeks_without_members", "nbhd")
     BOOLS = ("active", "activities", "visits")
@@ -86,7 +87,8 @@ class GroupTable:
                 setattr(self, name, new)
         self.size = gid + 1
         for name in ("places_per_volunteer", "places_per_staff", "volunteers_needed", "running_cost_per_year",
-                     "staff_cost_per_year", "donations_per_member_per_year", "activities", "visits"):
+                     "staff_cost_per_year", "donations_per_member_per_year", "activities", "visits",
+                     "visit_tie_per_week", "volunteer_gain"):
             getattr(self, name)[gid] = getattr(kp, name)
         # the share of a group's places given to home visits rather than activities
         self.visit_share[gid] = 0.0 if not kp.visits else (0.3 if kp.activities else 1.0)

@@ -6,7 +6,6 @@ import numpy as np
 
 from model import kernels
 from model.agents import CommunityGroup, OutsideProvider
-from model.params import GROUP_KINDS
 from model.phases import stable_order
 from model.residents import NO_GROUP, PROVIDER_BASE
 
@@ -46,15 +45,6 @@ class ServicePhases:
         ok = svc >= 0
         self.res.client_of[cand[ok]] = svc[ok]
         self.res.client_since[cand[ok]] = self.week
-
-    def _kind_array(self, field: str) -> np.ndarray:
-        """A group-kind setting as an array indexed like GROUP_KINDS."""
-        kinds = self.params.groups.kinds
-        return np.array([getattr(kinds[k], field) if k in kinds else 0.0 for k in GROUP_KINDS])
-
-    def _kind_of(self, gids: np.ndarray) -> np.ndarray:
-        """Each group's index in GROUP_KINDS."""
-        return np.asarray(self._kind_codes, dtype=np.int64)[gids]
 
     def visit_places_of(self, g: CommunityGroup) -> float:
         return float(self._g_capacity[g.gid] * self._g_visit_share[g.gid] + g.contract_places)
@@ -124,9 +114,9 @@ class ServicePhases:
         self._contact[called] += p.residents.phone_contact
         # a visit can turn into a friendship with the visiting volunteer, at its kind's rate
         # (GroupKindParams.visit_tie_per_week; GoodGym's runners more often)
-        tie_p = self._kind_array("visit_tie_per_week")
+        tie_p = self.gt.visit_tie_per_week
         vis = np.flatnonzero(visited)
-        befriend = vis[v[vis] < tie_p[self._kind_of(c[vis])]]
+        befriend = vis[v[vis] < tie_p[c[vis]]]
         if befriend.size:
             vols = np.flatnonzero(r.vol_group >= 0)
             vg = r.vol_group[vols]
@@ -136,7 +126,7 @@ class ServicePhases:
             start = np.concatenate([[0], np.cumsum(counts)[:-1]])
             gid = c[befriend]
             has = counts[gid] > 0
-            u_pick = v[befriend][has] / tie_p[self._kind_of(gid[has])]  # uniform on [0, 1) again
+            u_pick = v[befriend][has] / tie_p[gid[has]]  # uniform on [0, 1) again
             pick = start[gid[has]] + (u_pick * counts[gid[has]]).astype(np.int64)
             self._queue_ties(befriend[has], vols[np.minimum(pick, vols.size - 1)])
         # a provider's call occasionally signposts the client to a local group

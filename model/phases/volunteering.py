@@ -58,9 +58,7 @@ class VolunteeringPhases:
         is_vol = vol >= 0
         self._contact += p.residents.volunteer_contact * is_vol
         # what volunteering gives the volunteer, by kind (GoodGym's group runs: issue 15, item 6)
-        gain = self._kind_array("volunteer_gain")
-        if gain.any():
-            self._contact[is_vol] += gain[self._kind_of(vol[is_vol])]
+        self._contact[is_vol] += self.gt.volunteer_gain[vol[is_vol]]
         self._g_vols = self._volunteer_counts()
         self.gt.volunteers[:G] = self._g_vols
 

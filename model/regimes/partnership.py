@@ -26,7 +26,7 @@ class Partnership(Instrument):
     def __init__(self, params: RegimeParams, weight: float) -> None:
         super().__init__(params, weight)
         self.link_workers = 0.0  # full-time equivalents (the last post may be part-time)
-        self.brokerage = 0.0  # introductions a year the funded volunteer centre makes
+        self.introductions = 0.0  # introductions a year the funded volunteer centre makes
 
     def yearly(self, model: CommunityModel, budget: float) -> None:
         pp = self.params.partnership
@@ -40,7 +40,7 @@ class Partnership(Instrument):
         for c in centres:
             model.pay(c, "grants", vc_budget / len(centres))
         # placements grow with the centre's funding, up to a fully funded centre
-        self.brokerage = pp.placements_per_year * min(1.0, vc_budget / pp.volunteer_centre_grant) if centres else 0.0
+        self.introductions = pp.placements_per_year * min(1.0, vc_budget / pp.volunteer_centre_grant) if centres else 0.0
 
     def weekly(self, model: CommunityModel) -> None:
         if self.link_workers <= 0:
@@ -55,10 +55,10 @@ class Partnership(Instrument):
     def volunteer_brokerage(self, model: CommunityModel) -> float:
         """Volunteers a year the centre places: its introductions taken up at
         ``placement_conversion``; none once the last centre has closed."""
-        if self.brokerage > 0 and not any(g.kind == "volunteer_centre" for g in model.active_groups()):
-            self.brokerage = 0.0  # the centre closed
-        return self.brokerage * self.params.partnership.placement_conversion
+        if self.introductions > 0 and not any(g.kind == "volunteer_centre" for g in model.active_groups()):
+            self.introductions = 0.0  # the centre closed
+        return self.introductions * self.params.partnership.placement_conversion
 
     def teardown(self, model: CommunityModel) -> None:
-        self.brokerage = 0.0
+        self.introductions = 0.0
         self.link_workers = 0.0
