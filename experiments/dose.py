@@ -98,15 +98,12 @@ def dose_response(runs: pd.DataFrame, metrics: Sequence[str], column: str) -> pd
 # --------------------------------------------------------------------------------------------
 
 
-def _colours(regimes: Sequence[str]) -> dict[str, tuple[float, float, float]]:
-    """One colour per regime, fixed by the registry's order (as in the other figures)."""
-    import seaborn as sns
+def _colours(regimes: Sequence[str]) -> dict[str, str]:
+    """One colour per regime: the project's palette in the registry's order (experiments.style), the
+    same colour a regime has in every other figure and in the workshop."""
+    from experiments.style import regime_style
 
-    from model.regimes import all_regimes
-
-    order = list(all_regimes()) + sorted(set(regimes) - set(all_regimes()))
-    pal = sns.color_palette("colorblind", 10)
-    return {r: pal[i % len(pal)] for i, r in enumerate(order)}
+    return {r: regime_style(r, regimes)["color"] for r in regimes}
 
 
 def dose_figures(table: pd.DataFrame, out_dir: Path) -> list[Path]:
@@ -158,12 +155,10 @@ def dose_figure(table: pd.DataFrame, out: Path, title: str = "") -> list[Path]:
     """Small multiples: one panel per outcome, x = the parameter, one line per regime (its mean) with
     a band of the paired 95% CI of the change from the lowest value (see :func:`_band`); shares in %,
     money in GBP. Written as PNG (300 dpi) and PDF."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
+    from experiments import style  # noqa: F401 (the project's figure style: sizes, fonts, Agg)
     from model import LABEL
     from model.regimes import regime_label, regime_order
 

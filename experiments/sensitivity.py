@@ -195,22 +195,21 @@ def _save(fig, base: Path) -> list[Path]:
 
 
 def morris_figure(df: pd.DataFrame, study: dict[str, Any], title: str, base: Path) -> list[Path]:
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    from experiments.style import COLOURS  # the project's palette and figure style (sizes, fonts, Agg)
 
     d = len(df)
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(7, max(3.0, 0.6 + 0.22 * d)),
                                    gridspec_kw={"width_ratios": [1.1, 1]})
     order = df.iloc[::-1]
     labels = [_label(study, p) for p in order["parameter"]]
-    ax1.barh(labels, order["mu_star"], xerr=order["mu_star_conf"], color="#4C72B0",
+    ax1.barh(labels, order["mu_star"], xerr=order["mu_star_conf"], color=COLOURS[2],
              error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "#333"})
     ax1.set_xlabel("mu* (mean |elementary effect|)")
     ax1.tick_params(axis="y", labelsize=8)
     ax1.set_xlim(left=0)
-    ax2.scatter(df["mu_star"], df["sigma"], s=18, color="#4C72B0")
+    ax2.scatter(df["mu_star"], df["sigma"], s=18, color=COLOURS[2])
     top = max(float(df["mu_star"].max()), float(df["sigma"].max()), 1e-12)
     ax2.plot([0, top], [0, top], color="#999", lw=0.8, ls="--")
     ax2.text(top, top, " sigma = mu*", fontsize=7, color="#666", va="bottom", ha="right")
@@ -231,19 +230,18 @@ def morris_figure(df: pd.DataFrame, study: dict[str, Any], title: str, base: Pat
 
 
 def sobol_figure(df: pd.DataFrame, study: dict[str, Any], title: str, base: Path) -> list[Path]:
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    from experiments.style import COLOURS  # the project's palette and figure style (sizes, fonts, Agg)
 
     d = len(df)
     fig, ax = plt.subplots(figsize=(7, max(2.5, 0.7 + 0.3 * d)))
     order = df.iloc[::-1].reset_index(drop=True)
     pos = np.arange(d)
     h = 0.38
-    ax.barh(pos + h / 2, order["ST"], h, xerr=order["ST_conf"], label="total (ST)", color="#4C72B0",
+    ax.barh(pos + h / 2, order["ST"], h, xerr=order["ST_conf"], label="total (ST)", color=COLOURS[2],
             error_kw={"elinewidth": 0.8, "capsize": 2})
-    ax.barh(pos - h / 2, order["S1"], h, xerr=order["S1_conf"], label="first order (S1)", color="#DD8452",
+    ax.barh(pos - h / 2, order["S1"], h, xerr=order["S1_conf"], label="first order (S1)", color=COLOURS[1],
             error_kw={"elinewidth": 0.8, "capsize": 2})
     ax.set_yticks(pos, [_label(study, p) for p in order["parameter"]], fontsize=8)
     ax.axvline(0, color="#333", lw=0.6)
