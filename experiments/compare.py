@@ -355,7 +355,7 @@ def cost_effectiveness(runs: pd.DataFrame, confidence: float = CONFIDENCE) -> pd
                    "lonely_person_years_averted": float(averted.mean()) if len(pairs) else math.nan,
                    "cost_per_lonely_person_year_averted": math.nan, "ci_low": math.nan,
                    "ci_high": math.nan}
-            if len(pairs) and averted.mean() > 0:
+            if len(pairs) and averted.mean() > 0 and spend.mean() > 0:  # (nothing spent: no cost to state)
                 row["cost_per_lonely_person_year_averted"] = float(spend.sum() / averted.sum())
                 if len(pairs) >= 2:
                     row["ci_low"], row["ci_high"] = st.bootstrap_ratio_ci(spend, averted, confidence)

@@ -75,6 +75,19 @@ def test_cost_per_outcome_along_the_curve():
         assert cost.loc[v, "ci_low"] <= cost.loc[v, "mean"] <= cost.loc[v, "ci_high"]
 
 
+def test_no_cost_is_stated_where_nothing_was_spent():
+    # grants at no budget happen to end a little less lonely than none: a chance difference, not an
+    # outcome bought for GBP 0, so the cost there is undefined (it read GBP 0 before)
+    runs = dose_runs()
+    luck = (runs["regime"] == "grants") & (runs[PARAM] == 0.0)
+    runs.loc[luck, "lonely_share"] -= 0.001
+    runs.loc[luck, "lonely_person_years"] = runs.loc[luck, "lonely_share"] * 2000 * 3
+    table = dose_response(runs, ["lonely_share"], PARAM)
+    cost = table[(table["metric"] == COST) & (table["regime"] == "grants")].set_index("value")
+    assert math.isnan(cost.loc[0.0, "mean"])
+    assert cost.loc[3.0, "mean"] > 0
+
+
 def test_compare_writes_the_dose_table_and_one_figure_not_one_per_value(tmp_path):
     runs = dose_runs(n=6)
     res = compare(tmp_path, tables={"runs": runs, "timeseries": pd.DataFrame(), "groups": pd.DataFrame()},
