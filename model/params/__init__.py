@@ -39,7 +39,6 @@ from model.params.checks import (
                                MONEY,
                                ONLY_WHEN,
                                SIGNED,
-                               TENDERED,
                                UNIT_INTERVAL,
                                UPPER,
                                Params,
@@ -68,7 +67,7 @@ from model.params.policy import (
 __all__ = [
     "AGE_BANDS", "AGE_BAND_YEARS", "FUNDING_PATHS", "GRANT_RULES", "GROUP_KINDS", "INSTRUMENT_SETTINGS", "LOWER",
     "MAX_AMOUNT", "MAX_EVENTS_PER_YEAR", "MAX_NUMBER", "MAX_RESIDENTS", "MAX_SD", "MAX_WEEKS", "MAX_YEARS",
-    "MIXTURES", "MONEY", "ONLY_WHEN", "PLACES", "REGIME_NAMES", "SIGNED", "TENDERED", "UNIT_INTERVAL", "UPPER",
+    "MIXTURES", "MONEY", "ONLY_WHEN", "PLACES", "REGIME_NAMES", "SIGNED", "UNIT_INTERVAL", "UPPER",
     "WEEKS_PER_YEAR", "CommunityDevParams", "ConfigError", "CouncilParams", "FundingParams", "GrantsParams",
     "GroupKindParams", "GroupParams", "OutcomesParams", "Params", "PartnershipParams", "PlaceParams",
     "ProviderParams", "RegimeParams", "ResidentParams", "SocialValueParams", "TenderParams", "TieParams",

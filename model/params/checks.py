@@ -122,20 +122,23 @@ def _validate(p: Params) -> None:
                f"(got {mv + dth:g} for age {band})")
 
 
-TENDERED = ("competitive_tender", "outcomes_based", "social_value")  # instruments let as contracts
-
-
 def _check_tenders_can_spend(p: Params) -> None:
-    """A tendered instrument must be able to spend its share: each lot buys at least one place at
-    the council's reference price (regime.tender.payment_ratio x the local unit cost)."""
+    """A tendered instrument must be able to spend its share: each of its lots (the instrument's own
+    ``lots`` rule) buys at least one place at the council's reference price (regime.tender.payment_ratio
+    x the local unit cost). The investor's portfolio is not let as a contract."""
+    from model.regimes import INSTRUMENTS  # (the regimes import the parameters: read at check time)
+    from model.regimes.tender import _TenderBase
+
     r = p.regime
     price = r.tender.payment_ratio * p.providers.local_unit_cost_per_client_per_year
     budget = p.council.budget_per_resident_per_year * p.place.n_residents
     for name, w in r.instrument_weights().items():
-        if name not in TENDERED or (name == "outcomes_based" and r.outcomes.investor) or w <= 0 or budget <= 0:
+        cls = INSTRUMENTS.get(name)
+        tendered = cls is not None and issubclass(cls, _TenderBase)
+        if not tendered or (name == "outcomes_based" and r.outcomes.investor) or w <= 0 or budget <= 0:
             continue
         value = budget * w
-        lots = max(1, int(round(value / r.tender.lot_value))) if r.tender.lot_value > 0 else 1
+        lots = cls.lots(r, value)
         _check(value / lots >= price,
                f"regime.tender: a lot of {name} is worth GBP {value / lots:,.0f} a year, less than one "
                f"place at the reference price (GBP {price:,.0f}); it could spend nothing: raise "
