@@ -38,7 +38,10 @@ CACHE_FORMAT = 1  # bump when the model's state layout changes
 #    relationship, a bounded volunteer-centre flow instead of a recruitment multiplier), clients
 #    withdraw from services, tenders let in lots with re-tenders keeping the same provider's
 #    clients, joining follows the local supply of groups.
-MODEL_VERSION = 6
+# 7: issue 19 finished: the phases read the group table live instead of snapshots rebuilt behind a
+#    dirty flag (a regime that changes staff or trust at the year's start, such as grants, is now
+#    seen by membership in that same week); ties remember where they were made (issue 15, item 1).
+MODEL_VERSION = 7
 
 
 @dataclass(slots=True)

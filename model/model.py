@@ -191,10 +191,9 @@ class CommunityModel(CouncilPhases, LifePhases, GroupPhases, ServicePhases, Volu
         self.placements_made = 0  # volunteers placed by brokerage since the start (a volunteer centre's)
         self._lonely_hist: list[np.ndarray] = []
         self._reset_week_scratch()
-        self._groups_changed = True  # group arrays must be rebuilt (founding, closure, new year)
         self._init_ties(rng)
         self._init_groups(rng)
-        self._refresh_group_arrays()
+        self.recount_groups()
         self.regime = Regime(p.regime, yearly_budget(p))
         self.active_regime = (Regime(burn_in_regime(p), yearly_budget(self.params)) if self.burn_in_weeks > 0
                               else self.regime)

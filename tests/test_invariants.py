@@ -27,7 +27,7 @@ def check_invariants(m: CommunityModel) -> None:
     # Mesa's agent set holds exactly the active groups
     assert {g.gid for g in m.groups} == active
     # counts consistent with the resident arrays
-    m._refresh_group_arrays()
+    m.recount_groups()
     for g in m.all_groups:
         if g.active:
             assert g.n_members == int((m.members.grp == g.gid).sum())

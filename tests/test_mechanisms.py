@@ -179,7 +179,7 @@ def test_groups_with_the_volunteers_they_seek_take_on_helpers_at_the_surplus_rat
     def new_volunteers(surplus: float) -> int:
         m = bare(**{"residents.volunteer_quit_per_year": 0.0, "residents.volunteer_burnout_per_year": 0.0,
                     "residents.volunteer_join_per_year": 1.0, "groups.surplus_volunteering": surplus})
-        m._refresh_group_arrays()
+        m.recount_groups()
         m.gt.volunteers_sought = lambda gids, scale: np.zeros_like(scale)  # every group has enough
         before = m.res.vol_group >= 0
         m._phase_volunteering()
@@ -197,7 +197,7 @@ def test_groups_with_the_volunteers_they_seek_take_on_helpers_at_the_surplus_rat
 def test_group_without_money_closes_with_cause_money_and_members_lose_their_place():
     m = bare()
     g = next(x for x in m.all_groups if x.kp.activities)
-    m._refresh_group_arrays()
+    m.recount_groups()
     had = m.members.res[m.members.grp == g.gid]
     assert had.size > 0
     g.reserves = -1e6
@@ -238,7 +238,7 @@ def test_volunteers_sought_follow_the_written_rule():
     m = bare("grants")
     for _ in range(30):
         m.step()
-    m._refresh_group_arrays()
+    m.recount_groups()
     gp = m.params.groups
     m.gt.volunteers_needed[0] = 2  # an establishment below the floor of 3
     clients, _ = m._client_counts()
@@ -247,7 +247,7 @@ def test_volunteers_sought_follow_the_written_rule():
     expected = [max(3.0, v * min(1.0, max(gp.min_scale, (g.n_members + k) / gp.full_size)))
                 for g, v, k in zip(m.all_groups, needed, clients.tolist(), strict=True)]
     assert min(expected) == 3.0
-    every = m.gt.volunteers_sought(slice(0, len(m.all_groups)), m.gt.scale(m._g_members, clients))
+    every = m.gt.volunteers_sought(slice(0, len(m.all_groups)), m.gt.scale(m.g_members, clients))
     assert every.tolist() == pytest.approx(expected)
     for g, k in zip(m.all_groups, clients.tolist(), strict=True):
         g.clients = k
@@ -261,7 +261,7 @@ def test_group_without_volunteers_closes_with_cause_volunteers():
     g.reserves = 1e6
     for _ in range(m.params.groups.closure_weeks + 1):
         m.res.vol_group[m.res.vol_group == g.gid] = NO_GROUP
-        m._refresh_group_arrays()
+        m.recount_groups()
         g.staff = 0.0
         m._phase_closures_and_foundings()
         if not g.active:

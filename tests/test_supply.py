@@ -22,7 +22,7 @@ def test_the_supply_factor_follows_the_groups_open_nearby():
     here = [g for g in m.active_groups() if g.nbhd == 0 and g.kp.activities]
     assert here
     m.close_groups([(g, "test") for g in here])
-    m._refresh_group_arrays()
+    m.recount_groups()
     after = m.supply_factor()
     assert after[0] < before[0]  # the neighbourhood that lost its groups
     assert np.all(after[1:] <= before[1:])  # others lose only their share of the place's groups
@@ -48,7 +48,7 @@ def _joining_weights(monkeypatch, **over) -> tuple[np.ndarray, np.ndarray]:
     monkeypatch.setattr(kernels, "joiners", spy)
     m._phase_membership()
     m.close_groups([(g, "test") for g in m.active_groups() if g.nbhd == 0 and g.kp.activities])
-    m._refresh_group_arrays()
+    m.recount_groups()
     m._phase_membership()
     monkeypatch.undo()
     return seen[0], seen[1]

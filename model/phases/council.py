@@ -39,7 +39,6 @@ class CouncilPhases:
             if g.n_members + g.clients > 0:
                 g.trust += self.rates.trust_gain * (1.0 - g.trust) * (0.5 + self.council.relationship)
         self.sector_trust += self.params.groups.sector_trust_recovery_per_year * (1.0 - self.sector_trust)
-        self._groups_changed = True  # trust and staff changed
         self.council.end_budget_year()
         self.active_regime.yearly(self)
 

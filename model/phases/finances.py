@@ -19,8 +19,7 @@ class FinancePhases:
 
     def _phase_finances(self) -> None:
         """Groups' income and costs; providers' costs."""
-        self._static_group_arrays()
-        self.group_finances(np.flatnonzero(self._g_active))
+        self.group_finances(np.flatnonzero(self.g_open))
         for pv in self.providers:
             pv.weekly_finances()
 

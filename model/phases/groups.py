@@ -1,13 +1,9 @@
 """Community groups and membership: founding, closing, joining, attending, collaborating.
 
 The group table (``model.gt``, model/agents.py: ``GroupTable``) is the groups' state and holds their
-formulas; a ``CommunityGroup`` agent is a view over its row. The phases also read per-group arrays
-(``_g_*``) that are snapshots of the table, rebuilt when groups are founded or closed and after
-the yearly update (``_groups_changed``), at the points where ``_static_group_arrays`` or
-``_refresh_group_arrays`` runs. The model's results depend on that timing: in the first week of a
-budget year, membership still reads the trust and capacity from before the year's update (the
-snapshot is rebuilt at the end of that phase). Reading the table directly everywhere changes every
-run, so the snapshots stay until a model version that means to change results (issue 19 note).
+formulas; a ``CommunityGroup`` agent is a view over its row. The phases read the table through the
+``g_*`` views below (one array over all gids, live); members, volunteers and places are recounted
+from the resident arrays by ``recount_groups``, after membership changes and foundings.
 """
 
 from __future__ import annotations
@@ -38,7 +34,7 @@ class GroupPhases:
             reserves = kp.initial_reserves_weeks * weekly_cost * rng.uniform(0.5, 1.5)
             self._new_group(kind, int(nb), reserves)
         # initial members and volunteers, drawn from each group's neighbourhood
-        self._refresh_group_arrays()
+        self.recount_groups()
         order, counts, start = self._nbhd_index
         res_parts: list[np.ndarray] = []
         grp_parts: list[np.ndarray] = []
@@ -67,7 +63,6 @@ class GroupPhases:
             g.staff = 0.0  # a new group starts volunteer-run; staff come with funded income
         self.all_groups.append(g)
         self._kind_codes.append(GROUP_KINDS.index(kind))
-        self._groups_changed = True
         self.collab[g.gid] = set()
         return g
 
@@ -93,34 +88,55 @@ class GroupPhases:
     def collaborators(self, g: CommunityGroup) -> list[CommunityGroup]:
         return [self.all_groups[k] for k in sorted(self.collab.get(g.gid, ()))]
 
-    def _static_group_arrays(self) -> None:
-        """The per-group arrays that change only when a group is founded or closed, or once a year
-        (trust, staff): rebuilt when ``_groups_changed`` says so."""
-        G = len(self.all_groups)
-        if self._groups_changed or getattr(self, "_g_active", np.empty(0)).size != G:
-            gt = self.gt
-            self._g_active = gt.active[:G].copy()
-            self._g_nbhd = gt.nbhd[:G].copy()
-            self._g_trust = gt.trust[:G].copy()
-            self._g_acts = gt.activities[:G] & self._g_active
-            self._g_visits = gt.visits[:G] & self._g_active
-            self._g_staff_places = gt.staff[:G] * gt.places_per_staff[:G]
-            self._g_ppv = gt.places_per_volunteer[:G].copy()
-            self._g_visit_share = gt.visit_share[:G].copy()
-            self._groups_changed = False
+    # -- the groups' state as arrays over gids 0..G-1: live views of the group table, so a phase
+    # always reads what the table holds now (members, volunteers and capacity as last recounted)
+    @property
+    def g_open(self) -> np.ndarray:
+        """Which groups are open."""
+        return self.gt.active[:self.gt.size]
 
-    def _refresh_group_arrays(self) -> None:
-        """Per-group arrays for the vectorised phases. What changes only when groups are founded or
-        closed, or once a year (trust, staff), is rebuilt only then (``_groups_changed``); members,
-        volunteers and capacity are recounted from the resident arrays every call."""
-        G = len(self.all_groups)
-        self._static_group_arrays()
-        self._g_vols = self._volunteer_counts()
-        self._g_members = self.members.counts_by_group(G)
-        self._g_capacity = self._g_vols * self._g_ppv + self._g_staff_places
-        gt = self.gt
-        gt.n_members[:G], gt.volunteers[:G], gt.capacity[:G] = self._g_members, self._g_vols, self._g_capacity
-        np.maximum(gt.max_members_seen[:G], self._g_members, out=gt.max_members_seen[:G])
+    @property
+    def g_nbhd(self) -> np.ndarray:
+        return self.gt.nbhd[:self.gt.size]
+
+    @property
+    def g_trust(self) -> np.ndarray:
+        return self.gt.trust[:self.gt.size]
+
+    @property
+    def g_acts(self) -> np.ndarray:
+        """Open groups that run activities (residents can join them)."""
+        return self.gt.activities[:self.gt.size] & self.g_open
+
+    @property
+    def g_visits(self) -> np.ndarray:
+        """Open groups that visit clients at home."""
+        return self.gt.visits[:self.gt.size] & self.g_open
+
+    @property
+    def g_members(self) -> np.ndarray:
+        return self.gt.n_members[:self.gt.size]
+
+    @property
+    def g_vols(self) -> np.ndarray:
+        return self.gt.volunteers[:self.gt.size]
+
+    @property
+    def g_capacity(self) -> np.ndarray:
+        return self.gt.capacity[:self.gt.size]
+
+    @property
+    def g_visit_share(self) -> np.ndarray:
+        return self.gt.visit_share[:self.gt.size]
+
+    def recount_groups(self) -> None:
+        """Recount every group's members and volunteers from the resident arrays, and its places:
+        volunteers x places per volunteer + staff x places per staff member."""
+        G, gt = self.gt.size, self.gt
+        gt.volunteers[:G] = self._volunteer_counts()
+        gt.n_members[:G] = self.members.counts_by_group(G)
+        gt.capacity[:G] = gt.volunteers[:G] * gt.places_per_volunteer[:G] + gt.staff[:G] * gt.places_per_staff[:G]
+        np.maximum(gt.max_members_seen[:G], gt.n_members[:G], out=gt.max_members_seen[:G])
 
     def _pick_groups(self, who: np.ndarray, rng: np.random.Generator, eligible: np.ndarray,
                      weight: np.ndarray, local_share: float | None = None) -> np.ndarray:
@@ -133,7 +149,7 @@ class GroupPhases:
         if local_share is None:
             local_share = self.params.groups.local_share
         return kernels.pick_groups(u, v, self.res.nbhd[who], local_share, eligible & (weight > 0),
-                                   np.asarray(weight, dtype=np.float64), self._g_nbhd,
+                                   np.asarray(weight, dtype=np.float64), self.g_nbhd,
                                    self.params.place.n_neighbourhoods)
 
     def _volunteer_counts(self) -> np.ndarray:
@@ -145,7 +161,7 @@ class GroupPhases:
         """A new group with a few founders as volunteers and members. ``rng``: the stream of the
         process that founds it (a regime passes its own, so it does not shift the draws of
         spontaneous foundings). ``refresh=False`` leaves the per-group arrays to the caller, which
-        founds several groups and then calls ``_refresh_group_arrays`` once (rebuilding them per
+        founds several groups and then calls ``recount_groups`` once (rebuilding them per
         founding costs time in proportion to the number of groups, so a city's many foundings a
         week would cost time growing with the square of its size)."""
         kp = self.params.groups.kinds[kind]
@@ -166,7 +182,7 @@ class GroupPhases:
         self._period_foundings += 1
         self.record_event("group_founded", nbhd, kind, cause, gid=g.gid)
         if refresh:
-            self._refresh_group_arrays()
+            self.recount_groups()
         return g
 
     def close_groups(self, closing: list[tuple[CommunityGroup, str]]) -> None:
@@ -191,7 +207,6 @@ class GroupPhases:
         self.members.keep(~in_closing)
         self.res.vol_group[np.isin(self.res.vol_group, gids)] = NO_GROUP
         self.res.client_of[np.isin(self.res.client_of, gids)] = NO_GROUP
-        self._groups_changed = True
         for g, _ in closing:
             g.active = False
         for g, cause in closing:
@@ -215,7 +230,7 @@ class GroupPhases:
         u_leave = rng.random(len(m))
         leave_p = rates.leave * (1.0 + lonely[m.res])
         m.keep(u_leave >= leave_p)
-        self._g_members = m.counts_by_group(len(self.all_groups))
+        self.gt.n_members[:self.gt.size] = m.counts_by_group(self.gt.size)
         n_mem = m.counts_by_resident(r.n)
         u_join = rng.random(r.n)
         # p_join = join x (lonely_join_factor if lonely) x need / mean need x sector trust of the
@@ -223,11 +238,11 @@ class GroupPhases:
         joiners = kernels.joiners(u_join, rates.join, r.loneliness, thr, g.lonely_join_factor, r.need,
                                   r.need.mean(), self.sector_trust * self.supply_factor(), r.nbhd, r.disabled,
                                   self.params.residents.disability_contact_factor, n_mem, g.max_memberships)
-        room = self._g_acts & (self._g_capacity > self._g_members)
-        grp = self._pick_groups(joiners, rng, room, self._g_trust + 0.05)
+        room = self.g_acts & (self.g_capacity > self.g_members)
+        grp = self._pick_groups(joiners, rng, room, self.g_trust + 0.05)
         ok = grp >= 0
         m.add(joiners[ok], grp[ok], len(self.all_groups))
-        self._refresh_group_arrays()
+        self.recount_groups()
 
     def supply_factor(self) -> np.ndarray:
         """By neighbourhood, how much more (or less) readily residents join a group than at the
@@ -235,7 +250,7 @@ class GroupPhases:
         g, nb = self.params.groups, self.params.place.n_neighbourhoods
         if g.supply_elasticity == 0:
             return np.ones(nb)
-        open_here = np.bincount(self._g_nbhd[self._g_acts], minlength=nb).astype(float)
+        open_here = np.bincount(self.g_nbhd[self.g_acts], minlength=nb).astype(float)
         adults = np.maximum(1, self._nbhd_index[1])
         supply = 1000.0 * (g.local_share * open_here / adults + (1.0 - g.local_share) * open_here.sum() / self.res.n)
         return np.minimum(g.max_supply_factor, (supply / g.reference_groups_per_1k) ** g.supply_elasticity)
@@ -246,10 +261,10 @@ class GroupPhases:
         rng = self.streams["attendance"]
         if len(m) == 0:
             return
-        fill = np.minimum(1.0, self._g_capacity / np.maximum(1, self._g_members))
+        fill = np.minimum(1.0, self.g_capacity / np.maximum(1, self.g_members))
         lonely = r.loneliness >= p.residents.lonely_threshold
         pr = (p.groups.attend_prob * fill[m.grp] * np.where(r.disabled[m.res], p.residents.disability_contact_factor, 1.0)
-              * np.where(lonely[m.res], p.residents.lonely_reciprocity, 1.0) * self._g_acts[m.grp])
+              * np.where(lonely[m.res], p.residents.lonely_reciprocity, 1.0) * self.g_acts[m.grp])
         att = rng.random(len(m)) < pr
         a_res, a_grp = m.res[att], m.grp[att]
         self._contact += p.residents.group_contact * np.bincount(a_res, minlength=r.n)
@@ -268,7 +283,7 @@ class GroupPhases:
     def _phase_closures_and_foundings(self) -> None:
         """Groups close when money, volunteers or members run out; new ones form."""
         p = self.params
-        self.close_groups(self.closure_clocks(np.flatnonzero(self._g_active)))
+        self.close_groups(self.closure_clocks(np.flatnonzero(self.g_open)))
         rng = self.streams["foundings"]
         nb = p.place.n_neighbourhoods
         u = rng.random(nb)
@@ -283,7 +298,7 @@ class GroupPhases:
         for k in np.flatnonzero(u < rate):
             kind = kinds[int(rng.choice(len(kinds), p=shares / shares.sum()))]
             self.found_group(kind, int(k), refresh=False)
-        self._refresh_group_arrays()
+        self.recount_groups()
 
     def _phase_collaboration(self) -> None:
         """Collaboration ties between groups form and lapse."""
@@ -294,17 +309,17 @@ class GroupPhases:
         pairs = sorted((a, b) for a, partners in self.collab.items() for b in partners if b > a)
         if pairs:
             first = np.array([a for a, _ in pairs])
-            keep_p = 1.0 - self.rates.collab_decay * (1.0 - 0.7 * skill[self._g_nbhd[first]])
+            keep_p = 1.0 - self.rates.collab_decay * (1.0 - 0.7 * skill[self.g_nbhd[first]])
             for k in np.flatnonzero(rng.random(len(pairs)) > keep_p):
                 a, b = pairs[k]
                 self.collab[a].discard(b)
                 self.collab[b].discard(a)
         # formation within neighbourhoods, faster with a skilled connector
-        active = np.flatnonzero(self._g_active)
+        active = np.flatnonzero(self.g_open)
         nb = p.place.n_neighbourhoods
         brokered = self.active_regime.brokered_collaborations(self)  # by connectors, a week
-        active = active[stable_order(self._g_nbhd[active], nb)]  # by neighbourhood, gid order within
-        bounds = np.searchsorted(self._g_nbhd[active], np.arange(nb + 1))
+        active = active[stable_order(self.g_nbhd[active], nb)]  # by neighbourhood, gid order within
+        bounds = np.searchsorted(self.g_nbhd[active], np.arange(nb + 1))
         for nbhd in range(nb):
             here = active[bounds[nbhd]:bounds[nbhd + 1]]
             if here.size < 2:

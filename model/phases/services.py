@@ -32,13 +32,13 @@ class ServicePhases:
         pick_any = rng.integers(0, self.res.n, size=k)
         pick_lonely = lonely[rng.integers(0, lonely.size, size=k)] if lonely.size else pick_any
         who = np.unique(np.where(u < detection, pick_lonely, pick_any))
-        self._refresh_group_arrays()
-        room = self._g_acts & (self._g_capacity > self._g_members)
-        grp = self._pick_groups(who, rng, room, self._g_trust + 0.1, local_share=self.params.groups.referral_local_share)
+        self.recount_groups()
+        room = self.g_acts & (self.g_capacity > self.g_members)
+        grp = self._pick_groups(who, rng, room, self.g_trust + 0.1, local_share=self.params.groups.referral_local_share)
         ok = grp >= 0
         self.members.add(who[ok], grp[ok], len(self.all_groups))
         gclients, _ = self._client_counts()
-        visit_room = self._g_visits & (self._visit_places() > gclients)
+        visit_room = self.g_visits & (self._visit_places() > gclients)
         cand = who[self.res.client_of[who] == NO_GROUP]
         svc = self._pick_groups(cand, rng, visit_room, np.ones(len(self.all_groups)),
                                 local_share=self.params.groups.referral_local_share)
@@ -47,12 +47,12 @@ class ServicePhases:
         self.res.client_since[cand[ok]] = self.week
 
     def visit_places_of(self, g: CommunityGroup) -> float:
-        return float(self._g_capacity[g.gid] * self._g_visit_share[g.gid] + g.contract_places)
+        return float(self.g_capacity[g.gid] * self.g_visit_share[g.gid] + g.contract_places)
 
     def _visit_places(self) -> np.ndarray:
         """One-to-one visit places a week per group: all of a visiting group's capacity if it runs
         no activities, else 30% of it; plus its contract places."""
-        return self._g_capacity * self._g_visit_share + self.gt.contract_places[:len(self.all_groups)]
+        return self.g_capacity * self.g_visit_share + self.gt.contract_places[:len(self.all_groups)]
 
     def _phase_services(self) -> None:
         """Intake of lonely residents, visits and calls, discharge and outcome checks."""
@@ -73,7 +73,7 @@ class ServicePhases:
         if done.size or self.rates.service_dropout > 0:
             gcl, pcl = self._client_counts()
         # intake: services with free places find lonely residents in their catchment
-        free_g = np.where(self._g_visits, np.floor(self._visit_places() - gcl), 0).astype(np.int64)
+        free_g = np.where(self.g_visits, np.floor(self._visit_places() - gcl), 0).astype(np.int64)
         free_p = np.array([pv.contract_places - k for pv, k in zip(self.providers, pcl, strict=True)], dtype=np.int64)
         pool_mask = (r.loneliness >= thr) & (c == NO_GROUP)
         takes_g = rng.binomial(np.maximum(free_g, 0), self.rates.intake) if free_g.size else free_g
@@ -89,7 +89,7 @@ class ServicePhases:
             nb_ids = np.arange(self.params.place.n_neighbourhoods)
             next_free, nb_end = np.searchsorted(nbs, nb_ids), np.searchsorted(nbs, nb_ids, side="right")
             for gid in np.flatnonzero(takes_g):
-                k = self._g_nbhd[gid]
+                k = self.g_nbhd[gid]
                 lo = next_free[k]
                 hi = min(nb_end[k], lo + takes_g[gid])
                 cand = by_nb[lo:hi]
@@ -132,8 +132,8 @@ class ServicePhases:
         # a provider's call occasionally signposts the client to a local group
         signpost = np.flatnonzero(called & (v < p.providers.signpost_prob * p.providers.tie_formation_factor))
         if signpost.size:
-            room = self._g_acts & (self._g_capacity > self._g_members)
-            grp = self._pick_groups(signpost, rng, room, self._g_trust + 0.05, local_share=1.0)
+            room = self.g_acts & (self.g_capacity > self.g_members)
+            grp = self._pick_groups(signpost, rng, room, self.g_trust + 0.05, local_share=1.0)
             ok = grp >= 0
             self.members.add(signpost[ok], grp[ok], len(self.all_groups))
         gcl, pcl = self._client_counts()

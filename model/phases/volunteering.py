@@ -19,27 +19,27 @@ class VolunteeringPhases:
         vol = r.vol_group
         # quitting: a steady rate, plus burnout where a group is stretched beyond its volunteers
         gcl, _ = self._client_counts()
-        demand = self._g_members * p.groups.attend_prob + gcl
-        load = demand / np.maximum(1.0, self._g_capacity)
+        demand = self.g_members * p.groups.attend_prob + gcl
+        load = demand / np.maximum(1.0, self.g_capacity)
         is_vol = vol >= 0
         stretched = np.append(load > p.residents.burnout_load, False)[vol]  # vol = -1 (none) reads the appended False
         u_quit = rng.random(r.n)
         quit_ = is_vol & (u_quit < rates.vol_quit + rates.vol_burnout * stretched)
         vol[quit_] = NO_GROUP
         # starting: members of groups that need volunteers, against competing groups nearby
-        sought = self.gt.volunteers_sought(slice(0, G), self.gt.scale(self._g_members, gcl))
+        sought = self.gt.volunteers_sought(slice(0, G), self.gt.scale(self.g_members, gcl))
         gap = np.maximum(0.0, sought - self._volunteer_counts())
-        seeking = (gap > 0) & self._g_active
-        competitors = np.bincount(self._g_nbhd[seeking], minlength=p.place.n_neighbourhoods)
+        seeking = (gap > 0) & self.g_open
+        competitors = np.bincount(self.g_nbhd[seeking], minlength=p.place.n_neighbourhoods)
         partners = np.array([len(self.collab.get(k, ())) for k in range(G)])
-        rivals = np.maximum(0, competitors[self._g_nbhd] - 1 - partners)
+        rivals = np.maximum(0, competitors[self.g_nbhd] - 1 - partners)
         skill = self.connector_skill()
         placements = self.active_regime.volunteer_brokerage(self)  # a funded volunteer centre's, a year
-        turf = p.groups.turf_penalty * (1.0 - 0.7 * skill[self._g_nbhd])
-        pull = (0.5 + self._g_trust) / (1.0 + turf * rivals / np.maximum(1, competitors[self._g_nbhd]))
+        turf = p.groups.turf_penalty * (1.0 - 0.7 * skill[self.g_nbhd])
+        pull = (0.5 + self.g_trust) / (1.0 + turf * rivals / np.maximum(1, competitors[self.g_nbhd]))
         m = self.members
         u_join = rng.random(len(m))
-        ask = np.where(seeking, 1.0, p.groups.surplus_volunteering * self._g_active)
+        ask = np.where(seeking, 1.0, p.groups.surplus_volunteering * self.g_open)
         cand = (u_join < rates.vol_join * pull[m.grp] * ask[m.grp]) & (vol[m.res] == NO_GROUP)
         who, where = m.res[cand], m.grp[cand]
         who, first = np.unique(who, return_index=True)
@@ -59,8 +59,7 @@ class VolunteeringPhases:
         self._contact += p.residents.volunteer_contact * is_vol
         # what volunteering gives the volunteer, by kind (GoodGym's group runs: issue 15, item 6)
         self._contact[is_vol] += self.gt.volunteer_gain[vol[is_vol]]
-        self._g_vols = self._volunteer_counts()
-        self.gt.volunteers[:G] = self._g_vols
+        self.gt.volunteers[:G] = self._volunteer_counts()
 
     def _recruit_beyond_members(self, rng, seeking: np.ndarray, pull: np.ndarray, ask: np.ndarray) -> None:
         """Volunteers from beyond a group's members (issue 15, item 2): groups that visit but run
@@ -72,12 +71,12 @@ class VolunteeringPhases:
         base = self.rates.vol_join
         pool = p.groups.community_recruit_pool
         if pool > 0:
-            gids = np.flatnonzero(self._g_visits & ~self._g_acts & seeking)
+            gids = np.flatnonzero(self.g_visits & ~self.g_acts & seeking)
             if gids.size:
                 k = rng.poisson(base * pull[gids] * pool)
                 g = np.repeat(gids, k)
                 order, counts, start = self._nbhd_index
-                nb = self._g_nbhd[g]
+                nb = self.g_nbhd[g]
                 who = order[start[nb] + (rng.random(g.size) * counts[nb]).astype(np.int64)]
                 ok = vol[who] == NO_GROUP
                 who, first = np.unique(who[ok], return_index=True)
