@@ -48,10 +48,11 @@ class VolunteeringPhases:
         # brokerage by a funded volunteer centre: a bounded flow of residents placed with groups
         # that need help (a resident already volunteering is not placed again)
         if placements > 0:
-            k = int(rng.poisson(placements / WEEKS_PER_YEAR))
-            who = rng.integers(0, r.n, size=k)
+            b_rng = self.streams["brokerage"]
+            k = int(b_rng.poisson(placements / WEEKS_PER_YEAR))
+            who = b_rng.integers(0, r.n, size=k)
             who = who[vol[who] == NO_GROUP]
-            grp = self._pick_groups(who, rng, seeking, gap.astype(float), local_share=0.9)
+            grp = self._pick_groups(who, b_rng, seeking, gap.astype(float), local_share=0.9)
             ok = grp >= 0
             vol[who[ok]] = grp[ok]
             self.placements_made += int(ok.sum())
