@@ -230,7 +230,9 @@ class CommunityModel(CouncilPhases, LifePhases, GroupPhases, ServicePhases, Volu
         self._contact = np.zeros(self.res.n)  # contact units received this week
         self._new_a: list[np.ndarray] = []  # new-tie candidates this week: one end,
         self._new_b: list[np.ndarray] = []  # the other end,
-        self._new_w: list[np.ndarray] = []  # and the weight a new tie starts at
+        self._new_w: list[np.ndarray] = []  # the weight a new tie starts at,
+        self._new_o: list[np.ndarray] = []  # and where it was made (a gid, or network.ORIGIN_*)
+        self._at_groups: list[tuple[np.ndarray, np.ndarray]] = []  # (residents, gids) taking part this week
 
     def step(self) -> None:
         """One week: the phases of ``plan`` in order (timed per phase when ``timer`` is a dict)."""

@@ -61,6 +61,7 @@ OUTCOMES: tuple[Outcome, ...] = (
     _share("lonely_gap_neighbourhoods", "Gap in lonely share between neighbourhoods", "lower"),
     Outcome("mean_close_ties", "Close ties per resident", "higher", unit="count"),
     _share("isolated_share", "Residents with no close tie (share)", "lower"),
+    Outcome("close_ties_from_groups", "Close ties made at a group, per resident", "higher", unit="count"),
     Outcome("clustering", "Clustering of close ties (transitivity)", "higher", unit="index"),
     _share("bridging_share", "Ties bridging neighbourhoods (share)", "higher"),
     _share("largest_component_share", "Largest connected share of residents", "higher"),

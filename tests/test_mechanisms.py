@@ -92,8 +92,10 @@ def test_ties_strengthen_with_contact_and_decay_without():
     # (their ends are "disabled" with a contact factor of 0)
     nobody_lonely, disabled = np.zeros(n), np.arange(n) >= 2
     state = np.array([1, 2, 3, 4], dtype=np.uint64)
-    meetings, kept = kernels.tie_contact(t.i, t.j, t.w, nobody_lonely, 0.5, 0.5, disabled, 0.0, p.time_budget,
-                                         2.0, state, p.strengthen, p.decay, p.drop_below)
+    nowhere = np.full(n, -1, dtype=np.int32)  # nobody takes part in a group this week
+    meetings, kept = kernels.tie_contact(t.i, t.j, t.w, t.o, nobody_lonely, 0.5, 0.5, disabled, 0.0, p.time_budget,
+                                         2.0, state, p.strengthen, p.decay, p.drop_below, nowhere, nowhere,
+                                         p.group_meet_prob)
     t.compact(kept)
     assert kept == 2 and list(zip(t.i, t.j, strict=True)) == [(0, 1), (2, 3)]
     assert t.w[0] == pytest.approx(0.5 + p.strengthen * 0.5)
@@ -213,19 +215,26 @@ def test_group_without_money_closes_with_cause_money_and_members_lose_their_plac
     assert row["closed"] and row["cause"] == "money"
 
 
-def test_groups_closing_in_the_same_week_weaken_shared_ties_once_per_group():
+def test_groups_closing_weaken_the_ties_made_there_and_no_others():
+    """Ties remember where they were made (issue 15, item 1): when groups close, the ties made at
+    them weaken, once; ties their members made elsewhere do not."""
+    from model.network import ORIGIN_NEIGHBOURS
+
     m = bare()
-    a, b = [x for x in m.all_groups if x.kp.activities][:2]
+    a, b, c = [x for x in m.all_groups if x.kp.activities][:3]
     t = m.ties
     t.keep(np.zeros(len(t), dtype=bool))
-    # residents 0 and 1 are in both groups, 2 only in a, 3 in neither
+    # residents 0, 1 and 2 are in both closing groups, 3 in neither
     m.members.keep(~np.isin(m.members.res, [0, 1, 2, 3]))
-    m.members.add(np.array([0, 1, 2, 0, 1]), np.array([a.gid, a.gid, a.gid, b.gid, b.gid]), len(m.all_groups))
-    t.add(np.array([0, 0, 2]), np.array([1, 2, 3]), 0.8)
+    m.members.add(np.array([0, 1, 2, 0, 1, 2]), np.array([a.gid] * 3 + [b.gid] * 3), len(m.all_groups))
+    # (0,1) made at a, (0,2) at b, (1,2) in the street, (2,3) at c, which stays open
+    t.add(np.array([0, 0, 1, 2]), np.array([1, 2, 2, 3]), 0.8, origin=np.array([a.gid, b.gid, ORIGIN_NEIGHBOURS, c.gid]))
     m.res.vol_group[[0, 2]] = a.gid, b.gid
     m.close_groups([(a, "money"), (b, "members")])
     f = 1.0 - 0.5 * m.params.groups.trust_loss_on_closure
-    assert t.w.tolist() == [0.8 * f * f, 0.8 * f, 0.8]  # (0,1) in both, (0,2) in a, (2,3) in neither
+    assert f < 1
+    assert t.w.tolist() == [0.8 * f, 0.8 * f, 0.8, 0.8]
+    assert t.o.tolist() == [a.gid, b.gid, ORIGIN_NEIGHBOURS, c.gid]  # they still remember where
     assert not np.isin(m.members.grp, [a.gid, b.gid]).any()
     assert (m.res.vol_group[[0, 2]] == NO_GROUP).all()
     assert (a.cause, b.cause) == ("money", "members") and not (a.active or b.active)

@@ -62,24 +62,27 @@ def test_compiled_edge_updates_match_a_plain_reference():
     n = 60
     t = Ties(n)
     ref: dict[tuple[int, int], float] = {}
+    made: dict[tuple[int, int], int] = {}  # where each tie was made
     for round_ in range(40):
         a, b = rng.integers(0, n, 25), rng.integers(0, n, 25)
         w = rng.uniform(0.1, 0.9, 25)
+        o = rng.integers(-3, 8, 25).astype(np.int32)
         reinforce = round_ % 2 == 1
         seen = set()
         new = 0
-        for x, y, wt in zip(a.tolist(), b.tolist(), w.tolist(), strict=True):
+        for x, y, wt, ot in zip(a.tolist(), b.tolist(), w.tolist(), o.tolist(), strict=True):
             key = (min(x, y), max(x, y))
             if x == y or key in seen:
                 continue  # self-pairs ignored; a pair's first occurrence counts
             seen.add(key)
             if key in ref:
                 if reinforce:
-                    ref[key] += wt * (1.0 - ref[key])
+                    ref[key] += wt * (1.0 - ref[key])  # a tie keeps the origin it was made at
             else:
                 ref[key] = wt
+                made[key] = ot
                 new += 1
-        assert t.add(a, b, w, reinforce=reinforce) == new
+        assert t.add(a, b, w, reinforce=reinforce, origin=o) == new
         if round_ % 5 == 4:
             gone = rng.random(n) < 0.05
             t.remove_residents(gone)
@@ -91,6 +94,7 @@ def test_compiled_edge_updates_match_a_plain_reference():
             t.remove_edges(drop)
         assert list(zip(t.i.tolist(), t.j.tolist(), strict=True)) == sorted(ref)
         assert np.allclose(t.w, [ref[k] for k in sorted(ref)], rtol=0, atol=1e-15)
+        assert t.o.tolist() == [made[k] for k in sorted(ref)]
 
 
 def test_network_outcomes_match_networkx():
@@ -142,13 +146,26 @@ def test_pick_groups_matches_the_numpy_rule():
 
 
 def _random_ties(n: int, m: int, seed: int) -> Ties:
-    """Mostly local ties (ends close in number, so triangles occur), some anywhere."""
+    """Mostly local ties (ends close in number, so triangles occur), some anywhere; a third made
+    at one of 30 groups, the rest elsewhere."""
     rng = np.random.default_rng(seed)
     a = rng.integers(0, n, m)
     b = np.where(rng.random(m) < 0.8, (a + rng.integers(1, 40, m)) % n, rng.integers(0, n, m))
     t = Ties(n)
-    t.add(a, b, rng.uniform(0.1, 1.0, m))
+    t.add(a, b, rng.uniform(0.1, 1.0, m), origin=np.where(rng.random(m) < 0.33, rng.integers(0, 30, m), -1))
     return t
+
+
+def _participation(t: Ties, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each resident's groups this week (up to two of the 30; -1 none): the two ends of some of
+    the ties made at a group take part in it (later ties overwrite earlier ones), some residents
+    in a second group at random."""
+    rng = np.random.default_rng(seed)
+    part1, part2 = np.full(t.n, -1, dtype=np.int32), np.full(t.n, -1, dtype=np.int32)
+    some = np.flatnonzero((t.o >= 0) & (rng.random(len(t)) < 0.2))
+    part1[t.i[some]], part1[t.j[some]] = t.o[some], t.o[some]
+    part2[:] = np.where(rng.random(t.n) < 0.1, rng.integers(0, 30, t.n), -1)
+    return part1, part2
 
 
 # Both sizes: the kernels prefetch from PREFETCH_MIN_RESIDENTS residents on, and not below.
@@ -163,23 +180,30 @@ def test_tie_contact_kernel_matches_the_numpy_rule(n):
     recip = np.where(L >= 0.8, 0.7, 1.0) * np.where(disabled, 0.6, 1.0)
     state = np.array([1, 2, 3, n], dtype=np.uint64)
     u = kernels.uniforms(state.copy(), np.empty(len(t)))  # the kernel draws these, one per tie in order
-    i, j, w = t.i.copy(), t.j.copy(), t.w.copy()
-    budget, cp, s, d, drop = 5.8, 0.8, 0.08, 0.02, 0.12
-    # the rule in numpy: time shared over the ties' weight, meetings, strengthen or decay, prune
-    load = np.bincount(i, w, n) + np.bincount(j, w, n)
+    i, j, w, o = t.i.copy(), t.j.copy(), t.w.copy(), t.o.copy()
+    part1, part2 = _participation(t, seed=n + 1)
+    budget, cp, s, d, drop, gm = 5.8, 0.8, 0.08, 0.02, 0.12, 0.3
+    # the rule in numpy: ties made at a group both ends take part in this week meet there (with
+    # at least probability gm) and take no time; the others share each end's time budget by weight
+    both = (o >= 0) & ((part1[i] == o) | (part2[i] == o)) & ((part1[j] == o) | (part2[j] == o))
+    load = np.bincount(i, w * ~both, n) + np.bincount(j, w * ~both, n)
     effort = recip * np.minimum(1.0, budget / np.maximum(load, 1e-9))
-    hit = u < cp * w * np.minimum(effort[i], effort[j])
+    p_meet = cp * w * np.minimum(effort[i], effort[j])
+    hit = u < np.where(both, np.maximum(p_meet, gm), p_meet)
     new_w = np.where(hit, w + s * (1.0 - w), w * (1.0 - d))
     kept = new_w >= drop
     after = state.copy()
     kernels.uniforms(after, np.empty(len(t)))
-    meetings, m = kernels.tie_contact(t.i, t.j, t.w, L, 0.8, 0.7, disabled, 0.6, budget, cp, state, s, d, drop)
+    meetings, m = kernels.tie_contact(t.i, t.j, t.w, t.o, L, 0.8, 0.7, disabled, 0.6, budget, cp, state, s, d, drop,
+                                      part1, part2, gm)
     assert np.array_equal(state, after)  # the generator advanced by exactly one draw per tie
     assert 0.05 < hit.mean() < 0.95 and 0 < (~kept).sum()  # both outcomes occur
+    assert 0.01 < both.mean() < 0.2 and hit[both].mean() > hit[~both].mean()  # the group rule acts
     assert meetings.tolist() == (np.bincount(i, hit, n) + np.bincount(j, hit, n)).astype(int).tolist()
     assert m == kept.sum()
     assert np.array_equal(t.i[:m], i[kept]) and np.array_equal(t.j[:m], j[kept])
     assert np.array_equal(t.w[:m], new_w[kept])  # exactly: the same arithmetic
+    assert np.array_equal(t.o[:m], o[kept])
 
 
 @pytest.mark.parametrize("n", [2_000, 300_000])
@@ -200,12 +224,14 @@ def test_removals_marked_earlier_in_the_week_are_taken_out_by_the_contact_pass(n
     w_marked = marked.marked()[2]
     assert np.signbit(w_marked).sum() > drop.size > 0 and w_marked.size > len(first)
     L, disabled = rng.random(n), rng.random(n) < 0.2
+    part1, part2 = _participation(first, seed=n + 6)  # a removed tie made at a group never meets there
     out = []
     for t in (first, marked):
         state = np.array([1, 2, 3, n], dtype=np.uint64)
-        meetings, m = kernels.tie_contact(*t.marked(), L, 0.8, 0.7, disabled, 0.6, 5.8, 0.8, state, 0.08, 0.02, 0.12)
+        meetings, m = kernels.tie_contact(*t.marked(), L, 0.8, 0.7, disabled, 0.6, 5.8, 0.8, state, 0.08, 0.02, 0.12,
+                                          part1, part2, 0.9)
         t.compact(m)
-        out.append((meetings, state, t.i.copy(), t.j.copy(), t.w.copy()))
+        out.append((meetings, state, t.i.copy(), t.j.copy(), t.w.copy(), t.o.copy()))
     for a, b in zip(*out, strict=True):
         assert np.array_equal(a, b)
     assert not (gone[marked.i] | gone[marked.j]).any() and not np.signbit(marked.w).any()
@@ -288,12 +314,13 @@ def test_distinct_pairs_match_np_unique_with_first_weights():
     n = 50
     a, b = rng.integers(0, n, 400), rng.integers(0, n, 400)  # many repeats, some self-pairs
     w = rng.random(400)
-    lo, hi, got_w = kernels.distinct_pairs(a, b, w, n)
+    o = rng.integers(-3, 20, 400).astype(np.int32)
+    lo, hi, got_w, got_o = kernels.distinct_pairs(a, b, w, o, n)
     keep = a != b
     keys, first = np.unique(np.minimum(a, b)[keep] * n + np.maximum(a, b)[keep], return_index=True)
     assert keys.size < keep.sum() < a.size  # both kinds of repeat occur
     assert np.array_equal(lo.astype(np.int64) * n + hi, keys) and (lo < hi).all()
-    assert np.array_equal(got_w, w[keep][first])
+    assert np.array_equal(got_w, w[keep][first]) and np.array_equal(got_o, o[keep][first])
 
 
 def test_joiners_and_life_events_match_the_numpy_rules():

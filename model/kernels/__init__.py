@@ -32,10 +32,8 @@ from model.kernels.ties import (
                                 remove_edges,
                                 strongest_tie,
                                 tie_contact,
-                                weaken_shared,
 )
 
 __all__ = ["PREFETCH_AHEAD", "PREFETCH_MIN_RESIDENTS", "adjacency", "close_tie_stats", "code_counts",
            "distinct_pairs", "drop_removed", "joiners", "life_events", "loneliness_update", "mark_residents",
-           "merge_new", "normals", "pick_groups", "remove_edges", "strongest_tie", "tie_contact", "uniforms",
-           "weaken_shared"]
+           "merge_new", "normals", "pick_groups", "remove_edges", "strongest_tie", "tie_contact", "uniforms"]

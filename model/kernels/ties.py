@@ -19,27 +19,44 @@ from model.kernels.random import _U11, _U17, _U19, _U45, _normal, _xoshiro  # no
 
 
 @njit(**_JIT)
-def tie_contact(i, j, w, L, threshold, lonely_recip, disabled, disability_factor, time_budget, contact_prob, state,
-                strengthen, decay, drop_below):
+def _at_group(g, a, b, part1, part2):
+    """Whether both ends of a tie made at group ``g`` (a gid, or a negative origin code: never)
+    take part in that group this week (each resident takes part in up to two groups)."""
+    return g >= 0 and (part1[a] == g or part2[a] == g) and (part1[b] == g or part2[b] == g)
+
+
+@njit(**_JIT)
+def tie_contact(i, j, w, o, L, threshold, lonely_recip, disabled, disability_factor, time_budget, contact_prob, state,
+                strengthen, decay, drop_below, part1, part2, group_meet_prob):
     """Contact along ties, then the ties' update. Each resident's time is shared over their ties'
     total weight (the time budget) and scaled by their reciprocity, ``recip`` = (``lonely_recip``
     if ``L >= threshold``) x (``disability_factor`` if disabled); a tie meets this week when ``u <
-    contact_prob * w * min(effort_i, effort_j)``. A tie that met moves ``strengthen`` of the way to 1, the others decay
-    by ``decay``, and ties below ``drop_below`` are removed (the arrays are compacted in place). ``u``
-    is one draw per tie, in edge order, from the xoshiro256+ ``state`` (advanced in place).
-    Ties removed earlier in the week (weight -0.0, see ``Ties``) add nothing to the loads and are
-    taken out here without a draw, exactly as if they had gone before the pass. Returns (number of
-    meetings per resident, number of ties kept)."""
+    contact_prob * w * min(effort_i, effort_j)``. A tie made at a group (origin ``o`` >= 0) whose
+    two ends both take part in that group this week (``part1``/``part2``: each resident's groups
+    this week, -1 for none) meets there instead: ``u < max(group_meet_prob, the rule above)``, and
+    its weight takes none of either end's time budget (the group's time is shared time). A tie
+    that met moves ``strengthen`` of the way to 1, the others decay by ``decay``, and ties below
+    ``drop_below`` are removed (the arrays are compacted in place). ``u`` is one draw per tie, in
+    edge order, from the xoshiro256+ ``state`` (advanced in place). Ties removed earlier in the
+    week (weight -0.0, see ``Ties``) add nothing to the loads and are taken out here without a
+    draw, exactly as if they had gone before the pass. Returns (number of meetings per resident,
+    number of ties kept)."""
     E = i.size
     n = L.size
     ahead = _prefetch_distance(n, E)
     load = np.zeros(n)  # each resident's total tie weight, summed in edge order
+    at_group = np.zeros(E, dtype=np.bool_)  # the ties that meet at their group this week
     for k in range(E):
         if k + ahead < E:
             _prefetch(load, j[k + ahead])
         wk = w[k]
-        load[i[k]] += wk
-        load[j[k]] += wk
+        a, b = i[k], j[k]
+        # (a tie removed earlier in the week, weight -0.0, never meets)
+        if o[k] >= 0 and wk > 0.0 and _at_group(o[k], a, b, part1, part2):
+            at_group[k] = True
+            continue
+        load[a] += wk
+        load[b] += wk
     effort = np.empty(n)
     for r in range(n):
         recip = (lonely_recip if L[r] >= threshold else 1.0) * (disability_factor if disabled[r] else 1.0)
@@ -61,7 +78,10 @@ def tie_contact(i, j, w, L, threshold, lonely_recip, disabled, disability_factor
         a, b, wk = i[k], j[k], w[k]
         p0, p1, p2, p3 = s0, s1, s2, s3
         u, s0, s1, s2, s3 = _xoshiro(s0, s1, s2, s3)  # one draw per tie, as ``uniforms`` would
-        hit = u < contact_prob * wk * min(effort[a], effort[b])
+        p_meet = contact_prob * wk * min(effort[a], effort[b])
+        if at_group[k]:
+            p_meet = max(p_meet, group_meet_prob)
+        hit = u < p_meet
         meetings[a] += hit
         meetings[b] += hit
         new_w[0] = wk * keep
@@ -74,7 +94,7 @@ def tie_contact(i, j, w, L, threshold, lonely_recip, disabled, disability_factor
             drops[nd] = k
             nd += 1
     state[0], state[1], state[2], state[3] = s0, s1, s2, s3
-    return meetings, remove_edges(i, j, w, drops[:nd])
+    return meetings, remove_edges(i, j, w, o, drops[:nd])
 
 
 @njit(**_JIT)
@@ -99,7 +119,7 @@ def mark_residents(i, j, w, gone):
 
 
 @njit(**_JIT)
-def drop_removed(i, j, w):
+def drop_removed(i, j, w, o):
     """Take out, in place, the ties marked removed (weight -0.0); returns the new length. The
     weekly path does this inside ``tie_contact`` instead."""
     drop = np.empty(i.size, dtype=np.int64)  # pages never written cost nothing
@@ -108,11 +128,11 @@ def drop_removed(i, j, w):
         if _removed(w[k]):
             drop[nd] = k
             nd += 1
-    return remove_edges(i, j, w, drop[:nd])
+    return remove_edges(i, j, w, o, drop[:nd])
 
 
 @njit(**_JIT)
-def remove_edges(i, j, w, drop):
+def remove_edges(i, j, w, o, drop):
     """Remove the edges at the sorted, distinct positions ``drop``, in place: each run of kept edges
     after a removed one moves down (one memmove per array). Returns the new length."""
     if drop.size == 0:
@@ -124,6 +144,7 @@ def remove_edges(i, j, w, drop):
         _move(i, start, m, end - start)
         _move(j, start, m, end - start)
         _move(w, start, m, end - start)
+        _move(o, start, m, end - start)
         m += end - start
     return m
 
@@ -178,10 +199,11 @@ def strongest_tie(i, j, w, flagged):
 
 
 @njit(**_JIT)
-def merge_new(i, j, w, E, lo, hi, weight, reinforce):
-    """Merge new pairs (``lo < hi``, sorted by (lo, hi), no duplicates) into the first ``E`` edges
-    of the sorted arrays, which must have room for them (size >= E + number new). A pair already
-    present is left alone or, with ``reinforce``, moved ``weight`` of the way to 1. Works in place
+def merge_new(i, j, w, o, E, lo, hi, weight, origin, reinforce):
+    """Merge new pairs (``lo < hi``, sorted by (lo, hi), no duplicates; each with its weight and
+    origin) into the first ``E`` edges of the sorted arrays, which must have room for them (size
+    >= E + number new). A pair already present is left alone or, with ``reinforce``, moved
+    ``weight`` of the way to 1 (its origin stays where it was first made). Works in place
     from the back, so nothing is allocated. Returns the number of new ties."""
     k_new = lo.size
     pos = np.empty(k_new, dtype=np.int64)  # insertion point of each pair; -1 if present
@@ -213,9 +235,10 @@ def merge_new(i, j, w, E, lo, hi, weight, reinforce):
         _move(i, p, dst, run)
         _move(j, p, dst, run)
         _move(w, p, dst, run)
+        _move(o, p, dst, run)
         src = p
         dst -= 1
-        i[dst], j[dst], w[dst] = lo[q], hi[q], weight[q]
+        i[dst], j[dst], w[dst], o[dst] = lo[q], hi[q], weight[q], origin[q]
     return n_new
 
 
@@ -323,25 +346,10 @@ def close_tie_stats(i, j, w, n, close_threshold, nbhd):
 
 
 @njit(**_JIT)
-def weaken_shared(i, j, w, bits, factor):
-    """Multiply each tie's weight by ``factor`` once for every bit its two ends share (one bit per
-    closing group the two were both members of)."""
-    E = i.size
-    ahead = _prefetch_distance(bits.size, E)
-    for k in range(E):
-        if k + ahead < E:
-            _prefetch(bits, j[k + ahead])
-        common = bits[i[k]] & bits[j[k]]
-        while common:
-            common &= common - np.uint64(1)
-            w[k] *= factor
-
-
-@njit(**_JIT)
-def distinct_pairs(a, b, weight, n):
+def distinct_pairs(a, b, weight, origin, n):
     """The distinct pairs among (a[k], b[k]) as (lo, hi) with lo < hi, sorted by (lo, hi), each with
-    the weight of its first occurrence; self-pairs are skipped (``np.unique`` of the keys ``lo * n
-    + hi`` with ``return_index``)."""
+    the weight and origin of its first occurrence; self-pairs are skipped (``np.unique`` of the
+    keys ``lo * n + hi`` with ``return_index``)."""
     keys = np.empty(a.size, dtype=np.int64)
     src = np.empty(a.size, dtype=np.int64)
     m = 0
@@ -356,12 +364,13 @@ def distinct_pairs(a, b, weight, n):
     out_lo = np.empty(m, dtype=np.int32)
     out_hi = np.empty(m, dtype=np.int32)
     out_w = np.empty(m)
+    out_o = np.empty(m, dtype=np.int32)
     d = 0
     for q in range(m):
         key = keys[order[q]]
         if d == 0 or key != keys[order[q - 1]]:
-            out_lo[d], out_hi[d], out_w[d] = key // n, key % n, weight[src[order[q]]]
+            out_lo[d], out_hi[d], out_w[d], out_o[d] = key // n, key % n, weight[src[order[q]]], origin[src[order[q]]]
             d += 1
-    return out_lo[:d], out_hi[:d], out_w[:d]
+    return out_lo[:d], out_hi[:d], out_w[:d], out_o[:d]
 
 

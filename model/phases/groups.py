@@ -193,18 +193,15 @@ class GroupPhases:
             return
         p = self.params.groups
         gids = np.array([g.gid for g, _ in closing])
-        # ties between two former members of a closing group weaken (once per such group)
-        in_closing = np.isin(self.members.grp, gids)
-        for lo in range(0, gids.size, 64):  # one bit per closing group, 64 groups at a time
-            chunk = gids[lo:lo + 64]
-            bit = np.full(len(self.all_groups), -1)
-            bit[chunk] = np.arange(chunk.size)
-            b = bit[self.members.grp]
-            sel = b >= 0
-            bits = np.zeros(self.res.n, dtype=np.uint64)  # each resident's closing groups
-            np.bitwise_or.at(bits, self.members.res[sel], np.left_shift(np.uint64(1), b[sel].astype(np.uint64)))
-            kernels.weaken_shared(self.ties.i, self.ties.j, self.ties.w, bits, 1.0 - 0.5 * p.trust_loss_on_closure)
-        self.members.keep(~in_closing)
+        # the ties made at a closing group weaken at once, and from now on they meet only in their
+        # ends' own time (no group to meet at: kernels.tie_contact)
+        closing_gid = np.zeros(len(self.all_groups), dtype=bool)
+        closing_gid[gids] = True
+        t = self.ties
+        made_here = np.flatnonzero(t.o >= 0)
+        made_here = made_here[closing_gid[t.o[made_here]]]
+        t.w[made_here] *= 1.0 - 0.5 * p.trust_loss_on_closure
+        self.members.keep(~np.isin(self.members.grp, gids))
         self.res.vol_group[np.isin(self.res.vol_group, gids)] = NO_GROUP
         self.res.client_of[np.isin(self.res.client_of, gids)] = NO_GROUP
         for g, _ in closing:
@@ -267,6 +264,7 @@ class GroupPhases:
               * np.where(lonely[m.res], p.residents.lonely_reciprocity, 1.0) * self.g_acts[m.grp])
         att = rng.random(len(m)) < pr
         a_res, a_grp = m.res[att], m.grp[att]
+        self.taking_part(a_res, a_grp)
         self._contact += p.residents.group_contact * np.bincount(a_res, minlength=r.n)
         # co-attendance: some attendees get to know another attendee of the same activity
         rng2 = self.streams["co_attendance"]
@@ -278,7 +276,7 @@ class GroupPhases:
             u, v = rng2.random(a_res.size), rng2.random(a_res.size)
             meet = u < self.rates.co_attendance
             partner = a_res[start[a_grp] + (v * counts[a_grp]).astype(np.int64)]
-            self._queue_ties(a_res[meet], partner[meet])
+            self._queue_ties(a_res[meet], partner[meet], a_grp[meet])
 
     def _phase_closures_and_foundings(self) -> None:
         """Groups close when money, volunteers or members run out; new ones form."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from model import kernels
+from model.network import ORIGIN_ELSEWHERE
 
 
 class LifePhases:
@@ -77,3 +78,4 @@ class LifePhases:
             self._new_a.append(a)
             self._new_b.append(self._partners_near(a, rng, 0.0))
             self._new_w.append(np.full(a.size, self.params.ties.close_threshold + 0.1))
+            self._new_o.append(np.full(a.size, ORIGIN_ELSEWHERE, dtype=np.int32))

@@ -61,6 +61,8 @@ class RecordPhases:
             "lonely_gap_neighbourhoods": float(by_nb.max() - by_nb.min()),
             "mean_close_ties": float(deg_close.mean()),
             "isolated_share": float((deg_close == 0).mean()),
+            # each close tie made at a group (where it was made: model/network.py) has two ends
+            "close_ties_from_groups": 2.0 * float(np.count_nonzero((t.o >= 0) & (t.w >= p.ties.close_threshold))) / n,
             "clustering": clustering,
             "bridging_share": bridging / len(t) if len(t) else 0.0,
             "largest_component_share": float(largest),

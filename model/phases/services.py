@@ -116,6 +116,7 @@ class ServicePhases:
         # (GroupKindParams.visit_tie_per_week; GoodGym's runners more often)
         tie_p = self.gt.visit_tie_per_week
         vis = np.flatnonzero(visited)
+        self.taking_part(vis, c[vis])
         befriend = vis[v[vis] < tie_p[c[vis]]]
         if befriend.size:
             vols = np.flatnonzero(r.vol_group >= 0)
@@ -128,7 +129,7 @@ class ServicePhases:
             has = counts[gid] > 0
             u_pick = v[befriend][has] / tie_p[gid[has]]  # uniform on [0, 1) again
             pick = start[gid[has]] + (u_pick * counts[gid[has]]).astype(np.int64)
-            self._queue_ties(befriend[has], vols[np.minimum(pick, vols.size - 1)])
+            self._queue_ties(befriend[has], vols[np.minimum(pick, vols.size - 1)], gid[has])
         # a provider's call occasionally signposts the client to a local group
         signpost = np.flatnonzero(called & (v < p.providers.signpost_prob * p.providers.tie_formation_factor))
         if signpost.size:

@@ -6,16 +6,42 @@ import numpy as np
 import scipy.sparse as sp
 
 from model import kernels
+from model.network import ORIGIN_FRIEND_OF_FRIEND, ORIGIN_NEIGHBOURS
 
 
 class TiePhases:
     """Contact along ties, loneliness, and new ties. A part of :class:`CommunityModel`."""
 
-    def _queue_ties(self, a: np.ndarray, b: np.ndarray) -> None:
-        """New acquaintances (or a meeting that reinforces an existing tie), added in the ties phase."""
+    def _queue_ties(self, a: np.ndarray, b: np.ndarray, origin: int | np.ndarray) -> None:
+        """New acquaintances (or a meeting that reinforces an existing tie), added in the ties
+        phase, made at ``origin`` (a group's gid, one per pair or one for all, or an ``ORIGIN_*``)."""
         self._new_a.append(a)
         self._new_b.append(b)
         self._new_w.append(np.full(a.size, self.params.ties.new_tie_weight))
+        self._new_o.append(np.broadcast_to(np.asarray(origin, dtype=np.int32), a.shape))
+
+    def taking_part(self, res: np.ndarray, gids: np.ndarray) -> None:
+        """Residents ``res`` take part in groups ``gids`` this week (attend, volunteer, are visited):
+        ties made there can meet there (``_participation``)."""
+        self._at_groups.append((res, gids))
+
+    def _participation(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each resident's groups this week, up to two (-1: none), in the order they were noted."""
+        n = self.res.n
+        part1, part2 = np.full(n, -1, dtype=np.int32), np.full(n, -1, dtype=np.int32)
+        if not self._at_groups or self.params.ties.group_meet_prob == 0:
+            return part1, part2
+        res = np.concatenate([r for r, _ in self._at_groups])
+        gid = np.concatenate([g for _, g in self._at_groups]).astype(np.int32)
+        order = np.argsort(res, kind="stable")
+        res, gid = res[order], gid[order]
+        first = np.ones(res.size, dtype=bool)
+        first[1:] = res[1:] != res[:-1]
+        part1[res[first]] = gid[first]
+        rest = np.flatnonzero(~first & (gid != part1[res]))  # a second, different group
+        who, k = np.unique(res[rest], return_index=True)  # the first such for each resident
+        part2[who] = gid[rest[k]]
+        return part1, part2
 
     def ties_matrix(self, min_weight: float = 0.0) -> sp.csr_matrix:
         return self.ties.matrix(min_weight)
@@ -30,11 +56,14 @@ class TiePhases:
         # a tie meets with probability contact_prob * weight * the lower effort of its two ends.
         # Then ties that met strengthen, the others decay, and those below drop_below are gone.
         # The kernel also takes out the ties removed earlier in the week (bereavement, turnover).
+        # Ties made at a group whose two ends both take part in it this week meet there, outside
+        # either one's time budget (ties.group_meet_prob; issue 15, item 1).
+        part1, part2 = self._participation()
         meetings, kept = kernels.tie_contact(*t.marked(), r.loneliness, p.residents.lonely_threshold,
                                              p.residents.lonely_reciprocity, r.disabled,
                                              p.residents.disability_contact_factor, p.ties.time_budget,
                                              p.ties.contact_prob, rng.uniform_state, p.ties.strengthen,
-                                             p.ties.decay, p.ties.drop_below)
+                                             p.ties.decay, p.ties.drop_below, part1, part2, p.ties.group_meet_prob)
         t.compact(kept)
         self._contact += p.ties.tie_contact * meetings
 
@@ -59,7 +88,7 @@ class TiePhases:
         n = self.res.n
         u = rng.random(n)
         who = np.flatnonzero(u < self.rates.neighbour)
-        self._queue_ties(who, self._partners_near(who, rng, p.bridging_share))
+        self._queue_ties(who, self._partners_near(who, rng, p.bridging_share), ORIGIN_NEIGHBOURS)
         # triadic closure: some residents meet a friend's friend (processed every 4 weeks, with
         # the 4-week probability, to build the adjacency matrix once a month rather than weekly)
         rng = self.streams["triadic"]
@@ -72,6 +101,6 @@ class TiePhases:
             friend = idx[ptr[who] + (rng.random(who.size) * deg).astype(np.int64)]
             fdeg = ptr[friend + 1] - ptr[friend]
             fof = idx[ptr[friend] + (rng.random(who.size) * fdeg).astype(np.int64)]
-            self._queue_ties(who, fof)
+            self._queue_ties(who, fof, ORIGIN_FRIEND_OF_FRIEND)
         a, b, w = np.concatenate(self._new_a), np.concatenate(self._new_b), np.concatenate(self._new_w)
-        t.add(a, b, w, reinforce=True)
+        t.add(a, b, w, reinforce=True, origin=np.concatenate(self._new_o))

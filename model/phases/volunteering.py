@@ -58,6 +58,8 @@ class VolunteeringPhases:
             self.placements_made += int(ok.sum())
         is_vol = vol >= 0
         self._contact += p.residents.volunteer_contact * is_vol
+        vols = np.flatnonzero(is_vol)
+        self.taking_part(vols, vol[vols])  # volunteers are at their group's work each week
         # what volunteering gives the volunteer, by kind (GoodGym's group runs: issue 15, item 6)
         self._contact[is_vol] += self.gt.volunteer_gain[vol[is_vol]]
         self.gt.volunteers[:G] = self._volunteer_counts()
