@@ -80,6 +80,31 @@ def test_lonely_residents_have_less_contact_on_the_same_ties():
     assert total[lonely].mean() < 0.7 * total[a[a.size // 2:]].mean()
 
 
+@pytest.mark.parametrize("value", [None, 1.0])
+def test_time_with_a_lonely_friend_restores_less(value):
+    """Pairs (a, a+1), each a tie of weight 1 always meeting (contact_prob 1, full effort): a resident whose friend
+    is lonely gets ``ties.lonely_alter_contact`` of a meeting's contact; with the value 1 (the
+    channel off), as much as anyone."""
+    ov = {"ties.contact_prob": 1.0, "residents.lonely_reciprocity": 1.0}
+    if value is not None:
+        ov["ties.lonely_alter_contact"] = value
+    m = bare(**ov)
+    n, p = m.res.n, m.params.ties
+    m.ties.keep(np.zeros(len(m.ties), dtype=bool))
+    a = np.arange(0, n - 1, 2)
+    m.ties.add(a, a + 1, 1.0)
+    m.res.loneliness[:] = 0.0
+    m.res.loneliness[a[: a.size // 2] + 1] = 0.9  # the first half's friends are lonely
+    m.res.disabled[:] = False
+    m._contact = np.zeros(n)
+    m._phase_tie_contact()
+    with_lonely, with_other = m._contact[a[: a.size // 2]], m._contact[a[a.size // 2:]]
+    assert np.allclose(with_other, p.tie_contact)
+    assert np.allclose(with_lonely, p.tie_contact * p.lonely_alter_contact)
+    if value is None:
+        assert p.lonely_alter_contact < 0.5
+
+
 def test_ties_strengthen_with_contact_and_decay_without():
     m = bare()
     t = m.ties
@@ -95,7 +120,7 @@ def test_ties_strengthen_with_contact_and_decay_without():
     nowhere = np.full(n, -1, dtype=np.int32)  # nobody takes part in a group this week
     meetings, kept = kernels.tie_contact(t.i, t.j, t.w, t.o, nobody_lonely, 0.5, 0.5, disabled, 0.0, p.time_budget,
                                          2.0, state, p.strengthen, p.decay, p.drop_below, nowhere, nowhere,
-                                         p.group_meet_prob)
+                                         p.group_meet_prob, np.zeros(n, dtype=np.int64))
     t.compact(kept)
     assert kept == 2 and list(zip(t.i, t.j, strict=True)) == [(0, 1), (2, 3)]
     assert t.w[0] == pytest.approx(0.5 + p.strengthen * 0.5)

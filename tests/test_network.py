@@ -194,12 +194,16 @@ def test_tie_contact_kernel_matches_the_numpy_rule(n):
     kept = new_w >= drop
     after = state.copy()
     kernels.uniforms(after, np.empty(len(t)))
+    lonely_met = np.zeros(n, dtype=np.int64)
     meetings, m = kernels.tie_contact(t.i, t.j, t.w, t.o, L, 0.8, 0.7, disabled, 0.6, budget, cp, state, s, d, drop,
-                                      part1, part2, gm)
+                                      part1, part2, gm, lonely_met)
     assert np.array_equal(state, after)  # the generator advanced by exactly one draw per tie
     assert 0.05 < hit.mean() < 0.95 and 0 < (~kept).sum()  # both outcomes occur
     assert 0.01 < both.mean() < 0.2 and hit[both].mean() > hit[~both].mean()  # the group rule acts
     assert meetings.tolist() == (np.bincount(i, hit, n) + np.bincount(j, hit, n)).astype(int).tolist()
+    lonely = L >= 0.8  # meetings with a lonely other end, for each end
+    want = np.bincount(i, hit & lonely[j], n) + np.bincount(j, hit & lonely[i], n)
+    assert lonely_met.tolist() == want.astype(int).tolist() and 0 < lonely_met.sum() < meetings.sum()
     assert m == kept.sum()
     assert np.array_equal(t.i[:m], i[kept]) and np.array_equal(t.j[:m], j[kept])
     assert np.array_equal(t.w[:m], new_w[kept])  # exactly: the same arithmetic
@@ -228,10 +232,11 @@ def test_removals_marked_earlier_in_the_week_are_taken_out_by_the_contact_pass(n
     out = []
     for t in (first, marked):
         state = np.array([1, 2, 3, n], dtype=np.uint64)
+        lonely_met = np.zeros(n, dtype=np.int64)
         meetings, m = kernels.tie_contact(*t.marked(), L, 0.8, 0.7, disabled, 0.6, 5.8, 0.8, state, 0.08, 0.02, 0.12,
-                                          part1, part2, 0.9)
+                                          part1, part2, 0.9, lonely_met)
         t.compact(m)
-        out.append((meetings, state, t.i.copy(), t.j.copy(), t.w.copy(), t.o.copy()))
+        out.append((meetings, lonely_met, state, t.i.copy(), t.j.copy(), t.w.copy(), t.o.copy()))
     for a, b in zip(*out, strict=True):
         assert np.array_equal(a, b)
     assert not (gone[marked.i] | gone[marked.j]).any() and not np.signbit(marked.w).any()

@@ -27,7 +27,7 @@ def _at_group(g, a, b, part1, part2):
 
 @njit(**_JIT)
 def tie_contact(i, j, w, o, L, threshold, lonely_recip, disabled, disability_factor, time_budget, contact_prob, state,
-                strengthen, decay, drop_below, part1, part2, group_meet_prob):
+                strengthen, decay, drop_below, part1, part2, group_meet_prob, lonely_met):
     """Contact along ties, then the ties' update. Each resident's time is shared over their ties'
     total weight (the time budget) and scaled by their reciprocity, ``recip`` = (``lonely_recip``
     if ``L >= threshold``) x (``disability_factor`` if disabled); a tie meets this week when ``u <
@@ -40,7 +40,8 @@ def tie_contact(i, j, w, o, L, threshold, lonely_recip, disabled, disability_fac
     edge order, from the xoshiro256+ ``state`` (advanced in place). Ties removed earlier in the
     week (weight -0.0, see ``Ties``) add nothing to the loads and are taken out here without a
     draw, exactly as if they had gone before the pass. Returns (number of meetings per resident,
-    number of ties kept)."""
+    number of ties kept); ``lonely_met`` (int64, one per resident, zero on entry) receives each
+    resident's meetings with an other end who is lonely (``L >= threshold``)."""
     E = i.size
     n = L.size
     ahead = _prefetch_distance(n, E)
@@ -84,6 +85,9 @@ def tie_contact(i, j, w, o, L, threshold, lonely_recip, disabled, disability_fac
         hit = u < p_meet
         meetings[a] += hit
         meetings[b] += hit
+        if hit:  # (a meeting is the rarer outcome: a branch here is mostly well predicted)
+            lonely_met[a] += L[b] >= threshold
+            lonely_met[b] += L[a] >= threshold
         new_w[0] = wk * keep
         new_w[1] = wk + strengthen * (1.0 - wk)
         x = new_w[np.int64(hit)]

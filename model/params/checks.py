@@ -216,7 +216,7 @@ UNIT_INTERVAL = frozenset({
     "grant_writing_skill", "relationship_initial", "relationship_churn_loss", "quality",
     "tie_formation_factor", "staff_turnover_per_year", "social_value_weight", "shock_size", "price_weight",
     "service_dropout", "referral_uptake", "route_floor", "placement_conversion", "visit_tie_per_week",
-    "sector_trust_recovery_per_year", "group_meet_prob",
+    "sector_trust_recovery_per_year", "group_meet_prob", "lonely_alter_contact",
 })
 # Numbers that may be negative (a group may be allowed an overdraft before it counts as out of money).
 SIGNED = frozenset({"min_reserves"})

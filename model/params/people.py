@@ -137,6 +137,14 @@ class TieParams:
     # from 5.4 when ties made at groups began to meet there outside it (group_meet_prob, model
     # version 7): 4.0 gives 3.27 close ties (target 3.2) with 16% at six or more (target 16%; 5.4
     # gave 33%), town, seeds 0-1
+    lonely_alter_contact: float = 0.15  # a meeting with a lonely friend gives this share of a
+    # meeting's contact: lonely people expect and give less in their encounters (Cacioppo &
+    # Hawkley 2009), which is how loneliness spreads along ties (Cacioppo, Fowler & Christakis
+    # 2009: a lonely close tie raises the chance of being lonely by 52%). Calibrated to that
+    # one-degree excess (model version 7; configs/targets.yaml cf_excess_degree1, band 25-80%):
+    # 1 (no such channel) gave -22%, 0.5 -18%, 0.25 +19%, 0.15 +24% (10 seeds), 0.1 +29% (4
+    # seeds); the two- and three-degree excesses stay negative whatever the value (lonely
+    # residents have fewer close ties: docs/validation.md). An assumption with a strong value
     tie_contact: float = 1.2  # contact units from one contact on a tie (calibrated with need_by_age:
     # 1.0 until model version 7; with fewer, better-kept close ties each meeting carries more)
     strengthen: float = 0.08  # weight gain towards 1 after a contact
@@ -201,8 +209,14 @@ def _default_kinds() -> dict[str, GroupKindParams]:
         # GoodGym-like (issue 15, item 6): its volunteers run together each week before their
         # visits (company and exercise: half a group activity's contact, assumption), and a
         # visit by a runner who comes back every week turns into a lasting tie more often than a
-        # befriending scheme's (twice, assumption: GoodGym pairs a runner with one older person)
-        "goodgym": GroupKindParams(0.12, 4_000, 30_000, 0.2, 1.5, 20.0, True, True, 6.0, 40, 20,
+        # befriending scheme's (twice, assumption: GoodGym pairs a runner with one older person).
+        # Members' subscriptions and donations GBP 18 a year: GoodGym calls itself a charity and
+        # social enterprise built to run "independently of ongoing public funding" (seed 000),
+        # so its runners pay towards it (assumption: GBP 1.50 a month on average over members,
+        # between a club's GBP 12 a year and a faith group's 25). At a befriending scheme's GBP
+        # 6 (models up to version 6) GoodGym-like groups folded in the burn-in for lack of money
+        # (town 6.8 -> 2.8 a seed, 4 seeds; with 18: 6.8 -> 7.5)
+        "goodgym": GroupKindParams(0.12, 4_000, 30_000, 0.2, 1.5, 20.0, True, True, 18.0, 40, 20,
                                    visit_tie_per_week=0.06, volunteer_gain=0.75),
         "volunteer_centre": GroupKindParams(0.03, 10_000, 32_000, 1.0, 4.0, 20.0, False, True,
                                             2.0, 10, 26),

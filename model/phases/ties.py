@@ -59,13 +59,16 @@ class TiePhases:
         # Ties made at a group whose two ends both take part in it this week meet there, outside
         # either one's time budget (ties.group_meet_prob; issue 15, item 1).
         part1, part2 = self._participation()
+        lonely_met = np.zeros(r.n, dtype=np.int64)
         meetings, kept = kernels.tie_contact(*t.marked(), r.loneliness, p.residents.lonely_threshold,
                                              p.residents.lonely_reciprocity, r.disabled,
                                              p.residents.disability_contact_factor, p.ties.time_budget,
                                              p.ties.contact_prob, rng.uniform_state, p.ties.strengthen,
-                                             p.ties.decay, p.ties.drop_below, part1, part2, p.ties.group_meet_prob)
+                                             p.ties.decay, p.ties.drop_below, part1, part2, p.ties.group_meet_prob,
+                                             lonely_met)
         t.compact(kept)
-        self._contact += p.ties.tie_contact * meetings
+        # time with a lonely friend restores less (ties.lonely_alter_contact of a meeting's contact)
+        self._contact += p.ties.tie_contact * (meetings - (1.0 - p.ties.lonely_alter_contact) * lonely_met)
 
     def _phase_loneliness(self) -> None:
         """Loneliness rises when contact falls short of need and falls when met."""
