@@ -59,17 +59,31 @@ def test_withdrawal_rate_matches_the_stated_share_over_the_service_period():
     assert WeeklyRates.from_params(off).service_dropout == 0.0
 
 
-def _mean_clients(seed: int, dropout: float) -> float:
-    res = simulate(small_params("grants", horizon_years=2, **{"groups.service_dropout": dropout}), seed=seed)
-    return float(res.timeseries["clients"].mean())
+def _early_ends(seed: int, dropout: float) -> float:
+    """Of the services that ended in a year (the client no longer a client, and still living
+    here), the share that ended before the service period."""
+    m = CommunityModel(small_params("grants", horizon_years=1, **{"groups.service_dropout": dropout}), seed=seed)
+    m.burn_in()
+    early = ended = 0
+    for _ in range(52):
+        before, since, arrived = m.res.client_of.copy(), m.res.client_since.copy(), m.res.arrived_week.copy()
+        m.step()
+        gone = (before >= 0) & (m.res.client_of < 0) & (m.res.arrived_week == arrived)
+        ended += int(gone.sum())
+        early += int((gone & (m.week - since < m.params.groups.service_weeks)).sum())
+    return early / ended
 
 
-def test_clients_who_withdraw_shorten_the_caseload():
-    # paired seeds: with a quarter withdrawing, fewer residents are clients at any time (freed places
-    # refill only at the intake rate); with withdrawal off the caseload is the full period's
-    with_dropout = np.array([_mean_clients(s, 0.25) for s in SEEDS])
-    without = np.array([_mean_clients(s, 0.0) for s in SEEDS])
-    assert np.all(with_dropout < without), (with_dropout, without)
+def test_clients_who_withdraw_leave_before_their_service_ends():
+    # with a quarter withdrawing over the period, about a quarter more services end early than with
+    # withdrawal off, when only those of groups that close or lose their places do (measured on
+    # seeds 1-3: 37, 32, 33% against 12, 7, 8%). (The caseload itself
+    # barely moves: a freed place is soon taken by the next referral; model version 7 measured 144
+    # against 144 clients on seed 1.)
+    with_dropout = np.array([_early_ends(s, 0.25) for s in SEEDS])
+    without = np.array([_early_ends(s, 0.0) for s in SEEDS])
+    assert np.all(without < 0.2), without
+    assert np.all(np.abs(with_dropout - without - 0.25) < 0.08), (with_dropout, without)
 
 
 def _partnership_model(seed: int, **overrides) -> CommunityModel:
