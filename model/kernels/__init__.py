@@ -29,6 +29,7 @@ from model.kernels.ties import (
                                 drop_removed,
                                 mark_residents,
                                 merge_new,
+                                participation,
                                 remove_edges,
                                 strongest_tie,
                                 tie_contact,
@@ -36,4 +37,4 @@ from model.kernels.ties import (
 
 __all__ = ["PREFETCH_AHEAD", "PREFETCH_MIN_RESIDENTS", "adjacency", "close_tie_stats", "code_counts",
            "distinct_pairs", "drop_removed", "joiners", "life_events", "loneliness_update", "mark_residents",
-           "merge_new", "normals", "pick_groups", "remove_edges", "strongest_tie", "tie_contact", "uniforms"]
+           "merge_new", "normals", "participation", "pick_groups", "remove_edges", "strongest_tie", "tie_contact", "uniforms"]

@@ -19,6 +19,21 @@ from model.kernels.random import _U11, _U17, _U19, _U45, _normal, _xoshiro  # no
 
 
 @njit(**_JIT)
+def participation(res, gid, n):
+    """Each resident's groups this week, up to two, in the order noted: ``res[k]`` takes part in
+    ``gid[k]``. Returns (part1, part2), int32, -1 for none."""
+    part1 = np.full(n, -1, dtype=np.int32)
+    part2 = np.full(n, -1, dtype=np.int32)
+    for k in range(res.size):
+        r, g = res[k], gid[k]
+        if part1[r] < 0:
+            part1[r] = g
+        elif part2[r] < 0 and part1[r] != g:
+            part2[r] = g
+    return part1, part2
+
+
+@njit(**_JIT)
 def _at_group(g, a, b, part1, part2):
     """Whether both ends of a tie made at group ``g`` (a gid, or a negative origin code: never)
     take part in that group this week (each resident takes part in up to two groups)."""
@@ -58,10 +73,16 @@ def tie_contact(i, j, w, o, L, threshold, lonely_recip, disabled, disability_fac
             continue
         load[a] += wk
         load[b] += wk
+    # each resident's effort, negative for a lonely resident (so one read of effort[b] also says
+    # whether b is lonely; -0.0 keeps the sign of a lonely resident with no effort)
     effort = np.empty(n)
     for r in range(n):
-        recip = (lonely_recip if L[r] >= threshold else 1.0) * (disability_factor if disabled[r] else 1.0)
-        effort[r] = recip * min(1.0, time_budget / max(load[r], 1e-9))
+        lonely = L[r] >= threshold
+        recip = (lonely_recip if lonely else 1.0) * (disability_factor if disabled[r] else 1.0)
+        e = recip * min(1.0, time_budget / max(load[r], 1e-9))
+        effort[r] = -e if lonely else e
+    # meetings per resident (low 32 bits) and meetings with a lonely other end (high 32 bits): one
+    # array, so a meeting costs one store at b, as before
     meetings = np.zeros(n, dtype=np.int64)
     keep = 1.0 - decay
     # the new weight is picked from a two-entry table by the meeting (0 or 1): a branch there
@@ -79,15 +100,11 @@ def tie_contact(i, j, w, o, L, threshold, lonely_recip, disabled, disability_fac
         a, b, wk = i[k], j[k], w[k]
         p0, p1, p2, p3 = s0, s1, s2, s3
         u, s0, s1, s2, s3 = _xoshiro(s0, s1, s2, s3)  # one draw per tie, as ``uniforms`` would
-        p_meet = contact_prob * wk * min(effort[a], effort[b])
-        if at_group[k]:
-            p_meet = max(p_meet, group_meet_prob)
-        hit = u < p_meet
-        meetings[a] += hit
-        meetings[b] += hit
-        if hit:  # (a meeting is the rarer outcome: a branch here is mostly well predicted)
-            lonely_met[a] += L[b] >= threshold
-            lonely_met[b] += L[a] >= threshold
+        ea, eb = effort[a], effort[b]
+        p_meet = max(contact_prob * wk * min(abs(ea), abs(eb)), group_meet_prob * at_group[k])
+        hit = np.int64(u < p_meet)
+        meetings[a] += hit + ((hit & np.int64(math.copysign(1.0, eb) < 0.0)) << 32)
+        meetings[b] += hit + ((hit & np.int64(math.copysign(1.0, ea) < 0.0)) << 32)
         new_w[0] = wk * keep
         new_w[1] = wk + strengthen * (1.0 - wk)
         x = new_w[np.int64(hit)]
@@ -98,6 +115,9 @@ def tie_contact(i, j, w, o, L, threshold, lonely_recip, disabled, disability_fac
             drops[nd] = k
             nd += 1
     state[0], state[1], state[2], state[3] = s0, s1, s2, s3
+    for r in range(n):
+        lonely_met[r] = meetings[r] >> 32
+        meetings[r] &= 0xFFFFFFFF
     return meetings, remove_edges(i, j, w, o, drops[:nd])
 
 

@@ -28,20 +28,11 @@ class TiePhases:
     def _participation(self) -> tuple[np.ndarray, np.ndarray]:
         """Each resident's groups this week, up to two (-1: none), in the order they were noted."""
         n = self.res.n
-        part1, part2 = np.full(n, -1, dtype=np.int32), np.full(n, -1, dtype=np.int32)
         if not self._at_groups or self.params.ties.group_meet_prob == 0:
-            return part1, part2
-        res = np.concatenate([r for r, _ in self._at_groups])
+            return np.full(n, -1, dtype=np.int32), np.full(n, -1, dtype=np.int32)
+        res = np.concatenate([r for r, _ in self._at_groups]).astype(np.int64)
         gid = np.concatenate([g for _, g in self._at_groups]).astype(np.int32)
-        order = np.argsort(res, kind="stable")
-        res, gid = res[order], gid[order]
-        first = np.ones(res.size, dtype=bool)
-        first[1:] = res[1:] != res[:-1]
-        part1[res[first]] = gid[first]
-        rest = np.flatnonzero(~first & (gid != part1[res]))  # a second, different group
-        who, k = np.unique(res[rest], return_index=True)  # the first such for each resident
-        part2[who] = gid[rest[k]]
-        return part1, part2
+        return kernels.participation(res, gid, n)
 
     def ties_matrix(self, min_weight: float = 0.0) -> sp.csr_matrix:
         return self.ties.matrix(min_weight)
