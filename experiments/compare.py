@@ -37,6 +37,7 @@ DEFAULT_METRICS = (
     "lonely_share",
     "chronic_lonely_share",
     "mean_close_ties",
+    "close_ties_from_groups",  # where regimes differ in close ties: those made at a group
     "isolated_share",
     "volunteer_share",
     "membership_share",

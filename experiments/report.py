@@ -43,7 +43,7 @@ from model import DIRECTION
 from model.regimes import regime_description, regime_label, regime_order
 
 PLACE_WORDS = {"small": "small community", "town": "town", "city": "city"}
-HEADLINE_METRICS = ("lonely_share", "chronic_lonely_share", "mean_close_ties", "isolated_share",
+HEADLINE_METRICS = ("lonely_share", "chronic_lonely_share", "mean_close_ties", "close_ties_from_groups", "isolated_share",
                     "volunteer_share", "membership_share", "active_groups")
 
 
