@@ -20,8 +20,6 @@ from model import kernels
 ORIGIN_ELSEWHERE = -1  # before the record, or brought by a newcomer (a partner, a relative)
 ORIGIN_NEIGHBOURS = -2  # met in the street or the neighbourhood
 ORIGIN_FRIEND_OF_FRIEND = -3  # met through a friend (triadic closure)
-ORIGIN_NAMES = {ORIGIN_ELSEWHERE: "elsewhere", ORIGIN_NEIGHBOURS: "neighbourhood",
-                ORIGIN_FRIEND_OF_FRIEND: "friend of a friend"}  # gid >= 0: "group"
 
 
 class Ties:
