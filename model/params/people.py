@@ -161,7 +161,7 @@ class TieParams:
     # at a group is shared time: such a meeting takes nothing from either one's time budget, so
     # groups add close ties rather than only reshuffle them, and a closing group's ties lose it
     # (issue 15, item 1). Calibrated with time_budget to the close-tie distribution: members then
-    # have 4.0 close ties against 2.9 for other residents (x1.37; 0.3 gives x1.9 and 23% with six
+    # have 4.1 close ties against 3.0 for other residents (x1.37; 0.3 gives x1.9 and 23% with six
     # or more, against 16%). 0 switches the channel off
     neighbour_per_year: float = 0.3  # new acquaintances a year from the neighbourhood
     triadic_per_year: float = 2.0  # meetings a year with a friend's friend (triadic closure, the
