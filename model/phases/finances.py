@@ -19,7 +19,7 @@ class FinancePhases:
 
     def _phase_finances(self) -> None:
         """Groups' income and costs; providers' costs."""
-        self.group_finances(np.flatnonzero(self.g_open))
+        self.group_finances(self.active_gids())
         for pv in self.providers:
             pv.weekly_finances()
 

@@ -73,7 +73,7 @@ class GroupPhases:
 
     def active_gids(self) -> np.ndarray:
         """The active groups' gids, increasing, read from the group table (the truth)."""
-        return np.flatnonzero(self.gt.active[:len(self.all_groups)])
+        return np.flatnonzero(self.g_open)
 
     def active_groups(self) -> list[CommunityGroup]:
         """The active groups (views over their rows of the group table), in gid order."""
@@ -116,10 +116,6 @@ class GroupPhases:
     @property
     def g_members(self) -> np.ndarray:
         return self.gt.n_members[:self.gt.size]
-
-    @property
-    def g_vols(self) -> np.ndarray:
-        return self.gt.volunteers[:self.gt.size]
 
     @property
     def g_capacity(self) -> np.ndarray:
@@ -281,7 +277,7 @@ class GroupPhases:
     def _phase_closures_and_foundings(self) -> None:
         """Groups close when money, volunteers or members run out; new ones form."""
         p = self.params
-        self.close_groups(self.closure_clocks(np.flatnonzero(self.g_open)))
+        self.close_groups(self.closure_clocks(self.active_gids()))
         rng = self.streams["foundings"]
         nb = p.place.n_neighbourhoods
         u = rng.random(nb)
@@ -313,7 +309,7 @@ class GroupPhases:
                 self.collab[a].discard(b)
                 self.collab[b].discard(a)
         # formation within neighbourhoods, faster with a skilled connector
-        active = np.flatnonzero(self.g_open)
+        active = self.active_gids()
         nb = p.place.n_neighbourhoods
         brokered = self.active_regime.brokered_collaborations(self)  # by connectors, a week
         active = active[stable_order(self.g_nbhd[active], nb)]  # by neighbourhood, gid order within
