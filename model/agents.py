@@ -17,7 +17,8 @@ from model.params import WEEKS_PER_YEAR, GroupKindParams, GroupParams
 if TYPE_CHECKING:
     from model.model import CommunityModel
 
-INCOME_SOURCES = ("grants", "contracts", "outcome_payments", "donations", "fundraising", "in_kind")
+INCOME_SOURCES = ("grants", "contracts", "outcome_payments", "donations", "fundraising", "in_kind", "trusts")
+# ("trusts": awards from trusts, foundations and the National Lottery, model/phases/finances.py)
 _SOURCE = {s: k for k, s in enumerate(INCOME_SOURCES)}
 
 
@@ -34,7 +35,11 @@ class GroupTable:
               # the kind's parameters, copied in at founding for array code
               "places_per_volunteer", "places_per_staff", "volunteers_needed", "running_cost_per_year",
               "staff_cost_per_year", "donations_per_member_per_year", "visit_share", "visit_tie_per_week",
-              "volunteer_gain")
+              "volunteer_gain",
+              # an award from outside funders: its payment a week (0: none running), the paid posts
+              # it funds and the weekly costs it commits the group to (both kept through the notice
+              # after it ends), the week it ends and the week its commitments end
+              "award_per_week", "award_staff", "award_cost_per_week", "award_end_week", "notice_end_week")
     INTS = ("contract_places", "n_members", "volunteers", "clients", "max_members_seen",
             "weeks_without_money", "weeks_without_volunteers", "weeks_without_members", "nbhd")
     BOOLS = ("active", "activities", "visits")
@@ -71,8 +76,14 @@ class GroupTable:
         return np.maximum(0.0, self.running_cost_per_year[gids] * scale * np.maximum(0.0, 1.0 - saving)
                           / WEEKS_PER_YEAR - self.in_kind_per_week[gids])
 
+    def all_staff(self, gids):
+        """Paid posts (FTE): core staff funded by the council, and an outside award's."""
+        return self.staff[gids] + self.award_staff[gids]
+
     def staff_costs(self, gids):
-        return self.staff[gids] * self.staff_cost_per_year[gids] / WEEKS_PER_YEAR
+        """Weekly cost of the paid posts: core staff, and the costs an outside award commits the
+        group to (its posts and their overheads, paid until their notice ends)."""
+        return self.staff[gids] * self.staff_cost_per_year[gids] / WEEKS_PER_YEAR + self.award_cost_per_week[gids]
 
     def add_row(self, kp: GroupKindParams) -> int:
         """Room for one more group (capacity doubles), its kind's parameters filled in; returns its
@@ -132,7 +143,9 @@ class CommunityGroup(mesa.Agent):
     nbhd = _Column()
     active = _Column()
     reserves = _Column()
-    staff = _Column()  # paid core staff (FTE)
+    staff = _Column()  # paid core staff (FTE) funded by the council
+    award_staff = _Column()  # paid staff (FTE) funded by an outside award
+    award_per_week = _Column()  # the award's payment a week (0: no award running)
     trust = _Column()
     luck = _Column()  # this year's fundraising luck (lognormal, mean 1)
     in_kind_per_week = _Column()  # running costs the council covers in kind (GBP a week)

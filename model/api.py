@@ -41,7 +41,10 @@ CACHE_FORMAT = 1  # bump when the model's state layout changes
 # 7: issue 19 finished: the phases read the group table live instead of snapshots rebuilt behind a
 #    dirty flag (a regime that changes staff or trust at the year's start, such as grants, is now
 #    seen by membership in that same week); ties remember where they were made (issue 15, item 1).
-MODEL_VERSION = 7
+# 8: outside funders (issue 15, item 3): awards from trusts, foundations and the National Lottery
+#    pay for posts for a term, and their committed costs run on past an unrenewed award's end, so
+#    an established group can fall when its funding goes (groups.funders; off reproduces 7).
+MODEL_VERSION = 8
 
 
 @dataclass(slots=True)

@@ -46,7 +46,7 @@ from model.params.checks import (
                                numeric_fields,
                                upper_bound,
 )
-from model.params.people import PLACES, GroupKindParams, GroupParams, PlaceParams, ResidentParams, TieParams
+from model.params.people import PLACES, FunderParams, GroupKindParams, GroupParams, PlaceParams, ResidentParams, TieParams
 from model.params.policy import (
                                FUNDING_PATHS,
                                GRANT_RULES,
@@ -69,7 +69,7 @@ __all__ = [
     "MAX_AMOUNT", "MAX_EVENTS_PER_YEAR", "MAX_NUMBER", "MAX_RESIDENTS", "MAX_SD", "MAX_WEEKS", "MAX_YEARS",
     "MIXTURES", "MONEY", "ONLY_WHEN", "PLACES", "REGIME_NAMES", "SIGNED", "UNIT_INTERVAL", "UPPER",
     "WEEKS_PER_YEAR", "CommunityDevParams", "ConfigError", "CouncilParams", "FundingParams", "GrantsParams",
-    "GroupKindParams", "GroupParams", "OutcomesParams", "Params", "PartnershipParams", "PlaceParams",
+    "FunderParams", "GroupKindParams", "GroupParams", "OutcomesParams", "Params", "PartnershipParams", "PlaceParams",
     "ProviderParams", "RegimeParams", "ResidentParams", "SocialValueParams", "TenderParams", "TieParams",
     "_deep_merge", "ineffective", "make_params", "numeric_fields", "params_from_dict", "upper_bound",
     "weekly_hazard", "weekly_prob", "weekly_rate",

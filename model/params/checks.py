@@ -89,6 +89,7 @@ def _validate(p: Params) -> None:
     _check(r.grants.rule in GRANT_RULES,
            f"regime.grants.rule '{r.grants.rule}' is not one of: {', '.join(GRANT_RULES)}")
     _check(1 <= r.tender.contract_years <= 10, "regime.tender.contract_years must be in 1..10")
+    _check(1 <= p.groups.funders.term_years <= 10, "groups.funders.term_years must be in 1..10")
     _check(0 < r.tender.payment_ratio <= 2, "regime.tender.payment_ratio must be in (0, 2]")
     _check(0 <= r.outcomes.measurement_error <= 0.5, "regime.outcomes.measurement_error must be in [0, 0.5]")
     _check_tenders_can_spend(p)
@@ -216,7 +217,8 @@ UNIT_INTERVAL = frozenset({
     "grant_writing_skill", "relationship_initial", "relationship_churn_loss", "quality",
     "tie_formation_factor", "staff_turnover_per_year", "social_value_weight", "shock_size", "price_weight",
     "service_dropout", "referral_uptake", "route_floor", "placement_conversion", "visit_tie_per_week",
-    "sector_trust_recovery_per_year", "group_meet_prob", "lonely_alter_contact",
+    "sector_trust_recovery_per_year", "group_meet_prob", "lonely_alter_contact", "apply_per_year",
+    "repeat_factor",
 })
 # Numbers that may be negative (a group may be allowed an overdraft before it counts as out of money).
 SIGNED = frozenset({"min_reserves"})
@@ -270,6 +272,7 @@ MONEY = frozenset({
     "budget_per_resident_per_year", "unit_cost_per_client_per_year",
     "local_unit_cost_per_client_per_year", "reserves", "max_grant", "payment_per_outcome",
     "connector_cost_per_year", "link_worker_cost_per_year", "volunteer_centre_grant", "min_reserves",
+    "median_award_per_year",
 })
 # Dotted path (or field name) -> (upper bound, reasoning). Checked before a run.
 UPPER: dict[str, float] = {

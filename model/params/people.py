@@ -224,6 +224,40 @@ def _default_kinds() -> dict[str, GroupKindParams]:
 
 
 @dataclass(slots=True)
+class FunderParams:
+    """Trusts, foundations and the National Lottery: time-limited awards to the groups that employ
+    staff (issue 15, item 3). An award pays for extra paid posts (and so places) for its term; when
+    it ends without a new one, its staff work out their notice unpaid for, from reserves: the
+    "funding cliff" by which an established group can fall. ``apply_per_year`` 0 switches funders
+    off (model version <= 7: no income from outside the place but the council's)."""
+
+    apply_per_year: float = 0.3  # yearly chance a group with paid posts and no award applies
+    # (assumption: a small charity bids for a major award every three years or so)
+    success_prob: float = 0.3  # chance an application succeeds, at trust 0.5; x (0.5 + trust), so a
+    # new group's bid succeeds about 0.3 of the time, a long-trusted one's 0.45 (assumption: of the
+    # order of the one in three to one in four that open programmes fund)
+    repeat_factor: float = 0.5  # a holder applying to continue its award succeeds at this multiple:
+    # funders favour new work over running costs, the "funding cliff" of project grants (assumption)
+    median_award_per_year: float = 15_000.0  # GBP a year, median; lognormal (award_sd). The National
+    # Lottery Community Fund's open programmes give GBP 300-20,000 (Awards for All) and over
+    # GBP 20,000 for up to five years (Reaching Communities); GBP 15k a year pays half a post
+    award_sd: float = 1.0  # spread of award sizes (lognormal): the 1-in-20 award is about five
+    # times the median, so a few groups pass GBP 100k a year (NCVO: 20% of organisations do, most of
+    # them registered charities larger than the groups of this model; assumption)
+    term_years: int = 3  # years an award runs (assumption: the usual multi-year trust grant)
+    overhead_share: float = 0.1  # share of an award that pays its posts' overheads (management,
+    # rooms, expenses) rather than the posts: spent, not saved (assumption: funders' overhead
+    # allowances of about 10%, below full cost recovery)
+    reserve_share: float = 0.05  # share of an award a group keeps back in reserves against the
+    # costs its end will bring (over a three-year term, 0.05 covers about 60% of thirteen weeks'
+    # notice: assumption, between the prudent charity that reserves its whole redundancy liability
+    # (Charity Commission CC19) and the small one that reserves nothing)
+    max_award_fte: float = 3.0  # paid posts one award can fund (a medium local charity's project team)
+    notice_weeks: int = 13  # weeks an award's costs (posts, overheads) run on after it ends, unfunded:
+    # notice, redundancy pay and the lease of a room (assumption: three months)
+
+
+@dataclass(slots=True)
 class GroupParams:
     """Community groups: membership, finances, closure and founding."""
 
@@ -305,5 +339,6 @@ class GroupParams:
     # week in ten (holidays, illness; assumption)
     sector_trust_recovery_per_year: float = 0.1  # each year residents' trust in local groups regains
     # this share of what closures took from it (assumption: a lost group is forgotten over ~10 years)
+    funders: FunderParams = field(default_factory=FunderParams)  # awards from outside the place
 
 

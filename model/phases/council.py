@@ -38,6 +38,7 @@ class CouncilPhases:
             g.new_budget_year(float(luck.standard_normal()))
             if g.n_members + g.clients > 0:
                 g.trust += self.rates.trust_gain * (1.0 - g.trust) * (0.5 + self.council.relationship)
+        self.funders_round()
         self.sector_trust += self.params.groups.sector_trust_recovery_per_year * (1.0 - self.sector_trust)
         self.council.end_budget_year()
         self.active_regime.yearly(self)

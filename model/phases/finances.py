@@ -46,10 +46,52 @@ class FinancePhases:
         reserves = np.where(under, reserves - served * p.providers.local_unit_cost_per_client_per_year
                             / WEEKS_PER_YEAR, reserves)
         paid = np.where(under, gt.contract_payment_per_week[gids], 0.0)
-        gt.reserves[gids] = np.where(under, reserves + paid, reserves)
-        for source, amount in (("donations", donations), ("fundraising", fundraising), ("contracts", paid)):
+        award = gt.award_per_week[gids]
+        gt.reserves[gids] = np.where(under, reserves + paid, reserves) + award
+        for source, amount in (("donations", donations), ("fundraising", fundraising), ("contracts", paid),
+                               ("trusts", award)):
             gt.income_year[gids, _SOURCE[source]] += amount
             gt.income_total[gids, _SOURCE[source]] += amount
+        # an ended award's staff leave, and its commitments end, when their notice is worked out
+        leaving = gids[(gt.award_cost_per_week[gids] > 0) & (award == 0) & (gt.notice_end_week[gids] <= self.week)]
+        gt.award_staff[leaving] = 0.0
+        gt.award_cost_per_week[leaving] = 0.0
+
+    def funders_round(self) -> None:
+        """At the start of a budget year, outside funders (trusts, foundations, the National
+        Lottery: ``groups.funders``) decide. An award that ends now is continued if its holder's
+        bid to continue succeeds (at ``repeat_factor`` of the usual chance); otherwise its payments
+        stop while the costs it committed the group to (posts, their overheads) run on, unfunded,
+        for ``notice_weeks``. Groups that employ staff (a kind with a staff cost) and hold no award
+        apply with ``apply_per_year``, and succeed with ``success_prob`` x (0.5 + trust). An award
+        of lognormal size (median ``median_award_per_year``, at most what ``max_award_fte`` posts
+        and their overheads cost) runs ``term_years``; it is spent on the posts it funds
+        (``1 - overhead_share`` of it) and their overheads, but for ``reserve_share`` of it, kept
+        back in reserves against its end.
+        Draws: three per open group, in gid order."""
+        f, gt = self.params.groups.funders, self.gt
+        gids = self.active_gids()
+        if gids.size == 0:
+            return
+        rng = self.streams["funders"]
+        u_apply, u_win, z = rng.random(gids.size), rng.random(gids.size), rng.standard_normal(gids.size)
+        cost = gt.staff_cost_per_year[gids]
+        live = gt.award_per_week[gids] > 0
+        ending = live & (gt.award_end_week[gids] <= self.week)
+        applies = (cost > 0) & (ending | (~live & (u_apply < f.apply_per_year)))
+        p_win = f.success_prob * (0.5 + gt.trust[gids]) * np.where(ending, f.repeat_factor, 1.0)
+        wins = applies & (u_win < p_win)
+        safe = np.where(cost > 0, cost, 1.0)
+        value = np.minimum(f.median_award_per_year * np.exp(f.award_sd * z),
+                           f.max_award_fte * safe / (1.0 - f.overhead_share))
+        won = gids[wins]
+        gt.award_per_week[won] = value[wins] / WEEKS_PER_YEAR
+        gt.award_staff[won] = value[wins] * (1.0 - f.reserve_share) * (1.0 - f.overhead_share) / safe[wins]
+        gt.award_cost_per_week[won] = value[wins] * (1.0 - f.reserve_share) / WEEKS_PER_YEAR
+        gt.award_end_week[won] = self.week + f.term_years * WEEKS_PER_YEAR
+        lost = gids[ending & ~wins]
+        gt.award_per_week[lost] = 0.0
+        gt.notice_end_week[lost] = self.week + f.notice_weeks
 
     def closure_clocks(self, gids: np.ndarray) -> list[tuple[CommunityGroup, str]]:
         """Advance the groups' weeks-without counters (money: reserves below ``min_reserves``;
@@ -58,7 +100,7 @@ class FinancePhases:
         first, then volunteers, then members)."""
         gp, gt = self.params.groups, self.gt
         money = np.where(gt.reserves[gids] < gp.min_reserves, gt.weeks_without_money[gids] + 1, 0)
-        staffed = (gt.volunteers[gids] > 0) | (gt.staff[gids] >= 0.5)
+        staffed = (gt.volunteers[gids] > 0) | (gt.all_staff(gids) >= 0.5)
         vols = np.where(staffed, 0, gt.weeks_without_volunteers[gids] + 1)
         served = gt.n_members[gids] + gt.clients[gids]
         members = np.where(served < gp.min_members, gt.weeks_without_members[gids] + 1, 0)

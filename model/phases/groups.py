@@ -131,7 +131,7 @@ class GroupPhases:
         G, gt = self.gt.size, self.gt
         gt.volunteers[:G] = self._volunteer_counts()
         gt.n_members[:G] = self.members.counts_by_group(G)
-        gt.capacity[:G] = gt.volunteers[:G] * gt.places_per_volunteer[:G] + gt.staff[:G] * gt.places_per_staff[:G]
+        gt.capacity[:G] = gt.volunteers[:G] * gt.places_per_volunteer[:G] + gt.all_staff(slice(0, G)) * gt.places_per_staff[:G]
         np.maximum(gt.max_members_seen[:G], gt.n_members[:G], out=gt.max_members_seen[:G])
 
     def _pick_groups(self, who: np.ndarray, rng: np.random.Generator, eligible: np.ndarray,
@@ -209,6 +209,7 @@ class GroupPhases:
             self.sector_trust[g.nbhd] = max(0.2, self.sector_trust[g.nbhd] - 0.1 * p.trust_loss_on_closure)
             g.contract_places = 0
             g.contract_payment_per_week = 0.0
+            g.award_per_week = 0.0  # an outside funder stops paying a group that has folded
             self._period_closures += 1
             self.record_event("group_closed", g.nbhd, g.kind, cause, gid=g.gid)
             g.remove()
