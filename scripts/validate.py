@@ -372,10 +372,16 @@ def observed_run(seed: int, place: str, cache: Path | None, n_perm: int = 30) ->
     quarter = W - np.array([39, 26, 13, 0])
     rng = np.random.default_rng(seed)
     for k in range(1, W + 1):
-        if (k - 1) % WEEKS == 0 and k - 1 < W:
-            for g in groups_now(m):
-                group_years.append({**g, "year_start": k - 1})
+        starting = (k - 1) % WEEKS == 0 and k - 1 < W
+        if starting:
+            year_rows = [{**g, "year_start": k - 1} for g in groups_now(m)]
         m.step()
+        if starting:  # the budget year's first week has run: outside funders have decided
+            week0 = m.week - 1
+            for g in year_rows:
+                g["lost_award"] = float(m.gt.notice_end_week[g["gid"]] == week0 + m.params.groups.funders.notice_weeks
+                                        and m.gt.award_per_week[g["gid"]] == 0 and m.gt.award_cost_per_week[g["gid"]] > 0)
+            group_years += year_rows
         ppl = observe(m)
         L[k], client[k] = ppl.loneliness, ppl.client
         reset[k] = ppl.arrived != arrived
@@ -518,6 +524,11 @@ def pool(runs: list[dict], paired: dict[str, list[dict]]) -> tuple[dict[str, np.
     lines.append("- By people served (members + clients): " + "; ".join(
         f"{lab}: {k}/{n} = {r:.3f}" for lab, n, k, r in by_served) + ".")
     lines.append("- By age in years: " + "; ".join(f"{lab}: {k}/{n} = {r:.3f}" for lab, n, k, r in by_age) + ".")
+    old = [g for g in gy if g["age_years"] >= 5]
+    cliff = closure_rates(old, "lost_award", [0, 0.5, math.inf])
+    lines.append("- Groups over five years old, by whether an outside award ended unrenewed at the year's "
+                 "start (the funding cliff; docs/ODD.md 7.4): " + "; ".join(
+                     f"{lab}: {k}/{n} = {r:.3f}" for lab, (_, n, k, r) in zip(("no", "yes"), cliff, strict=True)) + ".")
     lines.append(f"- Largest local group's income in the final year: GBP {vals['largest_group_income'].max():,.0f} "
                  f"(mean over seeds of each seed's largest: GBP {vals['largest_group_income'].mean():,.0f}).")
     if t.size:
