@@ -15,6 +15,11 @@ Kinds (``kind``), with their ``actor``, ``cause`` and ``fields``:
                       when a provider paid by outcomes ran out of working capital and handed it
                       back; fields: instrument, provider, left (the provider held no other
                       contract here, so it left with its clients)
+``award_won``         actor: the group's kind; an outside funder's award (docs/ODD.md 7.4); cause:
+                      "continued" when it renews the group's award, else ""; fields: gid,
+                      per_year (GBP), years
+``award_ended``       actor: the group's kind; its award ended unrenewed: the committed costs run
+                      on for the notice; fields: gid, per_year (GBP), notice_weeks
 
 ``nbhd`` is the neighbourhood (counted from 0) or None for the whole place. A record's ``str`` is
 its JSON form (``Event.from_json`` reads it back), so it survives any code that keeps events as
@@ -27,7 +32,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-KINDS = ("group_founded", "group_closed", "contract_awarded", "contract_ended")
+KINDS = ("group_founded", "group_closed", "contract_awarded", "contract_ended", "award_won", "award_ended")
 
 
 @dataclass(frozen=True, slots=True)

@@ -125,3 +125,24 @@ def test_groups_that_grew_on_an_award_fall_when_it_ends_because_its_costs_run_on
     closed_cliff, closed_none = sum(c for _, c in cliff), sum(c for _, c in none_)
     assert closed_cliff >= 0.5 * awarded, (cliff, none_)
     assert closed_none <= closed_cliff - 0.3 * awarded, (cliff, none_)
+
+
+def test_awards_won_and_lost_are_events_the_workshop_can_tell():
+    from workshop.events import describe
+
+    m = funded(apply_per_year=1.0, success_prob=1.0, repeat_factor=0.0, term_years=1)
+    while m.week < 2 * WEEKS_PER_YEAR + 1:
+        m.step()
+    won = [(w, e) for w, e in m.events if e.kind == "award_won"]
+    ended = [(w, e) for w, e in m.events if e.kind == "award_ended"]
+    # every group with paid posts wins at week 0; at week 52 every award ends and no bid to continue
+    # succeeds; at week 104 they are groups without an award again, and win
+    assert {w for w, _ in won} == {0, 2 * WEEKS_PER_YEAR}
+    assert {w for w, _ in ended} == {WEEKS_PER_YEAR}
+    first_round = {e.fields["gid"] for w, e in won if w == 0}
+    # a one-year term that cannot be renewed: every award of the first round ends at the next
+    assert first_round == {e.fields["gid"] for w, e in ended if w == WEEKS_PER_YEAR}
+    text, tone = describe(ended[0][1].to_dict())
+    assert "lost its outside award" in text and "notice" in text and tone == "bad"
+    text, tone = describe(won[0][1].to_dict())
+    assert "outside funder" in text and tone == "good"

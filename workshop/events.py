@@ -57,6 +57,8 @@ TONE: dict[str, str] = {
     "group_closed": "bad",
     "contract_awarded": "neutral",
     "contract_ended": "bad",
+    "award_won": "good",
+    "award_ended": "bad",
 }
 
 _BAD = {"closed", "closes", "closure", "lost", "loses", "left", "cut", "cuts", "ended", "ends", "withdrew",
@@ -202,6 +204,14 @@ def describe(event: Mapping[str, Any]) -> tuple[str, str]:
         text = f"an outside provider's {contract} ended"
         if f.get("left", True):
             text += ": it left, taking its staff with it"
+    elif kind == "award_won":
+        years = int(f.get("years", 1))
+        what = "had its outside award renewed" if cause == "continued" else "won an award from an outside funder"
+        text = (f"a {_group(actor, nbhd)} {what} (£{float(f.get('per_year', 0)) / 1000:.0f}k a year for {years} "
+                f"year{'s' if years != 1 else ''}): it takes on paid staff")
+    elif kind == "award_ended":
+        text = (f"a {_group(actor, nbhd)} lost its outside award (£{float(f.get('per_year', 0)) / 1000:.0f}k a "
+                f"year): it must pay its staff's {int(f.get('notice_weeks', 0))} weeks' notice from its reserves")
     else:
         text = f"{_word(kind)}: {_word(actor)}".strip(": ")
     return _sentence(text), TONE.get(kind, "neutral")

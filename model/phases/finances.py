@@ -90,8 +90,17 @@ class FinancePhases:
         gt.award_cost_per_week[won] = value[wins] * (1.0 - f.reserve_share) / WEEKS_PER_YEAR
         gt.award_end_week[won] = self.week + f.term_years * WEEKS_PER_YEAR
         lost = gids[ending & ~wins]
+        per_year = gt.award_per_week[lost] * WEEKS_PER_YEAR
         gt.award_per_week[lost] = 0.0
         gt.notice_end_week[lost] = self.week + f.notice_weeks
+        if self.week >= 0:  # events of the study period (record_event keeps none in the burn-in)
+            for k, cont in zip(won.tolist(), ending[wins].tolist(), strict=True):
+                g = self.all_groups[k]
+                self.record_event("award_won", g.nbhd, g.kind, "continued" if cont else "", gid=k,
+                                  per_year=round(float(gt.award_per_week[k]) * WEEKS_PER_YEAR), years=f.term_years)
+            for k, v in zip(lost.tolist(), per_year.tolist(), strict=True):
+                g = self.all_groups[k]
+                self.record_event("award_ended", g.nbhd, g.kind, gid=k, per_year=round(v), notice_weeks=f.notice_weeks)
 
     def closure_clocks(self, gids: np.ndarray) -> list[tuple[CommunityGroup, str]]:
         """Advance the groups' weeks-without counters (money: reserves below ``min_reserves``;
