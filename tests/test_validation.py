@@ -66,11 +66,15 @@ def test_a_bad_targets_file_is_refused_in_one_line(tmp_path, bad):
 def test_validate_refuses_bad_input_with_one_line(tmp_path, capsys):
     assert validate.main(["--seeds", "1", "--no-doc"]) == 2
     assert validate.main(["--place", "moon", "--no-doc"]) == 2
+    assert validate.main(["--set", "residents.loneliness_fall", "--no-doc"]) == 2
+    assert validate.main(["--set", "residents.loneliness_fall=lots", "--no-doc"]) == 2
+    assert validate.main(["--set", "residents.no_such_thing=1", "--no-doc"]) == 2
+    assert validate.main(["--set", "ties.group_meet_prob=2", "--no-doc"]) == 2
     f = tmp_path / "t.yaml"
     f.write_text("nothing: here\n")
     assert validate.main(["--targets", str(f), "--no-doc"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 3 and all(line.startswith("validate: ") for line in err)
+    assert len(err) == 7 and all(line.startswith("validate: ") for line in err)
 
 
 # -- spells -------------------------------------------------------------------------------------
