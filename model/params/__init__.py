@@ -46,7 +46,15 @@ from model.params.checks import (
                                numeric_fields,
                                upper_bound,
 )
-from model.params.people import PLACES, FunderParams, GroupKindParams, GroupParams, PlaceParams, ResidentParams, TieParams
+from model.params.people import (
+                               PLACES,
+                               FunderParams,
+                               GroupKindParams,
+                               GroupParams,
+                               PlaceParams,
+                               ResidentParams,
+                               TieParams,
+)
 from model.params.policy import (
                                FUNDING_PATHS,
                                GRANT_RULES,
