@@ -25,6 +25,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
+from validate import InputError, parse_sets  # noqa: E402
+
 from model.params import GROUP_KINDS, WEEKS_PER_YEAR, ConfigError, make_params  # noqa: E402
 
 
@@ -81,14 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if a.seeds < 1 or a.jobs < 1:
             raise ConfigError(f"--seeds and --jobs must be at least 1 (got {a.seeds}, {a.jobs})")
-        over = {}
-        for s in a.set:
-            if "=" not in s:
-                raise ConfigError(f"--set needs NAME=VALUE (got '{s}')")
-            k, v = s.split("=", 1)
-            over[k] = float(v) if "," not in v else [float(x) for x in v.split(",")]
-        params = make_params(a.place, a.regime, a.funding, over)
-    except ConfigError as e:
+        params = make_params(a.place, a.regime, a.funding, parse_sets(a.set))
+    except (ConfigError, InputError) as e:
         print(f"drift.py: {e}", file=sys.stderr)
         return 2
     seeds = [a.first_seed + k for k in range(a.seeds)]

@@ -100,6 +100,11 @@ def groups_now(m) -> list[dict]:
             for g in m.active_groups()]
 
 
+def awards_ended(m, week: int) -> set[int]:
+    """The groups whose outside award ended unrenewed in ``week`` (the model's event records)."""
+    return {e.fields["gid"] for w, e in m.events if w == week and e.kind == "award_ended"}
+
+
 def disabled_share(m) -> float:
     return float(np.mean(m.res.disabled))
 
@@ -378,10 +383,9 @@ def observed_run(seed: int, place: str, cache: Path | None, n_perm: int = 30,
             year_rows = [{**g, "year_start": k - 1} for g in groups_now(m)]
         m.step()
         if starting:  # the budget year's first week has run: outside funders have decided
-            week0 = m.week - 1
+            lost = awards_ended(m, m.week - 1)
             for g in year_rows:
-                g["lost_award"] = float(m.gt.notice_end_week[g["gid"]] == week0 + m.params.groups.funders.notice_weeks
-                                        and m.gt.award_per_week[g["gid"]] == 0 and m.gt.award_cost_per_week[g["gid"]] > 0)
+                g["lost_award"] = float(g["gid"] in lost)
             group_years += year_rows
         ppl = observe(m)
         L[k], client[k] = ppl.loneliness, ppl.client
