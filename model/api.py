@@ -44,7 +44,10 @@ CACHE_FORMAT = 1  # bump when the model's state layout changes
 # 8: outside funders (issue 15, item 3): awards from trusts, foundations and the National Lottery
 #    pay for posts for a term, and their committed costs run on past an unrenewed award's end, so
 #    an established group can fall when its funding goes (groups.funders; off reproduces 7).
-MODEL_VERSION = 8
+# 9: payment by outcomes treats local holders as it treats providers: each funds delivery from the
+#    working capital it commits (its reserves, at most working_capital_weeks of its share), takes
+#    only the places that carries, and hands its places back when it is spent, instead of closing.
+MODEL_VERSION = 9
 
 
 @dataclass(slots=True)

@@ -11,10 +11,11 @@ Kinds (``kind``), with their ``actor``, ``cause`` and ``fields``:
                       places, years, provider (its number) or gid and partners (a consortium's other
                       members), retender (a contract of this instrument ran before),
                       same_provider (a re-tender won by the previous holder; None on a first award)
-``contract_ended``    actor: "outside_provider"; cause: "" at the contract's end, "working_capital"
-                      when a provider paid by outcomes ran out of working capital and handed it
-                      back; fields: instrument, provider, left (the provider held no other
-                      contract here, so it left with its clients)
+``contract_ended``    actor: "outside_provider", or a local holder's kind; cause: "" at the
+                      contract's end, "working_capital" when a holder paid by outcomes ran out of
+                      working capital and handed it (a local holder: its places) back; fields:
+                      instrument, provider or gid, left (the provider held no other contract
+                      here, so it left with its clients; False for a local holder)
 ``award_won``         actor: the group's kind; an outside funder's award (docs/ODD.md 7.4); cause:
                       "continued" when it renews the group's award, else ""; fields: gid,
                       per_year (GBP), years

@@ -195,3 +195,68 @@ def test_a_provider_out_of_working_capital_hands_the_contract_back():
         "regime.outcomes.working_capital_weeks": 52_000.0, "regime.outcomes.payment_per_outcome": 1.0}), seed=2)
     m2.run()
     assert not [e for _, e in m2.events if e.kind == "contract_ended" and e.cause == "working_capital"]
+
+
+LOCAL_ONLY = {"regime.tender.min_turnover_ratio": 0.0, "regime.tender.min_reserves_weeks": 0.0,
+              "providers.n_bidders": 0}
+
+
+def test_working_capital_limits_a_local_holder_paid_by_outcomes():
+    """A local group that wins an outcome contract funds delivery from its own reserves, as a
+    provider does from its capital: it takes on no more places than the lesser of its reserves and
+    13 weeks of its share of the contract can carry at the local cost for the 26 weeks before
+    payment; a fee-paid tender's holder, paid weekly, takes value/price places."""
+    for seed in (1, 2, 3):
+        p = small_params("competitive_tender", horizon_years=1, **LOCAL_ONLY)
+        t = CommunityModel(p, seed=seed)
+        t.burn_in()
+        t.step()
+        m = CommunityModel(small_params("outcomes_based", horizon_years=1, **LOCAL_ONLY), seed=seed)
+        m.burn_in()
+        reserves = {g.gid: g.reserves for g in m.active_groups()}
+        m.step()
+        (fee,), (pbr,) = t.regime.contracts(), m.regime.contracts()
+        assert fee.provider is None and pbr.provider is None
+        place_cost = m.params.providers.local_unit_cost_per_client_per_year * 26 / 52
+        for g, k in zip(pbr.holders, pbr.holder_places, strict=True):
+            assert k * place_cost <= min(reserves[g.gid], 13.0 / 52 * pbr.value) + place_cost  # reserves move in week 0
+        assert pbr.places < 0.5 * fee.places
+
+
+def test_a_local_holder_out_of_working_capital_hands_its_places_back():
+    """Paid almost nothing per outcome, a local holder spends what it committed and hands its
+    places back (it does not run its reserves down to closure); the clients it cannot carry on its
+    own visiting places are discharged; the contract ends when no holder is left."""
+    p = small_params("outcomes_based", horizon_years=1, **LOCAL_ONLY, **{"regime.outcomes.payment_per_outcome": 1.0})
+    m = CommunityModel(p, seed=2)
+    m.burn_in()
+    m.step()
+    (c,) = m.regime.contracts()
+    holders = list(c.holders)
+    while not [e for _, e in m.events if e.kind == "contract_ended"] and m.week < 51:
+        m.step()
+    back = [e for _, e in m.events if e.kind == "contract_ended"]
+    assert back and back[0].cause == "working_capital" and back[0].actor != "outside_provider"
+    g = next(h for h in holders if h.gid == back[0].fields["gid"])
+    assert g.active and g.contract_places == 0
+    assert int(np.sum(m.res.client_of == g.gid)) <= m.visit_places_of(g)
+    if len(holders) == 1:
+        assert m.regime.contracts() == []  # its only holder gone, the rest of the pot goes unspent
+
+
+def test_a_holder_that_hands_back_discharges_the_clients_it_cannot_carry():
+    """Handing its places back, a local holder keeps only the clients its own visiting places
+    carry, the longest-served; the newest are discharged early."""
+    m = CommunityModel(small_params("outcomes_based", horizon_years=1, **LOCAL_ONLY), seed=2)
+    m.burn_in()
+    m.step()
+    ins = m.regime.instruments[0]
+    g = ins.contract.holders[0]
+    own = int(np.floor(m.visit_places_of(g) - g.contract_places))
+    free = np.flatnonzero(m.res.client_of == -1)[: own + 8 - int(np.sum(m.res.client_of == g.gid))]
+    m.res.client_of[free] = g.gid
+    m.res.client_since[free] = m.week  # the newest clients
+    ins._hand_back(m, 0)
+    kept = np.flatnonzero(m.res.client_of == g.gid)
+    assert kept.size == own
+    assert np.sum(np.isin(free, kept)) == free.size - 8  # the 8 dropped were among the newest

@@ -201,9 +201,16 @@ def describe(event: Mapping[str, Any]) -> tuple[str, str]:
             text = f"the council awarded the {contract} to {winner} {terms}"
     elif kind == "contract_ended":
         contract = _contract(f.get("instrument", ""))
-        text = f"an outside provider's {contract} ended"
-        if f.get("left", True):
-            text += ": it left, taking its staff with it"
+        if actor != "outside_provider":
+            text = (f"a {_group(actor, nbhd)} handed back its places on the {contract}: it could not carry "
+                    f"the costs until it was paid")
+        else:
+            text = f"an outside provider's {contract} ended"
+            if cause == "working_capital":
+                text = (f"an outside provider handed back the {contract}, out of money before its outcomes were "
+                        f"paid")
+            if f.get("left", True):
+                text += ": it left, taking its staff with it"
     elif kind == "award_won":
         years = int(f.get("years", 1))
         what = "had its outside award renewed" if cause == "continued" else "won an award from an outside funder"

@@ -9,7 +9,7 @@ import numpy as np
 from model.params import WEEKS_PER_YEAR, RegimeParams
 from model.regimes import instrument
 from model.regimes.tender import Contract, _TenderBase
-from model.residents import PROVIDER_BASE
+from model.residents import NO_GROUP, PROVIDER_BASE
 
 if TYPE_CHECKING:
     from model.model import CommunityModel
@@ -30,6 +30,7 @@ class OutcomesBased(_TenderBase):
         super().__init__(params, weight)
         self.pot = 0.0  # outcome payments left this year
         self.capital = 0.0  # an outside holder's working capital for this contract (GBP)
+        self.holder_capital: list[float] = []  # each local holder's working capital for it (GBP)
         self.last_observed: float | None = None
         self.portfolio: list[int] = []
 
@@ -50,8 +51,19 @@ class OutcomesBased(_TenderBase):
             c = self.contract
             if c is not None and c.provider is not None:
                 self.capital = o.working_capital_weeks * budget / WEEKS_PER_YEAR
+            elif c is not None:
+                self._fund_holders(model, c)
         self._release(model, previous)
         self._limit_caseload(model)
+
+    def _fund_holders(self, model: CommunityModel, c: Contract) -> None:
+        """Local holders fund delivery up front too, from their own reserves: each commits at most
+        ``working_capital_weeks`` of its share of the contract's yearly value, and no more than it
+        holds (a group cannot lend itself money)."""
+        wc = self.params.outcomes.working_capital_weeks
+        self.holder_capital = [
+            min(max(0.0, float(m.reserves)), wc * c.value * k / max(1, c.places) / WEEKS_PER_YEAR)
+            for m, k in zip(c.holders, c.holder_places, strict=True)]
 
     def _place_cost(self, model: CommunityModel) -> float:
         """What an outside provider spends on one place before its outcome can be paid: the unit
@@ -59,28 +71,79 @@ class OutcomesBased(_TenderBase):
         return (model.params.providers.unit_cost_per_client_per_year * model.params.groups.service_weeks
                 / WEEKS_PER_YEAR)
 
+    def _local_place_cost(self, model: CommunityModel) -> float:
+        """The same for a local holder, at the full local cost of a place."""
+        return (model.params.providers.local_unit_cost_per_client_per_year * model.params.groups.service_weeks
+                / WEEKS_PER_YEAR)
+
     def _limit_caseload(self, model: CommunityModel) -> None:
-        """An outside provider takes on only the places its working capital can carry until their
-        outcomes are paid."""
+        """Every holder takes on only the places its working capital can carry until their
+        outcomes are paid: an outside provider from the capital it puts up, a local group from the
+        reserves it commits (``_fund_holders``)."""
         c = self.contract
-        if c is None or c.provider is None:
+        if c is None or self.params.outcomes.investor:
             return
-        cap = int(max(0.0, self.capital) / self._place_cost(model))
-        if cap < c.places:
-            c.places = cap
+        changed = False
+        if c.provider is not None:
+            cap = int(max(0.0, self.capital) / self._place_cost(model))
+            if cap < c.places:
+                c.places, changed = cap, True
+        elif len(self.holder_capital) == len(c.holders):
+            unit = self._local_place_cost(model)
+            for k, capital in enumerate(self.holder_capital):
+                cap = int(max(0.0, capital) / unit)
+                if cap < c.holder_places[k]:
+                    c.holder_places[k], changed = cap, True
+            c.places = sum(c.holder_places)
+        if changed:
             model.contracts_changed()
 
     def weekly(self, model: CommunityModel) -> None:
-        """An outside provider's delivery this week is funded from its working capital; when that
-        is spent it hands the contract back (the rest of the pot goes unspent)."""
+        """Every holder's delivery this week is funded from its working capital; when that is
+        spent it hands its part of the contract back (the rest of the pot goes unspent): an
+        outside provider the whole contract, a local holder its own places."""
         c = self.contract
-        if c is None or c.provider is None or self.params.outcomes.investor:
+        if c is None or self.params.outcomes.investor:
             return
-        pv = c.provider
-        served = min(pv.clients, pv.contract_places) * c.places / max(1, pv.contract_places)
-        self.capital -= served * model.params.providers.unit_cost_per_client_per_year / WEEKS_PER_YEAR
-        if self.capital < 0:
-            self.end_contract(model, cause="working_capital")  # handed back
+        if c.provider is not None:
+            pv = c.provider
+            served = min(pv.clients, pv.contract_places) * c.places / max(1, pv.contract_places)
+            self.capital -= served * model.params.providers.unit_cost_per_client_per_year / WEEKS_PER_YEAR
+            if self.capital < 0:
+                self.end_contract(model, cause="working_capital")  # handed back
+            return
+        if len(self.holder_capital) != len(c.holders):
+            return
+        cost = model.params.providers.local_unit_cost_per_client_per_year / WEEKS_PER_YEAR
+        gt = model.gt
+        for k, m in enumerate(c.holders):
+            if not m.active or c.holder_places[k] == 0:
+                continue
+            held = int(gt.contract_places[m.gid])  # (its places under every contract it holds)
+            served = min(int(gt.clients[m.gid]), held) * c.holder_places[k] / max(1, held)
+            self.holder_capital[k] -= served * cost
+            if self.holder_capital[k] < 0:
+                self._hand_back(model, k)
+        if c.places == 0:  # every holder has handed its places back
+            self.end_contract(model)
+
+    def _hand_back(self, model: CommunityModel, k: int) -> None:
+        """Local holder ``k`` hands its places back: the contract's clients it cannot carry on its
+        own visiting places are discharged early (the newest first), as an outside provider's
+        clients leave with it."""
+        c = self.contract
+        m = c.holders[k]
+        c.holder_places[k] = 0
+        c.places = sum(c.holder_places)
+        model.contracts_changed()
+        r = model.res
+        own = int(np.floor(model.visit_places_of(m)))  # (its contract places are now gone)
+        mine = np.flatnonzero(r.client_of == m.gid)
+        if mine.size > own:
+            newest = mine[np.argsort(-r.client_since[mine], kind="stable")]
+            r.client_of[newest[: mine.size - own]] = NO_GROUP
+        model.record_event("contract_ended", m.nbhd, m.kind, "working_capital", instrument=self.name, gid=m.gid,
+                           left=False)
 
     @classmethod
     def lots(cls, params: RegimeParams, value: float) -> int:
@@ -162,4 +225,8 @@ class OutcomesBased(_TenderBase):
             self.capital += o.payment_per_outcome  # paid in arrears, back into working capital
         elif holder_gid is not None:
             model.pay(model.group_by_gid(holder_gid), "outcome_payments", o.payment_per_outcome)
+            for k, m in enumerate(self.contract.holders):  # back into its working capital
+                if m.gid == holder_gid and k < len(self.holder_capital):
+                    self.holder_capital[k] += o.payment_per_outcome
+                    break
 
