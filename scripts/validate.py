@@ -306,7 +306,7 @@ FIELDS = ("metric", "value", "low", "high", "sd", "source")
 # measures this script computes for the patterns section
 PATTERN_MEASURES = (
     "horizon_closure_rate", "horizon_founding_rate", "close_ties_one", "close_ties_two_three",
-    "close_ties_four_five", "close_ties_six_plus", "stable_high_share_50plus", "chronic_lonely_share_50plus",
+    "close_ties_four_five", "close_ties_six_plus", "stable_high_of_lonely_50plus",
     "cf_excess_degree1", "cf_excess_degree2", "cf_excess_degree3", "closure_ratio_small_vs_large",
     "closure_ratio_young_vs_old", "share_groups_income_under_100k", "service_smd",
     "partnership_population_effect",
@@ -427,6 +427,14 @@ def observed_run(seed: int, place: str, cache: Path | None, n_perm: int = 30,
     cohort = older & stayed
     out["stable_high_share_50plus"] = float(lonely[waves][:, cohort].all(axis=0).mean())
     out["stable_low_share_50plus"] = float((~lonely[waves][:, cohort]).all(axis=0).mean())
+    at_waves = lonely[waves][:, cohort]
+    first = at_waves[0]
+    # like for like with ELSA whatever the scale's prevalence: of those lonely at the first wave,
+    # the share lonely at every wave; and of those lonely at a wave, the share lonely at the next
+    out["stable_high_of_lonely_50plus"] = float(at_waves[:, first].all(axis=0).mean()) if first.any() else math.nan
+    then, now = at_waves[:-1], at_waves[1:]
+    out["next_wave_lonely_50plus"] = float(now[then].mean()) if then.any() else math.nan
+    out["wave_lonely_share_50plus"] = float(at_waves.mean())
     out["cohort_50plus"] = int(cohort.sum())
     run = np.zeros(n, np.int64)
     chronic = []
@@ -536,6 +544,9 @@ def pool(runs: list[dict], paired: dict[str, list[dict]]) -> tuple[dict[str, np.
     lines.append(f"- Residents 50+ present through all the recorded years ({int(vals['cohort_50plus'].mean())} a seed): "
                  f"share lonely at every biennial wave {vals['stable_high_share_50plus'].mean():.4f} (ELSA stable "
                  f"high 9%); never lonely at a wave {vals['stable_low_share_50plus'].mean():.3f} (ELSA stable low 37%); "
+                 f"lonely at a wave {vals['wave_lonely_share_50plus'].mean():.4f}; of those lonely at the first wave, "
+                 f"lonely at every wave {np.nanmean(vals['stable_high_of_lonely_50plus']):.3f}; of those lonely at a "
+                 f"wave, lonely at the next {np.nanmean(vals['next_wave_lonely_50plus']):.3f}; "
                  f"lonely continuously for a year or more, final year: {vals['chronic_lonely_share_50plus'].mean():.4f} "
                  f"(all adults: {vals['chronic_lonely_share'].mean():.4f}).")
     lines.append("- Christakis-Fowler clustering on close ties (mean over seeds; four snapshots in the final "
