@@ -431,6 +431,30 @@ def test_community_development_spends_its_budget_even_below_one_salary():
     assert 0 < instrument_of(m, "community_development").fte.sum() < 1
 
 
+def test_connectors_introduce_residents_at_their_stated_rate():
+    """A connector at full skill introduces ``introductions_per_year`` residents a year, a share
+    ``introduction_detection`` of them found lonely: over 26 weeks the referrals asked of the model
+    average rate x skill x weeks / 52 (Poisson), and none at a rate of 0."""
+    def asked(rate: float) -> tuple[list[tuple[int, float]], float]:
+        m = bare("community_development", **{"council.budget_per_resident_per_year": 40.0,
+                                             "regime.community_development.skill_years": 0.25,
+                                             "regime.community_development.introductions_per_year": rate})
+        m.step()
+        calls: list[tuple[int, float]] = []
+        m.refer = lambda k, detection, rng: calls.append((k, detection))
+        ins = instrument_of(m, "community_development")
+        for _ in range(26):
+            ins.connect(m)
+        return calls, float(ins.connector_skill(m).sum())
+    calls, skill = asked(400.0)
+    expected = 400.0 * skill * 26 / 52
+    total = sum(k for k, _ in calls)
+    assert abs(total - expected) < 4 * np.sqrt(expected), (total, expected)  # Poisson, 4 sd
+    assert all(d == 0.6 for _, d in calls)
+    calls0, _ = asked(0.0)
+    assert sum(k for k, _ in calls0) == 0
+
+
 def test_group_finances_follow_the_written_rule():
     """One group's week, computed by hand from ODD's rule, against the array code for all groups."""
     m = bare()

@@ -118,6 +118,12 @@ class CommunityDevParams:
     brokering_per_year: float = 1.0  # new collaborations a connector brokers a year at full skill
     seeding_boost: float = 1.0  # founding-rate multiplier added per connector-neighbourhood
     skill_years: float = 3.0  # years in post to reach full effectiveness ("seeds to trees")
+    introductions_per_year: float = 50.0  # residents a full-time connector at full skill introduces
+    # to a group in a year: about one a week beside the brokering and seeding work (assumption;
+    # ABCD community builders log their connections, but no published rate is comparable)
+    introduction_detection: float = 0.6  # share of introductions that find a lonely resident (the
+    # rest any resident): a connector knows the street better than a GP's link worker does
+    # (regime.partnership.detection_prob 0.5; assumption)
     in_kind_share: float = 0.2  # share of the budget spent on rooms, admin and activities fund
 
 

@@ -78,8 +78,9 @@ class CommunityDevelopment(Instrument):
         if self.fte.any():
             rng = model.streams["community_development"]
             skill = self.connector_skill(model)
-            k = int(rng.poisson(skill.sum() * 50 / WEEKS_PER_YEAR))
-            model.refer(k, 0.6, rng)
+            cd = self.params.community_development
+            k = int(rng.poisson(skill.sum() * cd.introductions_per_year / WEEKS_PER_YEAR))
+            model.refer(k, cd.introduction_detection, rng)
 
     def teardown(self, model: CommunityModel) -> None:
         self.years[:] = 0.0
