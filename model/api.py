@@ -48,7 +48,8 @@ CACHE_FORMAT = 1  # bump when the model's state layout changes
 #    working capital it commits (its reserves, at most working_capital_weeks of its share), takes
 #    only the places that carries, and hands its places back when it is spent, instead of closing.
 #    Loneliness proneness spreads wider (residents.proneness_sd 0.6 -> 0.85, loneliness_rise 0.067
-#    -> 0.056), calibrated to ELSA's ten-year persistence read as a ratio.
+#    -> 0.052), calibrated to ELSA's ten-year persistence read as a ratio; ties.time_budget 4.0 ->
+#    3.7 puts every band of the close-tie distribution inside the survey's.
 MODEL_VERSION = 9
 
 
