@@ -131,6 +131,22 @@ def model_after_burn_in(params, seed: int, cache: Path | None):
 # ==============================================================================================
 
 
+def wave_persistence(at_waves: np.ndarray) -> dict[str, float]:
+    """Persistence read at survey waves, from ``at_waves`` (waves x residents, lonely or not; the
+    same residents at every wave): the shares lonely at every wave (``stable_high_share``) and at
+    none (``stable_low_share``); like for like with a survey whatever its scale's prevalence, of
+    those lonely at the first wave the share lonely at every wave (``stable_high_of_lonely``), and
+    of those lonely at a wave the share lonely at the next (``next_wave_lonely``); and the share
+    lonely at a wave (``wave_lonely_share``). A ratio with nobody to divide by is NaN."""
+    first = at_waves[0]
+    then, now = at_waves[:-1], at_waves[1:]
+    return {"stable_high_share": float(at_waves.all(axis=0).mean()),
+            "stable_low_share": float((~at_waves).all(axis=0).mean()),
+            "stable_high_of_lonely": float(at_waves[:, first].all(axis=0).mean()) if first.any() else math.nan,
+            "next_wave_lonely": float(now[then].mean()) if then.any() else math.nan,
+            "wave_lonely_share": float(at_waves.mean())}
+
+
 def spells(lonely: np.ndarray, reset: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Runs of consecutive lonely observations per column of ``lonely`` (time x residents).
 
@@ -425,16 +441,8 @@ def observed_run(seed: int, place: str, cache: Path | None, n_perm: int = 30,
     stayed = ~reset[1:].any(axis=0)
     waves = np.arange(0, W + 1, WAVE_WEEKS)
     cohort = older & stayed
-    out["stable_high_share_50plus"] = float(lonely[waves][:, cohort].all(axis=0).mean())
-    out["stable_low_share_50plus"] = float((~lonely[waves][:, cohort]).all(axis=0).mean())
-    at_waves = lonely[waves][:, cohort]
-    first = at_waves[0]
-    # like for like with ELSA whatever the scale's prevalence: of those lonely at the first wave,
-    # the share lonely at every wave; and of those lonely at a wave, the share lonely at the next
-    out["stable_high_of_lonely_50plus"] = float(at_waves[:, first].all(axis=0).mean()) if first.any() else math.nan
-    then, now = at_waves[:-1], at_waves[1:]
-    out["next_wave_lonely_50plus"] = float(now[then].mean()) if then.any() else math.nan
-    out["wave_lonely_share_50plus"] = float(at_waves.mean())
+    for key, v in wave_persistence(lonely[waves][:, cohort]).items():
+        out[f"{key}_50plus"] = v
     out["cohort_50plus"] = int(cohort.sum())
     run = np.zeros(n, np.int64)
     chronic = []

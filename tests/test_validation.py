@@ -80,6 +80,20 @@ def test_validate_refuses_bad_input_with_one_line(tmp_path, capsys):
 # -- spells -------------------------------------------------------------------------------------
 
 
+def test_wave_persistence_on_toy_waves():
+    # four residents over three waves: always lonely; lonely then not then lonely; never; lonely
+    # only at the last wave
+    x = np.array([[1, 1, 0, 0],
+                  [1, 0, 0, 0],
+                  [1, 1, 0, 1]], dtype=bool)
+    w = validate.wave_persistence(x)
+    assert w["stable_high_share"] == 0.25 and w["stable_low_share"] == 0.25
+    assert w["stable_high_of_lonely"] == 0.5  # two lonely at the first wave, one at every wave
+    assert w["next_wave_lonely"] == pytest.approx(2 / 3)  # lonely at a wave: 2 then 1; next: 1 then 1
+    assert w["wave_lonely_share"] == pytest.approx(6 / 12)
+    assert math.isnan(validate.wave_persistence(np.zeros((3, 2), bool))["stable_high_of_lonely"])
+
+
 def test_spells_on_a_toy_series():
     # one resident: a spell cut by the window's start (2), complete spells of 2 and 3, one cut by
     # the end (1)
