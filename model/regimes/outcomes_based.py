@@ -65,16 +65,13 @@ class OutcomesBased(_TenderBase):
             min(max(0.0, float(m.reserves)), wc * c.value * k / max(1, c.places) / WEEKS_PER_YEAR)
             for m, k in zip(c.holders, c.holder_places, strict=True)]
 
-    def _place_cost(self, model: CommunityModel) -> float:
-        """What an outside provider spends on one place before its outcome can be paid: the unit
-        cost over the service period (payment comes at discharge)."""
-        return (model.params.providers.unit_cost_per_client_per_year * model.params.groups.service_weeks
-                / WEEKS_PER_YEAR)
-
-    def _local_place_cost(self, model: CommunityModel) -> float:
-        """The same for a local holder, at the full local cost of a place."""
-        return (model.params.providers.local_unit_cost_per_client_per_year * model.params.groups.service_weeks
-                / WEEKS_PER_YEAR)
+    def _place_cost(self, model: CommunityModel, local: bool = False) -> float:
+        """What a holder spends on one place before its outcome can be paid: the unit cost (an
+        outside provider's, or a local group's full cost) over the service period (payment comes
+        at discharge)."""
+        pv = model.params.providers
+        unit = pv.local_unit_cost_per_client_per_year if local else pv.unit_cost_per_client_per_year
+        return unit * model.params.groups.service_weeks / WEEKS_PER_YEAR
 
     def _limit_caseload(self, model: CommunityModel) -> None:
         """Every holder takes on only the places its working capital can carry until their
@@ -89,7 +86,7 @@ class OutcomesBased(_TenderBase):
             if cap < c.places:
                 c.places, changed = cap, True
         elif len(self.holder_capital) == len(c.holders):
-            unit = self._local_place_cost(model)
+            unit = self._place_cost(model, local=True)
             for k, capital in enumerate(self.holder_capital):
                 cap = int(max(0.0, capital) / unit)
                 if cap < c.holder_places[k]:
