@@ -84,10 +84,11 @@ def _bristol(ds):
 
 def _slow(ds):
     first, final = ds
-    ok = bool(not _mostly(first, -1) and _mostly(final, -1))
-    return ok, (f"community development is {'no better than' if not _mostly(first, -1) else 'already better than'} "
-                f"the tender in the first year ({first.mean() * 100:+.2f} points) and "
-                f"{'better' if _mostly(final, -1) else 'not better'} by the final year ({final.mean() * 100:+.2f})")
+    early, late = _mostly(first, -1), _mostly(final, -1)
+    return bool(not early and late), (
+        f"community development is {'already better than' if early else 'no better than'} the tender in the "
+        f"first year ({first.mean() * 100:+.2f} points) and {'better' if late else 'not better'} by the final "
+        f"year ({final.mean() * 100:+.2f})")
 
 
 def _investor(ds):

@@ -446,11 +446,12 @@ def test_connectors_introduce_residents_at_their_stated_rate():
         for _ in range(26):
             ins.connect(m)
         return calls, float(ins.connector_skill(m).sum())
+    detection = small_params("community_development").regime.community_development.introduction_detection
     calls, skill = asked(400.0)
     expected = 400.0 * skill * 26 / 52
     total = sum(k for k, _ in calls)
     assert abs(total - expected) < 4 * np.sqrt(expected), (total, expected)  # Poisson, 4 sd
-    assert all(d == 0.6 for _, d in calls)
+    assert all(d == detection for _, d in calls)
     calls0, _ = asked(0.0)
     assert sum(k for k, _ in calls0) == 0
 

@@ -8,6 +8,7 @@ import pytest
 
 from model import api
 from model.model import AFTER_BURN_IN, CommunityModel, burn_in_params
+from model.residents import NO_GROUP
 from tests.conftest import small_params
 
 BUDGETS = (3.0, 6.0, 12.0)
@@ -253,7 +254,7 @@ def test_a_holder_that_hands_back_discharges_the_clients_it_cannot_carry():
     ins = m.regime.instruments[0]
     g = ins.contract.holders[0]
     own = int(np.floor(m.visit_places_of(g) - g.contract_places))
-    free = np.flatnonzero(m.res.client_of == -1)[: own + 8 - int(np.sum(m.res.client_of == g.gid))]
+    free = np.flatnonzero(m.res.client_of == NO_GROUP)[: own + 8 - int(np.sum(m.res.client_of == g.gid))]
     m.res.client_of[free] = g.gid
     m.res.client_since[free] = m.week  # the newest clients
     ins._hand_back(m, 0)

@@ -85,7 +85,7 @@ class OutcomesBased(_TenderBase):
             cap = int(max(0.0, self.capital) / self._place_cost(model))
             if cap < c.places:
                 c.places, changed = cap, True
-        elif len(self.holder_capital) == len(c.holders):
+        else:  # (holder_capital was set at this contract's award, _fund_holders)
             unit = self._place_cost(model, local=True)
             for k, capital in enumerate(self.holder_capital):
                 cap = int(max(0.0, capital) / unit)
@@ -108,8 +108,6 @@ class OutcomesBased(_TenderBase):
             self.capital -= served * model.params.providers.unit_cost_per_client_per_year / WEEKS_PER_YEAR
             if self.capital < 0:
                 self.end_contract(model, cause="working_capital")  # handed back
-            return
-        if len(self.holder_capital) != len(c.holders):
             return
         cost = model.params.providers.local_unit_cost_per_client_per_year / WEEKS_PER_YEAR
         gt = model.gt
@@ -223,7 +221,7 @@ class OutcomesBased(_TenderBase):
         elif holder_gid is not None:
             model.pay(model.group_by_gid(holder_gid), "outcome_payments", o.payment_per_outcome)
             for k, m in enumerate(self.contract.holders):  # back into its working capital
-                if m.gid == holder_gid and k < len(self.holder_capital):
+                if m.gid == holder_gid:
                     self.holder_capital[k] += o.payment_per_outcome
                     break
 
