@@ -50,7 +50,10 @@ CACHE_FORMAT = 1  # bump when the model's state layout changes
 #    Loneliness proneness spreads wider (residents.proneness_sd 0.6 -> 0.85, loneliness_rise 0.067
 #    -> 0.052), calibrated to ELSA's ten-year persistence read as a ratio; ties.time_budget 4.0 ->
 #    3.7 puts every band of the close-tie distribution inside the survey's.
-MODEL_VERSION = 9
+# 10: groups compete for serving volunteers (issue 15, item 3): a group short of volunteers asks
+#    those of its neighbours, and they move by relative trust (groups.volunteer_approach_per_year;
+#    0 reproduces 9).
+MODEL_VERSION = 10
 
 
 @dataclass(slots=True)

@@ -53,6 +53,7 @@ class WeeklyRates:
     vol_quit: float
     vol_burnout: float
     vol_join: float
+    vol_approach: float  # a serving volunteer is asked by another group short of volunteers
     join: float
     leave: float
     co_attendance: float
@@ -81,6 +82,7 @@ class WeeklyRates:
             vol_quit=weekly_prob(r.volunteer_quit_per_year),
             vol_burnout=weekly_prob(r.volunteer_burnout_per_year),
             vol_join=weekly_prob(r.volunteer_join_per_year),
+            vol_approach=weekly_prob(g.volunteer_approach_per_year),
             join=weekly_prob(g.join_per_year),
             leave=weekly_prob(g.leave_per_year),
             co_attendance=weekly_hazard(p.ties.co_attendance_per_year),
@@ -189,6 +191,7 @@ class CommunityModel(CouncilPhases, LifePhases, GroupPhases, ServicePhases, Volu
         self.instrument_unspent: dict[tuple[int, str], float] = {}
         self.payer: str | None = None  # the instrument acting now (its payments are tagged with it)
         self.placements_made = 0  # volunteers placed by brokerage since the start (a volunteer centre's)
+        self.volunteers_drawn = 0  # serving volunteers who moved to another group that asked them
         self._lonely_hist: list[np.ndarray] = []
         self._reset_week_scratch()
         self._init_ties(rng)

@@ -37,6 +37,7 @@ MODEL_STREAMS: tuple[str, ...] = (
     "council",  # the council's noisy observation
     "withdrawal",  # clients withdrawing from a service before its end
     "funders",  # outside funders' awards to groups
+    "volunteer_draw",  # serving volunteers asked by another group short of volunteers
     "brokerage",  # volunteers placed by a volunteer centre (its own stream, so placing them shifts
     # no other process's draws: regimes with and without brokerage stay paired)
 )

@@ -1,8 +1,10 @@
 """Every group kind can persist (issue 15, item 2): groups that visit but run no activities recruit
 volunteers from their neighbourhood and from the residents they visited, so each kind's count
 stays within +-50% of its initial count over the burn-in (mean over seeds). Switched off
-(``groups.community_recruit_pool`` and ``groups.client_volunteer_factor`` 0, model version <= 4),
-befriending groups never recruit and mostly close: the test of the mechanism checks that too."""
+(``groups.community_recruit_pool`` and ``groups.client_volunteer_factor`` 0, model version <= 4,
+and since version 10 ``groups.volunteer_approach_per_year`` 0, since a group short of volunteers
+also draws serving ones from its neighbours), befriending groups never recruit and mostly close:
+the test of the mechanism checks that too."""
 
 from __future__ import annotations
 
@@ -61,6 +63,7 @@ def test_goodgym_folds_without_its_members_subscriptions():
 
 
 def test_befriending_groups_fail_without_recruitment_beyond_members():
-    start, end = burn_in_counts(**{"groups.community_recruit_pool": 0, "groups.client_volunteer_factor": 0})
+    start, end = burn_in_counts(**{"groups.community_recruit_pool": 0, "groups.client_volunteer_factor": 0,
+                                   "groups.volunteer_approach_per_year": 0})
     b = GROUP_KINDS.index("befriending")
     assert end[b] < 0.5 * start[b], (start[b], end[b])

@@ -33,9 +33,10 @@ def test_the_tendered_share_is_let_in_lots_each_with_its_own_contract():
     assert len(one.regime.instruments) == 1
 
 
-def _provider_clients_across_retender(keep: bool, monkeypatch) -> tuple[int, int]:
+def _provider_clients_across_retender(keep: bool, monkeypatch) -> tuple[int, int, float]:
     """A single outside provider wins every yearly re-tender; its clients just before and just after
-    the second year's re-tender."""
+    the second year's re-tender, and how many new clients its places would take in that week if
+    all were free (places x the weekly intake chance, plus four binomial sd)."""
     if not keep:  # switched off: the ending contract discharges its clients before the re-award
         original = _TenderBase.end_contract
         monkeypatch.setattr(_TenderBase, "end_contract",
@@ -49,16 +50,19 @@ def _provider_clients_across_retender(keep: bool, monkeypatch) -> tuple[int, int
     before = int((m.res.client_of >= PROVIDER_BASE).sum())
     m.step()  # the calendar: the contract ends and is tendered again; the same provider wins
     after = int((m.res.client_of >= PROVIDER_BASE).sum())
+    places = sum(pv.contract_places for pv in m.providers)
+    new_intake = places * m.rates.intake + 4 * (places * m.rates.intake * (1 - m.rates.intake)) ** 0.5
     monkeypatch.undo()
-    return before, after
+    return before, after, new_intake
 
 
 def test_a_retender_won_by_the_same_provider_keeps_its_clients(monkeypatch):
-    before, after = _provider_clients_across_retender(True, monkeypatch)
+    before, after, _ = _provider_clients_across_retender(True, monkeypatch)
     assert before > 10
     assert after >= 0.8 * before  # discharges at the end of their six months, withdrawals: a few
-    before_off, after_off = _provider_clients_across_retender(False, monkeypatch)
-    assert before_off > 10 and after_off <= 0.2 * before_off  # all discharged; a few new intakes that week
+    before_off, after_off, new_intake = _provider_clients_across_retender(False, monkeypatch)
+    # all discharged: those left are the week's new intake into places that are all free
+    assert before_off > 10 and after_off <= new_intake < 0.8 * before_off
 
 
 def test_a_lot_too_small_to_buy_a_place_is_refused():

@@ -214,6 +214,7 @@ UNIT_INTERVAL = frozenset({
     "volunteer_burnout_per_year", "volunteer_join_per_year", "close_threshold", "strengthen",
     "new_tie_weight", "min_scale", "join_per_year", "leave_per_year", "trust_initial",
     "trust_loss_on_closure", "collaboration_decay_per_year", "collaboration_cost_saving", "turf_penalty",
+    "volunteer_approach_per_year",
     "grant_writing_skill", "relationship_initial", "relationship_churn_loss", "quality",
     "tie_formation_factor", "staff_turnover_per_year", "social_value_weight", "shock_size", "price_weight",
     "service_dropout", "referral_uptake", "route_floor", "introduction_detection", "placement_conversion", "visit_tie_per_week",

@@ -37,6 +37,7 @@ class VolunteeringPhases:
         placements = self.active_regime.volunteer_brokerage(self)  # a funded volunteer centre's, a year
         turf = p.groups.turf_penalty * (1.0 - 0.7 * skill[self.g_nbhd])
         pull = (0.5 + self.g_trust) / (1.0 + turf * rivals / np.maximum(1, competitors[self.g_nbhd]))
+        self._draw_volunteers(self.streams["volunteer_draw"], seeking, gap, skill)
         m = self.members
         u_join = rng.random(len(m))
         ask = np.where(seeking, 1.0, p.groups.surplus_volunteering * self.g_open)
@@ -63,6 +64,37 @@ class VolunteeringPhases:
         # what volunteering gives the volunteer, by kind (GoodGym's group runs: issue 15, item 6)
         self._contact[is_vol] += self.gt.volunteer_gain[vol[is_vol]]
         self.gt.volunteers[:G] = self._volunteer_counts()
+
+    def _draw_volunteers(self, rng, seeking: np.ndarray, gap: np.ndarray, skill: np.ndarray) -> None:
+        """Groups compete for serving volunteers (issue 15, item 3). Each week a serving volunteer
+        is asked, with ``groups.volunteer_approach_per_year`` x (1 - 0.7 x the connector's skill)
+        as a yearly chance, by a group of their neighbourhood that is short of volunteers (chosen
+        in proportion to how short). Unless it is their own group or a collaborating one, they
+        move with probability (0.5 + its trust) / ((0.5 + its trust) + (0.5 + their group's
+        trust)). A group that wins a contract or grows seeks more volunteers and so draws them from
+        its neighbours; a group that loses them raises less (``_phase_finances``) and runs fewer
+        places, and with none left it closes."""
+        rate = self.rates.vol_approach
+        if rate <= 0 or not seeking.any():
+            return
+        vol = self.res.vol_group
+        serving = np.flatnonzero(vol >= 0)
+        nb = self.res.nbhd[serving]
+        asked = serving[rng.random(serving.size) < rate * (1.0 - 0.7 * skill[nb])]
+        if asked.size == 0:
+            return
+        own = vol[asked]
+        to = self._pick_groups(asked, rng, seeking, gap.astype(float), local_share=1.0)
+        u = rng.random(asked.size)
+        ok = (to >= 0) & (to != own)
+        asked, own, to, u = asked[ok], own[ok], to[ok], u[ok]
+        attract = 0.5 + self.g_trust
+        moves = u * (attract[to] + attract[own]) < attract[to]
+        for i in np.flatnonzero(moves):  # a few a week: partners share, they do not draw
+            if int(to[i]) in self.collab.get(int(own[i]), ()):
+                moves[i] = False
+        vol[asked[moves]] = to[moves]
+        self.volunteers_drawn += int(moves.sum())
 
     def _recruit_beyond_members(self, rng, seeking: np.ndarray, pull: np.ndarray, ask: np.ndarray) -> None:
         """Volunteers from beyond a group's members (issue 15, item 2): groups that visit but run
