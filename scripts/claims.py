@@ -123,6 +123,11 @@ SELF_RELIANT = _o(groups__fundraising_cover=0.9)
 SELF_FUNDED = _o(groups__fundraising_cover=1.0)
 INVESTOR_SELF_RELIANT = Arm("outcomes_based", _o(regime__outcomes__investor=True, groups__fundraising_cover=0.9),
                             "investor_outcomes")
+# groups that depend more on the council's money (the investor claim's setting toward it: at the
+# defaults of model version 10 that claim misses its line, 6 of 10 seeds against 8 needed)
+DEPENDENT = _o(groups__fundraising_cover=0.5)
+INVESTOR_DEPENDENT = Arm("outcomes_based", _o(regime__outcomes__investor=True, groups__fundraising_cover=0.5),
+                         "investor_outcomes")
 # a council with no relationship with the sector, and none built
 _ONE_SIDED = {"council__relationship_initial": 0.0, "council__relationship_gain_per_year": 0.0}
 ONE_SIDED = _o(**_ONE_SIDED)
@@ -165,7 +170,11 @@ CLAIMS: tuple[Claim, ...] = (
         "(`groups.fundraising_cover` 0.65 -> 0.9, both arms)",
         (Contrast(INVESTOR_SELF_RELIANT, Arm("competitive_tender", SELF_RELIANT), "goodgym_groups"),
          Contrast(INVESTOR_SELF_RELIANT, Arm("competitive_tender", SELF_RELIANT), "volunteer_share")),
-        _investor),
+        _investor,
+        "groups raise less of their running costs themselves, so they depend more on the council's money "
+        "(`groups.fundraising_cover` 0.65 -> 0.5, both arms)",
+        (Contrast(INVESTOR_DEPENDENT, Arm("competitive_tender", DEPENDENT), "goodgym_groups"),
+         Contrast(INVESTOR_DEPENDENT, Arm("competitive_tender", DEPENDENT), "volunteer_share"))),
     Claim(
         "Tender rules", "Small local organisations are squeezed out of contracts by tender rules built for "
         "large bidders.",
