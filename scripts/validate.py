@@ -393,6 +393,7 @@ def observed_run(seed: int, place: str, cache: Path | None, n_perm: int = 30,
     tie_rows: list[dict[str, float]] = []
     quarter = W - np.array([39, 26, 13, 0])
     rng = np.random.default_rng(seed)
+    drawn_at_start = m.volunteers_drawn
     for k in range(1, W + 1):
         starting = (k - 1) % WEEKS == 0 and k - 1 < W
         if starting:
@@ -460,6 +461,8 @@ def observed_run(seed: int, place: str, cache: Path | None, n_perm: int = 30,
         r["age_years"] = r["age_weeks"] / WEEKS
     out["group_years"] = group_years
     final = groups_now(m)
+    out["volunteers_drawn_per_year"] = (m.volunteers_drawn - drawn_at_start) / (W / WEEKS)
+    out["volunteers_end"] = int(np.sum(m.res.vol_group >= 0))
     out["share_groups_income_under_100k"] = float(np.mean([g["income"] < 100_000 for g in final])) if final else math.nan
     out["largest_group_income"] = max((g["income"] for g in final), default=math.nan)
     # like for like with NCVO, which counts registered charities: a charity must register once its
@@ -601,6 +604,9 @@ def pool(runs: list[dict], paired: dict[str, list[dict]]) -> tuple[dict[str, np.
                      f"{vals['_none_lonely_share'].mean():.4f}; difference "
                      f"{vals['partnership_population_effect'].mean() * 100:+.2f} points "
                      f"({(vals['partnership_population_effect'] < 0).sum()}/{len(d)} seeds lower).")
+    lines.append(f"- Serving volunteers who moved to another group of their neighbourhood that asked them "
+                 f"(docs/ODD.md 7.3): {vals['volunteers_drawn_per_year'].mean():.0f} a year, of "
+                 f"{vals['volunteers_end'].mean():.0f} volunteers at the end.")
     lines.append(f"- Disability prevalence at the end of the horizon: {vals['disabled_share_end'].mean():.3f}.")
     return vals, lines
 

@@ -62,8 +62,13 @@ def test_goodgym_folds_without_its_members_subscriptions():
     assert end[k] < 0.5 * start[k], (start[k], end[k])
 
 
-def test_befriending_groups_fail_without_recruitment_beyond_members():
-    start, end = burn_in_counts(**{"groups.community_recruit_pool": 0, "groups.client_volunteer_factor": 0,
-                                   "groups.volunteer_approach_per_year": 0})
+def test_befriending_groups_fail_without_any_route_to_volunteers_beyond_members(counts):
+    """Without recruitment from the neighbourhood and from former clients, befriending groups end
+    the burn-in well below their number at the defaults (the draw of other groups' volunteers still
+    keeps some); with the draw off as well they mostly close."""
     b = GROUP_KINDS.index("befriending")
+    no_recruit = {"groups.community_recruit_pool": 0, "groups.client_volunteer_factor": 0}
+    _, end_drawing = burn_in_counts(**no_recruit)
+    start, end = burn_in_counts(**no_recruit, **{"groups.volunteer_approach_per_year": 0})
+    assert end_drawing[b] < 0.75 * counts[1][b], (end_drawing[b], counts[1][b])
     assert end[b] < 0.5 * start[b], (start[b], end[b])

@@ -4,6 +4,7 @@ by the same provider keeps its clients, and a tendered share that could spend no
 from __future__ import annotations
 
 import pytest
+from scipy.stats import binom
 
 from model import make_params
 from model.model import CommunityModel
@@ -36,7 +37,7 @@ def test_the_tendered_share_is_let_in_lots_each_with_its_own_contract():
 def _provider_clients_across_retender(keep: bool, monkeypatch) -> tuple[int, int, float]:
     """A single outside provider wins every yearly re-tender; its clients just before and just after
     the second year's re-tender, and how many new clients its places would take in that week if
-    all were free (places x the weekly intake chance, plus four binomial sd)."""
+    all were free (its binomial's upper 3e-5 quantile: places, the weekly intake chance)."""
     if not keep:  # switched off: the ending contract discharges its clients before the re-award
         original = _TenderBase.end_contract
         monkeypatch.setattr(_TenderBase, "end_contract",
@@ -51,7 +52,7 @@ def _provider_clients_across_retender(keep: bool, monkeypatch) -> tuple[int, int
     m.step()  # the calendar: the contract ends and is tendered again; the same provider wins
     after = int((m.res.client_of >= PROVIDER_BASE).sum())
     places = sum(pv.contract_places for pv in m.providers)
-    new_intake = places * m.rates.intake + 4 * (places * m.rates.intake * (1 - m.rates.intake)) ** 0.5
+    new_intake = binom.ppf(1 - 3e-5, places, m.rates.intake)  # the exact tail (4 sd of a normal)
     monkeypatch.undo()
     return before, after, new_intake
 

@@ -68,12 +68,12 @@ class VolunteeringPhases:
     def _draw_volunteers(self, rng, seeking: np.ndarray, gap: np.ndarray, skill: np.ndarray) -> None:
         """Groups compete for serving volunteers (issue 15, item 3). Each week a serving volunteer
         is asked, with ``groups.volunteer_approach_per_year`` x (1 - 0.7 x the connector's skill)
-        as a yearly chance, by a group of their neighbourhood that is short of volunteers (chosen
-        in proportion to how short). Unless it is their own group or a collaborating one, they
-        move with probability (0.5 + its trust) / ((0.5 + its trust) + (0.5 + their group's
-        trust)). A group that wins a contract or grows seeks more volunteers and so draws them from
-        its neighbours; a group that loses them raises less (``_phase_finances``) and runs fewer
-        places, and with none left it closes."""
+        as a yearly chance, by a group of their own neighbourhood that is short of volunteers
+        (chosen in proportion to how short; nobody asks where none is short). Unless it is their
+        own group or a collaborating one, they move with probability (0.5 + its trust) / ((0.5 +
+        its trust) + (0.5 + their group's trust)), whatever their group's own needs. A group that
+        wins a contract or grows seeks more volunteers and so draws them from its neighbours; a
+        group that loses them raises less (``_phase_finances``) and runs fewer places."""
         rate = self.rates.vol_approach
         if rate <= 0 or not seeking.any():
             return
@@ -84,9 +84,11 @@ class VolunteeringPhases:
         if asked.size == 0:
             return
         own = vol[asked]
-        to = self._pick_groups(asked, rng, seeking, gap.astype(float), local_share=1.0)
+        to = self._pick_groups(asked, rng, seeking, gap, local_share=1.0)
         u = rng.random(asked.size)
-        ok = (to >= 0) & (to != own)
+        # the picker falls back on any short group in the place when none is short at home: not
+        # asked, then
+        ok = (to >= 0) & (to != own) & (self.g_nbhd[to] == self.res.nbhd[asked])
         asked, own, to, u = asked[ok], own[ok], to[ok], u[ok]
         attract = 0.5 + self.g_trust
         moves = u * (attract[to] + attract[own]) < attract[to]
