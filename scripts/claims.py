@@ -119,12 +119,14 @@ INVESTOR = Arm("outcomes_based", _o(regime__outcomes__investor=True), "investor_
 # council's money)
 SELF_RELIANT = _o(groups__fundraising_cover=0.9)
 # groups that raise all their running costs themselves (the outside-provider claim's test: at 0.9
-# model version 10 sat on that claim's line, the tender lower in 7 of 10 seeds against 8 needed)
+# an early build of model version 10 sat on that claim's line, the tender lower in 7 of 10 seeds
+# against 8 needed)
 SELF_FUNDED = _o(groups__fundraising_cover=1.0)
 INVESTOR_SELF_RELIANT = Arm("outcomes_based", _o(regime__outcomes__investor=True, groups__fundraising_cover=0.9),
                             "investor_outcomes")
 # groups that depend more on the council's money (the investor claim's setting toward it: at the
-# defaults of model version 10 that claim misses its line, 6 of 10 seeds against 8 needed)
+# defaults of an early build of model version 10 that claim missed its line, 6 of 10 seeds against
+# 8 needed)
 DEPENDENT = _o(groups__fundraising_cover=0.5)
 INVESTOR_DEPENDENT = Arm("outcomes_based", _o(regime__outcomes__investor=True, groups__fundraising_cover=0.5),
                          "investor_outcomes")

@@ -331,11 +331,11 @@ class GroupParams:
     # the same volunteers, DOMAIN's "turf"; issue 15, item 3). Asked, they move with probability
     # (0.5 + its trust) / ((0.5 + its trust) + (0.5 + their group's trust)): about one in two
     # between equally trusted groups. Assumption, no firm rate: the few active volunteers of a
-    # neighbourhood (the "civic core") are the first every group asks. Bounded by calibration: at
-    # 0.25 (about 190 of the town's 1,700 volunteers moving a year) volunteers flowed to young
-    # groups short of them, and burn-in closures fell to 3.0% a year, the floor of their band; at
-    # 0.1 about 65 move a year and every band holds (10 seeds). A connector's skill lowers it as it
-    # lowers turf; groups that collaborate share volunteers and do not ask each other's. 0
+    # neighbourhood (the "civic core") are the first every group asks. Kept low: about 27 of the
+    # town's 1,700 volunteers move a year (10 seeds); at 0.25, 66 move and burn-in closures fall
+    # to 3.3% a year, near the floor of their band (3-10%), as young groups short of volunteers
+    # survive. A connector's skill lowers it as it lowers turf; groups that collaborate share
+    # volunteers and do not ask each other's. 0
     # switches it off (model version <= 9, when serving volunteers left only by quitting)
     fundraising_sd: float = 0.45  # yearly luck in fundraising (lognormal spread): a bad year
     # drains reserves; calibrated to closures of 3-10% a year
