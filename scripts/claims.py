@@ -113,8 +113,14 @@ def _dialogue(ds):
                 + (" (under half)" if ok else ""))
 
 
-# the named configuration configs/regime/investor_outcomes.yaml
-INVESTOR = Arm("outcomes_based", _o(regime__outcomes__investor=True), "investor_outcomes")
+def investor(overrides: tuple[tuple[str, object], ...] = ()) -> Arm:
+    """The named configuration configs/regime/investor_outcomes.yaml, with ``overrides`` (an
+    ``_o(...)``) on top."""
+    return Arm("outcomes_based", tuple(sorted((*_o(regime__outcomes__investor=True), *overrides))),
+               "investor_outcomes")
+
+
+INVESTOR = investor()
 # groups that raise most of their running costs themselves (the claims' test of dependence on the
 # council's money)
 SELF_RELIANT = _o(groups__fundraising_cover=0.9)
@@ -122,14 +128,12 @@ SELF_RELIANT = _o(groups__fundraising_cover=0.9)
 # an early build of model version 10 sat on that claim's line, the tender lower in 7 of 10 seeds
 # against 8 needed)
 SELF_FUNDED = _o(groups__fundraising_cover=1.0)
-INVESTOR_SELF_RELIANT = Arm("outcomes_based", _o(regime__outcomes__investor=True, groups__fundraising_cover=0.9),
-                            "investor_outcomes")
+INVESTOR_SELF_RELIANT = investor(SELF_RELIANT)
 # groups that depend more on the council's money (the investor claim's setting toward it: at the
 # defaults of an early build of model version 10 that claim missed its line, 6 of 10 seeds against
 # 8 needed)
 DEPENDENT = _o(groups__fundraising_cover=0.5)
-INVESTOR_DEPENDENT = Arm("outcomes_based", _o(regime__outcomes__investor=True, groups__fundraising_cover=0.5),
-                         "investor_outcomes")
+INVESTOR_DEPENDENT = investor(DEPENDENT)
 # a council with no relationship with the sector, and none built
 _ONE_SIDED = {"council__relationship_initial": 0.0, "council__relationship_gain_per_year": 0.0}
 ONE_SIDED = _o(**_ONE_SIDED)

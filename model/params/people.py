@@ -335,8 +335,8 @@ class GroupParams:
     # town's 1,700 volunteers move a year (10 seeds); at 0.25, 66 move and burn-in closures fall
     # to 3.3% a year, near the floor of their band (3-10%), as young groups short of volunteers
     # survive. A connector's skill lowers it as it lowers turf; groups that collaborate share
-    # volunteers and do not ask each other's. 0
-    # switches it off (model version <= 9, when serving volunteers left only by quitting)
+    # volunteers and do not ask each other's. 0 switches it off (model version <= 9, when serving
+    # volunteers left only by quitting)
     fundraising_sd: float = 0.45  # yearly luck in fundraising (lognormal spread): a bad year
     # drains reserves; calibrated to closures of 3-10% a year
     fundraising_cover: float = 0.65  # share of running costs a fully volunteered group raises itself

@@ -33,11 +33,11 @@ class VolunteeringPhases:
         competitors = np.bincount(self.g_nbhd[seeking], minlength=p.place.n_neighbourhoods)
         partners = np.array([len(self.collab.get(k, ())) for k in range(G)])
         rivals = np.maximum(0, competitors[self.g_nbhd] - 1 - partners)
-        skill = self.connector_skill()
         placements = self.active_regime.volunteer_brokerage(self)  # a funded volunteer centre's, a year
-        turf = p.groups.turf_penalty * (1.0 - 0.7 * skill[self.g_nbhd])
+        soften = 1.0 - 0.7 * self.connector_skill()  # a connector eases turf, by neighbourhood
+        turf = p.groups.turf_penalty * soften[self.g_nbhd]
         pull = (0.5 + self.g_trust) / (1.0 + turf * rivals / np.maximum(1, competitors[self.g_nbhd]))
-        self._draw_volunteers(self.streams["volunteer_draw"], seeking, gap, skill)
+        self._draw_volunteers(self.streams["volunteer_draw"], seeking, gap, soften)
         m = self.members
         u_join = rng.random(len(m))
         ask = np.where(seeking, 1.0, p.groups.surplus_volunteering * self.g_open)
@@ -65,11 +65,12 @@ class VolunteeringPhases:
         self._contact[is_vol] += self.gt.volunteer_gain[vol[is_vol]]
         self.gt.volunteers[:G] = self._volunteer_counts()
 
-    def _draw_volunteers(self, rng, seeking: np.ndarray, gap: np.ndarray, skill: np.ndarray) -> None:
+    def _draw_volunteers(self, rng, seeking: np.ndarray, gap: np.ndarray, soften: np.ndarray) -> None:
         """Groups compete for serving volunteers (issue 15, item 3). Each week a serving volunteer
         is asked, with ``groups.volunteer_approach_per_year`` x (1 - 0.7 x the connector's skill)
         as a yearly chance, by a group of their own neighbourhood that is short of volunteers
-        (chosen in proportion to how short; nobody asks where none is short). Unless it is their
+        (chosen in proportion to how short; nobody asks where none is short); ``soften`` is that
+        factor by neighbourhood. Unless it is their
         own group or a collaborating one, they move with probability (0.5 + its trust) / ((0.5 +
         its trust) + (0.5 + their group's trust)), whatever their group's own needs. A group that
         wins a contract or grows seeks more volunteers and so draws them from its neighbours; a
@@ -79,8 +80,7 @@ class VolunteeringPhases:
             return
         vol = self.res.vol_group
         serving = np.flatnonzero(vol >= 0)
-        nb = self.res.nbhd[serving]
-        asked = serving[rng.random(serving.size) < rate * (1.0 - 0.7 * skill[nb])]
+        asked = serving[rng.random(serving.size) < rate * soften[self.res.nbhd[serving]]]
         if asked.size == 0:
             return
         own = vol[asked]
