@@ -61,6 +61,7 @@ class WeeklyRates:
     triadic: float
     intake: float
     service_dropout: float  # a client's weekly chance of withdrawing
+    referral_dropout: float  # a referred member's weekly chance of giving the group up
     foundings_per_resident: float
     collab_form: float
     collab_decay: float
@@ -90,6 +91,7 @@ class WeeklyRates:
             triadic=1.0 - np.exp(-4.0 * p.ties.triadic_per_year / WEEKS_PER_YEAR),  # per 4 weeks
             intake=weekly_hazard(g.intake_per_year),
             service_dropout=1.0 - (1.0 - g.service_dropout) ** (1.0 / max(1, g.service_weeks)),
+            referral_dropout=1.0 - g.referral_adherence ** (1.0 / max(1, g.service_weeks)),
             foundings_per_resident=g.foundings_per_year_per_10k / 10_000 / WEEKS_PER_YEAR,
             collab_form=weekly_hazard(g.collaboration_per_year),
             collab_decay=weekly_prob(g.collaboration_decay_per_year),

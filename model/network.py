@@ -208,6 +208,12 @@ class Memberships:
     def keep(self, mask: np.ndarray) -> None:
         self.res, self.grp = self.res[mask], self.grp[mask]
 
+    def remove(self, res: np.ndarray, grp: np.ndarray, n_groups: int) -> None:
+        """Remove the memberships (res[k], grp[k]) that exist; the others are ignored."""
+        if res.size and self.res.size:
+            drop = res.astype(np.int64) * n_groups + grp
+            self.keep(~np.isin(self.res * n_groups + self.grp, drop))
+
     def counts_by_group(self, n_groups: int) -> np.ndarray:
         return np.bincount(self.grp, minlength=n_groups)
 

@@ -36,6 +36,7 @@ MODEL_STREAMS: tuple[str, ...] = (
     "collaboration",  # ties between groups
     "council",  # the council's noisy observation
     "withdrawal",  # clients withdrawing from a service before its end
+    "adherence",  # referred members giving the group up before the support period ends
     "funders",  # outside funders' awards to groups
     "volunteer_draw",  # serving volunteers asked by another group short of volunteers
     "brokerage",  # volunteers placed by a volunteer centre (its own stream, so placing them shifts

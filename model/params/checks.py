@@ -217,7 +217,7 @@ UNIT_INTERVAL = frozenset({
     "volunteer_approach_per_year",
     "grant_writing_skill", "relationship_initial", "relationship_churn_loss", "quality",
     "tie_formation_factor", "staff_turnover_per_year", "social_value_weight", "shock_size", "price_weight",
-    "service_dropout", "referral_uptake", "route_floor", "introduction_detection", "placement_conversion", "visit_tie_per_week",
+    "service_dropout", "referral_adherence", "referral_uptake", "route_floor", "introduction_detection", "placement_conversion", "visit_tie_per_week",
     "sector_trust_recovery_per_year", "group_meet_prob", "lonely_alter_contact", "apply_per_year",
     "repeat_factor",
 })

@@ -349,6 +349,13 @@ class GroupParams:
     # (spread evenly over it as a weekly hazard). Controlled trials of befriending and social
     # prescribing report about a quarter of participants withdrawing (issue 15, item 5); 0 switches
     # withdrawal off (model version <= 5, when every client stayed the full period)
+    referral_adherence: float = 0.6  # share of residents referred into a group (social prescribing,
+    # connectors) who still go at the end of the support period (service_weeks); the others give it
+    # up within it (a constant weekly hazard), unless they have started volunteering there. Those who
+    # keep going are members like any other. Social prescribing schemes report adherence of ~40% to
+    # ~85% (Pescheny, Randhawa & Pappas 2020, BMJ Open); 0.6 is towards the low end for residents who
+    # are lonely, like referral_uptake (assumption). 1 switches it off (model version <= 10, when a
+    # referred resident stayed as long as a member who joined by choice)
     intake_per_year: float = 4.0  # yearly chance rate at which a service with a free place finds a
     # lonely resident in its catchment (outreach); calibrated
     grant_writing_skill: float = 0.4  # mean bid-writing strength of local groups (0-1)

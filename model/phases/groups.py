@@ -214,6 +214,26 @@ class GroupPhases:
             self.record_event("group_closed", g.nbhd, g.kind, cause, gid=g.gid)
             g.remove()
 
+    def _referral_dropout(self) -> None:
+        """Residents referred into a group (``refer``) who do not keep it up give it up within the
+        support period: a weekly hazard that leaves ``groups.referral_adherence`` still going at
+        its end, from its own stream. One who has started volunteering there stays. At the end of
+        the period the referral is over and the member is like any other."""
+        r = self.res
+        on = np.flatnonzero(r.referred_to != NO_GROUP)
+        if on.size == 0:
+            return
+        over = self.week - r.referred_since[on] > self.params.groups.service_weeks  # weeks 1..26 draw
+        r.referred_to[on[over]] = NO_GROUP
+        on = on[~over]
+        if self.rates.referral_dropout <= 0 or on.size == 0:
+            return
+        quit_ = on[self.streams["adherence"].random(on.size) < self.rates.referral_dropout]
+        quit_ = quit_[r.vol_group[quit_] != r.referred_to[quit_]]
+        if quit_.size:
+            self.members.remove(quit_, r.referred_to[quit_], len(self.all_groups))
+            r.referred_to[quit_] = NO_GROUP
+
     def _phase_membership(self) -> None:
         """Residents leave groups, join nearby groups by fit and trust."""
         r, g, rates = self.res, self.params.groups, self.rates
@@ -224,6 +244,7 @@ class GroupPhases:
         u_leave = rng.random(len(m))
         leave_p = rates.leave * (1.0 + lonely[m.res])
         m.keep(u_leave >= leave_p)
+        self._referral_dropout()
         self.gt.n_members[:self.gt.size] = m.counts_by_group(self.gt.size)
         n_mem = m.counts_by_resident(r.n)
         u_join = rng.random(r.n)

@@ -36,7 +36,16 @@ class ServicePhases:
         room = self.g_acts & (self.g_capacity > self.g_members)
         grp = self._pick_groups(who, rng, room, self.g_trust + 0.1, local_share=self.params.groups.referral_local_share)
         ok = grp >= 0
-        self.members.add(who[ok], grp[ok], len(self.all_groups))
+        joined, into = who[ok], grp[ok]
+        G = len(self.all_groups)
+        # a referral into a group the resident already belongs to changes nothing; a new one is
+        # on trial for the support period (groups.referral_adherence, _referral_dropout)
+        m = self.members
+        held = m.res[np.isin(m.res, joined)] * G + m.grp[np.isin(m.res, joined)]
+        new = ~np.isin(joined * G + into, held)
+        self.res.referred_to[joined[new]] = into[new]
+        self.res.referred_since[joined[new]] = self.week
+        m.add(joined, into, G)
         gclients, _ = self._client_counts()
         visit_room = self.g_visits & (self._visit_places() > gclients)
         cand = who[self.res.client_of[who] == NO_GROUP]

@@ -1,0 +1,87 @@
+"""Residents referred into a group keep it up or give it up (``groups.referral_adherence``; issue
+15, item 5). Each test fails when its part is switched off: with the weekly drop-out removed every
+referred member is still there at the end of the support period; without the check for an existing
+membership a resident referred to their own group would be put on trial and could lose it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.model import CommunityModel, WeeklyRates
+from model.residents import NO_GROUP
+
+from .conftest import small_params
+
+SEEDS = (1, 2, 3)
+# no ordinary leaving, so that a referred member who is gone at the end of the period gave the
+# referral up (lonely members otherwise leave at twice the yearly 12%)
+NO_LEAVING = {"groups.leave_per_year": 0.0}
+# four times the default budget, for more link workers and so more referrals to follow
+MORE_REFERRALS = {"council.budget_per_resident_per_year": 24.0}
+
+
+def test_weekly_hazard_leaves_the_stated_share_at_the_end_of_the_period():
+    p = small_params("partnership")
+    h = WeeklyRates.from_params(p).referral_dropout
+    assert abs((1.0 - h) ** p.groups.service_weeks - p.groups.referral_adherence) < 1e-9
+    assert WeeklyRates.from_params(small_params("partnership", **{"groups.referral_adherence": 1.0})).referral_dropout == 0.0
+
+
+def _kept(seed: int, adherence: float) -> tuple[int, int]:
+    """Referral trials begun in the first half of a year, and how many of those members are still
+    in the group when the trial ends (residents who moved away, whose group closed, or who
+    volunteer there, left out)."""
+    p = small_params("partnership", horizon_years=1, **{"groups.referral_adherence": adherence}, **NO_LEAVING,
+                     **MORE_REFERRALS)
+    m = CommunityModel(p, seed=seed)
+    m.burn_in()
+    weeks = p.groups.service_weeks
+    trials: list[tuple[int, int, int, int]] = []  # resident, group, week begun, arrival week
+    started = kept = 0
+    for _ in range(52):
+        before = m.res.referred_to.copy()
+        m.step()
+        if m.week < 26:
+            new = np.flatnonzero((m.res.referred_to != NO_GROUP) & (m.res.referred_to != before))
+            trials += [(int(k), int(m.res.referred_to[k]), m.week, int(m.res.arrived_week[k])) for k in new]
+        for k, g, w, arrived in [t for t in trials if m.week == t[2] + weeks + 1]:
+            grp = m.all_groups[g]
+            if m.res.arrived_week[k] != arrived or not grp.active or m.res.vol_group[k] == g:
+                continue
+            started += 1
+            held = m.members.grp[m.members.res == k]
+            kept += int(g in held)
+    return started, kept
+
+
+def test_about_the_stated_share_of_referred_members_keep_going():
+    started, kept = np.array([_kept(s, 0.6) for s in SEEDS]).sum(axis=0)
+    assert started > 60, started
+    share = kept / started
+    # binomial: sd = sqrt(0.6 x 0.4 / n) is under 0.065 for n > 60; allow three sd, and a little
+    # for the weekly clock (a trial's 26 draws); switched off, every member would be kept (1.0)
+    assert abs(share - 0.6) < 3 * np.sqrt(0.24 / started) + 0.02, (kept, started)
+    started1, kept1 = np.array([_kept(s, 1.0) for s in SEEDS]).sum(axis=0)
+    assert kept1 == started1 > 60, (kept1, started1)
+
+
+def test_a_referral_to_a_group_already_attended_is_no_trial():
+    m = CommunityModel(small_params("partnership", **NO_LEAVING), seed=2)
+    m.burn_in()
+    n = m.res.n
+    own = np.full(n, -1, dtype=np.int64)
+    own[m.members.res] = m.members.grp  # one of each member's groups
+    members_before = len(m.members)
+    # every referral finds the resident's own group (non-members: none)
+    m._pick_groups = lambda who, rng, room, weight, local_share=None: own[who]
+    m.refer(400, 0.0, np.random.default_rng(0))
+    assert len(m.members) == members_before
+    assert (m.res.referred_to == NO_GROUP).all()
+    # the same referrals to a group the resident is not in are trials
+    first_open = next(g.gid for g in m.all_groups if g.active)
+    other = np.where(own == first_open, -1, first_open)
+    m._pick_groups = lambda who, rng, room, weight, local_share=None: other[who]
+    m.refer(400, 0.0, np.random.default_rng(0))
+    on_trial = m.res.referred_to != NO_GROUP
+    assert on_trial.sum() > 100 and (m.res.referred_to[on_trial] == first_open).all()
+    assert len(m.members) == members_before + on_trial.sum()
