@@ -211,3 +211,27 @@ def test_chunked_study_under_hydra_submitit_local(tmp_path, capsys):
     design.run_study(ref, n_jobs=1)
     pd.testing.assert_frame_equal(runs.sort_values("point", ignore_index=True),
                                   design.load_study(ref)[2].sort_values("point", ignore_index=True))
+
+
+def test_every_screened_parameter_acts_under_the_screened_regime():
+    # a range the screen's regime never reads costs (n x replicates) runs and shows as "no effect",
+    # which reads as a finding about the model (regime.partnership.placements_per_year was screened
+    # under status_quo, where no volunteer centre is funded). Each parameter at its high end (its
+    # low end when the default sits there) must change the small place's recorded weeks.
+    from model import make_params, simulate
+
+    spec = design.load_ranges(SCREENING)
+    regime = spec["regimes"][0]
+
+    def weeks(**over):
+        p = make_params("small", regime, overrides={"burn_in_years": 2, "horizon_years": 2, **over})
+        return simulate(p, seed=1).timeseries.drop(columns=["wall_seconds"], errors="ignore")
+
+    base = weeks()
+    idle = []
+    for r in spec["ranges"]:
+        default = design._lookup(r.name, None)
+        value = r.low if default == r.high else r.high
+        if weeks(**{r.name: value}).equals(base):
+            idle.append(r.name)
+    assert not idle, f"screened parameters with no effect under {regime}: {idle}"
