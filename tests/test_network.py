@@ -310,6 +310,23 @@ def test_memberships_add_matches_a_set_of_pairs():
         assert list(zip(m.res.tolist(), m.grp.tolist(), strict=True)) == ref
 
 
+def test_memberships_remove_takes_out_exactly_the_pairs_held():
+    """Removing pairs (some held, some not, some repeated) leaves the other pairs in their order."""
+    rng = np.random.default_rng(10)
+    m, G = Memberships(), 7
+    m.add(rng.integers(0, 40, 120), rng.integers(0, G, 120), G)
+    held = list(zip(m.res.tolist(), m.grp.tolist(), strict=True))
+    res, grp = rng.integers(0, 40, 30), rng.integers(0, G, 30)
+    res[:5], grp[:5] = m.res[:5], m.grp[:5]  # five certainly held, one of them twice
+    res[5], grp[5] = m.res[0], m.grp[0]
+    drop = {(int(r), int(g)) for r, g in zip(res, grp, strict=True)}
+    m.remove(res, grp, G)
+    assert list(zip(m.res.tolist(), m.grp.tolist(), strict=True)) == [p for p in held if p not in drop]
+    assert len(held) - len(m) == len(drop & set(held)) >= 5
+    m.remove(np.empty(0, np.int64), np.empty(0, np.int64), G)  # nothing to remove: unchanged
+    assert len(m) == len(held) - len(drop & set(held))
+
+
 def test_distinct_pairs_match_np_unique_with_first_weights():
     """New ties: self-pairs skipped, each pair once in (lo, hi) order, with the weight of its first
     occurrence (as np.unique on the keys with return_index)."""
