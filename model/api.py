@@ -22,7 +22,7 @@ from model.params import Params, params_from_dict
 if TYPE_CHECKING:
     from model.model import CommunityModel
 
-CACHE_FORMAT = 1  # bump when the model's state layout changes
+CACHE_FORMAT = 2  # bump when the model's state layout changes (2: referral trials, model version 11)
 # Bump whenever the same config and seed give different numbers (a model change, or a change in
 # how random numbers are drawn). It is part of every sweep-job fingerprint and written into each
 # job's metadata; the burn-in cache key also includes a hash of the model's source

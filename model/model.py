@@ -174,6 +174,8 @@ class CommunityModel(CouncilPhases, LifePhases, GroupPhases, ServicePhases, Volu
                             np.concatenate([[0], np.cumsum(counts)[:-1]]))
         self.ties = Ties(n)
         self.members = Memberships()
+        # referrals into a group still on trial (groups.referral_adherence): resident, gid, week begun
+        self.trials = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64))
         self.gt = GroupTable(p.groups)  # the groups' numeric state, one array per attribute (row = gid)
         self.all_groups = []
         self._kind_codes: list[int] = []  # index in GROUP_KINDS of each group, by gid

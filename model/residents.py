@@ -21,7 +21,7 @@ class Residents:
 
     __slots__ = (
         "n", "age", "nbhd", "disabled", "need", "prone", "loneliness", "weeks_lonely",
-        "vol_group", "client_of", "client_since", "referred_to", "referred_since", "arrived_week",
+        "vol_group", "client_of", "client_since", "arrived_week",
     )
 
     def __init__(self, n: int, n_nbhd: int, p: ResidentParams, rng: np.random.Generator) -> None:
@@ -40,10 +40,6 @@ class Residents:
         self.vol_group = np.full(n, NO_GROUP, dtype=np.int64)
         self.client_of = np.full(n, NO_GROUP, dtype=np.int64)
         self.client_since = np.zeros(n, dtype=np.int64)
-        # a referral into a group still in its support period: the group's gid (NO_GROUP: none),
-        # and the week it began (groups.referral_adherence)
-        self.referred_to = np.full(n, NO_GROUP, dtype=np.int64)
-        self.referred_since = np.zeros(n, dtype=np.int64)
         self.arrived_week = np.zeros(n, dtype=np.int64)
 
     def _draw_traits(self, idx: np.ndarray, p: ResidentParams, rng: np.random.Generator) -> None:
@@ -75,7 +71,6 @@ class Residents:
         self.weeks_lonely[idx] = 0
         self.vol_group[idx] = NO_GROUP
         self.client_of[idx] = NO_GROUP
-        self.referred_to[idx] = NO_GROUP
         self.arrived_week[idx] = week
 
     def lonely(self, threshold: float) -> np.ndarray:

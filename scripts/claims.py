@@ -170,9 +170,10 @@ CLAIMS: tuple[Claim, ...] = (
          Contrast(Arm("community_development", FAST_CAPACITY), Arm("competitive_tender"), "lonely_share")),
         _slow,
         "residents a connector introduces to a group keep going as often as the best social prescribing "
-        "schemes report (`groups.referral_adherence` 0.6 -> 0.85, both arms)",
-        (Contrast(Arm("community_development", STICKY), Arm("competitive_tender", STICKY), "lonely_share", "first"),
-         Contrast(Arm("community_development", STICKY), Arm("competitive_tender", STICKY), "lonely_share"))),
+        "schemes report (`groups.referral_adherence` 0.6 -> 0.85; the tender refers nobody, so its arm is "
+        "unchanged)",
+        (Contrast(Arm("community_development", STICKY), Arm("competitive_tender"), "lonely_share", "first"),
+         Contrast(Arm("community_development", STICKY), Arm("competitive_tender"), "lonely_share"))),
     Claim(
         "Investor in outcomes", "GoodGym-like organisations turn volunteering into relationships; councils "
         "that act as investors in outcomes rather than buyers of services can grow that.",

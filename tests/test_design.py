@@ -217,7 +217,9 @@ def test_every_screened_parameter_acts_under_the_screened_regime():
     # a range the screen's regime never reads costs (n x replicates) runs and shows as "no effect",
     # which reads as a finding about the model (regime.partnership.placements_per_year was screened
     # under status_quo, where no volunteer centre is funded). Each parameter at its high end (its
-    # low end when the default sits there) must change the small place's recorded weeks.
+    # low end when the default sits there) must change the small place's recorded weeks: a proxy for
+    # the town the screen runs (34 town runs would take minutes). It catches a parameter the status
+    # quo never reads; one that acted in the small place but not in the town would pass.
     from model import make_params, simulate
 
     spec = design.load_ranges(SCREENING)

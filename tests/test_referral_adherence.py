@@ -8,7 +8,6 @@ from __future__ import annotations
 import numpy as np
 
 from model.model import CommunityModel, WeeklyRates
-from model.residents import NO_GROUP
 
 from .conftest import small_params
 
@@ -27,30 +26,30 @@ def test_weekly_hazard_leaves_the_stated_share_at_the_end_of_the_period():
     assert WeeklyRates.from_params(small_params("partnership", **{"groups.referral_adherence": 1.0})).referral_dropout == 0.0
 
 
-def _kept(seed: int, adherence: float) -> tuple[int, int]:
+def _kept(seed: int, adherence: float, **overrides) -> tuple[int, int]:
     """Referral trials begun in the first half of a year, and how many of those members are still
     in the group when the trial ends (residents who moved away, whose group closed, or who
     volunteer there, left out)."""
     p = small_params("partnership", horizon_years=1, **{"groups.referral_adherence": adherence}, **NO_LEAVING,
-                     **MORE_REFERRALS)
+                     **MORE_REFERRALS, **overrides)
     m = CommunityModel(p, seed=seed)
     m.burn_in()
     weeks = p.groups.service_weeks
     trials: list[tuple[int, int, int, int]] = []  # resident, group, week begun, arrival week
     started = kept = 0
     for _ in range(52):
-        before = m.res.referred_to.copy()
-        m.step()
-        if m.week < 26:
-            new = np.flatnonzero((m.res.referred_to != NO_GROUP) & (m.res.referred_to != before))
-            trials += [(int(k), int(m.res.referred_to[k]), m.week, int(m.res.arrived_week[k])) for k in new]
-        for k, g, w, arrived in [t for t in trials if m.week == t[2] + weeks + 1]:
-            grp = m.all_groups[g]
-            if m.res.arrived_week[k] != arrived or not grp.active or m.res.vol_group[k] == g:
+        week = m.week
+        m.step()  # runs week ``week``; referrals are made after the membership phase
+        if week < 26:
+            res, grp, since = m.trials
+            trials += [(int(k), int(g), week, int(m.res.arrived_week[k]))
+                       for k, g in zip(res[since == week], grp[since == week], strict=True)]
+        # the trial's last week is since + weeks (its 26th draw), which has just run
+        for k, g, w, arrived in [t for t in trials if week == t[2] + weeks]:
+            if m.res.arrived_week[k] != arrived or not m.all_groups[g].active or m.res.vol_group[k] == g:
                 continue
             started += 1
-            held = m.members.grp[m.members.res == k]
-            kept += int(g in held)
+            kept += int(g in m.members.grp[m.members.res == k])
     return started, kept
 
 
@@ -71,17 +70,34 @@ def test_a_referral_to_a_group_already_attended_is_no_trial():
     n = m.res.n
     own = np.full(n, -1, dtype=np.int64)
     own[m.members.res] = m.members.grp  # one of each member's groups
-    members_before = len(m.members)
+    members_before, trials_before = len(m.members), m.trials[0].size
     # every referral finds the resident's own group (non-members: none)
     m._pick_groups = lambda who, rng, room, weight, local_share=None: own[who]
     m.refer(400, 0.0, np.random.default_rng(0))
     assert len(m.members) == members_before
-    assert (m.res.referred_to == NO_GROUP).all()
+    assert m.trials[0].size == trials_before
     # the same referrals to a group the resident is not in are trials
     first_open = next(g.gid for g in m.all_groups if g.active)
     other = np.where(own == first_open, -1, first_open)
     m._pick_groups = lambda who, rng, room, weight, local_share=None: other[who]
     m.refer(400, 0.0, np.random.default_rng(0))
-    on_trial = m.res.referred_to != NO_GROUP
-    assert on_trial.sum() > 100 and (m.res.referred_to[on_trial] == first_open).all()
-    assert len(m.members) == members_before + on_trial.sum()
+    res, grp, since = (x[trials_before:] for x in m.trials)
+    assert res.size > 100 and (grp == first_open).all() and (since == m.week).all()
+    assert np.unique(res).size == res.size
+    assert len(m.members) == members_before + res.size
+
+
+def test_a_trial_lapses_with_its_membership_and_ends_when_volunteering():
+    m = CommunityModel(small_params("partnership", **NO_LEAVING), seed=2)
+    m.burn_in()
+    first_open = next(g.gid for g in m.all_groups if g.active)
+    outside = np.flatnonzero(~np.isin(np.arange(m.res.n), m.members.res[m.members.grp == first_open]))[:30]
+    m._pick_groups = lambda who, rng, room, weight, local_share=None: np.full(who.size, first_open)
+    m.trials = (np.empty(0, np.int64),) * 3
+    m.members.add(outside, np.full(outside.size, first_open), len(m.all_groups))
+    m.trials = (outside.astype(np.int64), np.full(outside.size, first_open, np.int64),
+                np.full(outside.size, m.week, np.int64))
+    m.members.remove(outside[:10], np.full(10, first_open), len(m.all_groups))  # left by themselves
+    m.res.vol_group[outside[10:20]] = first_open  # started volunteering there
+    m._referral_dropout()
+    assert set(m.trials[0].tolist()) <= set(outside[20:].tolist())

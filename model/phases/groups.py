@@ -215,24 +215,25 @@ class GroupPhases:
             g.remove()
 
     def _referral_dropout(self) -> None:
-        """Residents referred into a group (``refer``) who do not keep it up give it up within the
-        support period: a weekly hazard that leaves ``groups.referral_adherence`` still going at
-        its end, from its own stream. One who has started volunteering there stays. At the end of
-        the period the referral is over and the member is like any other."""
-        r = self.res
-        on = np.flatnonzero(r.referred_to != NO_GROUP)
-        if on.size == 0:
+        """Referrals into a group (``refer``) are on trial for the support period: each week a
+        referred member gives the group up at the hazard that leaves ``groups.referral_adherence``
+        still going at its end (apart from ordinary leaving, which goes on as for any member), from
+        its own stream. A trial ends, the member staying like any other, when the period is over
+        or they start volunteering there; it lapses when the membership has gone anyway (ordinary
+        leaving, the group's closure, the resident moving away)."""
+        res, grp, since = self.trials
+        if res.size == 0:
             return
-        over = self.week - r.referred_since[on] > self.params.groups.service_weeks  # weeks 1..26 draw
-        r.referred_to[on[over]] = NO_GROUP
-        on = on[~over]
-        if self.rates.referral_dropout <= 0 or on.size == 0:
-            return
-        quit_ = on[self.streams["adherence"].random(on.size) < self.rates.referral_dropout]
-        quit_ = quit_[r.vol_group[quit_] != r.referred_to[quit_]]
-        if quit_.size:
-            self.members.remove(quit_, r.referred_to[quit_], len(self.all_groups))
-            r.referred_to[quit_] = NO_GROUP
+        r, m, G = self.res, self.members, len(self.all_groups)
+        on = (np.isin(res * G + grp, m.res * G + m.grp) & (self.week - since <= self.params.groups.service_weeks)
+              & (r.arrived_week[res] <= since) & (r.vol_group[res] != grp))  # weeks 1..26 draw
+        res, grp, since = res[on], grp[on], since[on]
+        if self.rates.referral_dropout > 0 and res.size:
+            quit_ = self.streams["adherence"].random(res.size) < self.rates.referral_dropout
+            if quit_.any():
+                m.remove(res[quit_], grp[quit_], G)
+                res, grp, since = res[~quit_], grp[~quit_], since[~quit_]
+        self.trials = (res, grp, since)
 
     def _phase_membership(self) -> None:
         """Residents leave groups, join nearby groups by fit and trust."""

@@ -41,10 +41,11 @@ class ServicePhases:
         # a referral into a group the resident already belongs to changes nothing; a new one is
         # on trial for the support period (groups.referral_adherence, _referral_dropout)
         m = self.members
-        held = m.res[np.isin(m.res, joined)] * G + m.grp[np.isin(m.res, joined)]
-        new = ~np.isin(joined * G + into, held)
-        self.res.referred_to[joined[new]] = into[new]
-        self.res.referred_since[joined[new]] = self.week
+        mine = np.isin(m.res, joined)
+        new = ~np.isin(joined * G + into, m.res[mine] * G + m.grp[mine])
+        tr, tg, ts = self.trials
+        self.trials = (np.concatenate([tr, joined[new]]), np.concatenate([tg, into[new]]),
+                       np.concatenate([ts, np.full(int(new.sum()), self.week, dtype=np.int64)]))
         m.add(joined, into, G)
         gclients, _ = self._client_counts()
         visit_room = self.g_visits & (self._visit_places() > gclients)
