@@ -49,9 +49,23 @@ def _start_sweep(tmp_path: Path, marker: str) -> subprocess.Popen:
     args = ["run", "-m", "place=town", "horizon_years=200", "burn_in_years=0",
             "regime=none,grants,partnership,community_development", "progress=false",
             "hydra.sweep.dir=results/killed", "hydra.launcher.n_jobs=2"]
-    # a session of its own, so that nothing but the signal we send reaches the sweep
+    # a session of its own, so that nothing but the signal we send reaches the sweep; and Ctrl-C's
+    # signal handled as in a user's terminal, whatever the test process inherited or blocked
     return subprocess.Popen([*cmd, *args], cwd=tmp_path, env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=_default_sigint)
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _signal_state(pid: int) -> str:
+    try:
+        return " ".join(line.split()[0] + line.split()[1] for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                        if line.startswith(("SigBlk", "SigIgn", "SigCgt")))
+    except OSError:
+        return "gone"
 
 
 def _wait_for_workers(proc: subprocess.Popen, marker: str, sweep: Path, running: bool,
@@ -98,8 +112,15 @@ def test_a_killed_sweep_leaves_no_worker_behind(tmp_path, sig, running):
     try:
         workers = _wait_for_workers(proc, marker, tmp_path / "results" / "killed", running)
         assert workers and proc.pid not in workers
+        state = _signal_state(proc.pid)
         os.kill(proc.pid, sig)
-        proc.wait(timeout=60)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            pytest.fail(f"the sweep still ran 60 s after {sig.name} (its signals then: {state}); its stderr ends: "
+                        + proc.stderr.read().decode(errors="replace")[-1500:])
         left = _survivors(marker)
         assert not left, f"after {sig.name} of the sweep, {len(left)} of its processes still run: " + \
             "; ".join(f"{pid}: {_cmdline(pid)[:120]}" for pid in left)
