@@ -418,7 +418,9 @@ def observed_run(seed: int, place: str, cache: Path | None, n_perm: int = 30,
             row = {f"{key}_{d}": v[key] for d, v in cf.items() for key in ("excess", "odds_ratio")}
             row.update({f"excess_same_degree_{d}": v["excess"] for d, v in cfd.items()})
             network.append(row)
-            tie_rows.append({**tie_distribution(i, j, nn), "deg_lonely": float(deg[ppl.lonely].mean()),
+            by_ties = {f"lonely_with_ties_{k}": float(ppl.lonely[np.minimum(deg, 6) == k].mean())
+                       if (np.minimum(deg, 6) == k).any() else float("nan") for k in range(7)}
+            tie_rows.append({**tie_distribution(i, j, nn), **by_ties, "deg_lonely": float(deg[ppl.lonely].mean()),
                              "deg_other": float(deg[~ppl.lonely].mean())})
     summary = m.summary()
     ts = m.timeseries()
@@ -574,7 +576,10 @@ def pool(runs: list[dict], paired: dict[str, list[dict]]) -> tuple[dict[str, np.
                      f"pair odds ratio {vals[f'cf_odds_ratio_{d}'].mean():.3f}" for d in (1, 2, 3)) + ".")
     lines.append(f"  Lonely residents have fewer close ties (final year: lonely {vals['deg_lonely'].mean():.2f}, "
                  f"others {vals['deg_other'].mean():.2f}); an alter reached along a tie is more likely a well-"
-                 f"connected (so rarely lonely) resident, which pulls the first measure down.")
+                 f"connected (so rarely lonely) resident, which pulls the first measure down. Share lonely by "
+                 f"number of close ties: " + ", ".join(f"{k}{'+' if k == 6 else ''}: "
+                                                      f"{np.nanmean(vals[f'lonely_with_ties_{k}']):.3f}"
+                                                      for k in range(7)) + ".")
     lines.append("- Yearly closure rate by last year's income (thirds, pooled group-years): " + "; ".join(
         f"GBP {lab}: {k}/{n} = {r:.3f}" for lab, n, k, r in by_income) + ".")
     lines.append("- By people served (members + clients): " + "; ".join(
