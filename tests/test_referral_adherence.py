@@ -45,7 +45,7 @@ def _kept(seed: int, adherence: float, **overrides) -> tuple[int, int]:
             trials += [(int(k), int(g), week, int(m.res.arrived_week[k]))
                        for k, g in zip(res[since == week], grp[since == week], strict=True)]
         # the trial's last week is since + weeks (its 26th draw), which has just run
-        for k, g, w, arrived in [t for t in trials if week == t[2] + weeks]:
+        for k, g, _begun, arrived in [t for t in trials if week == t[2] + weeks]:
             if m.res.arrived_week[k] != arrived or not m.all_groups[g].active or m.res.vol_group[k] == g:
                 continue
             started += 1
