@@ -418,8 +418,9 @@ def observed_run(seed: int, place: str, cache: Path | None, n_perm: int = 30,
             row = {f"{key}_{d}": v[key] for d, v in cf.items() for key in ("excess", "odds_ratio")}
             row.update({f"excess_same_degree_{d}": v["excess"] for d, v in cfd.items()})
             network.append(row)
-            by_ties = {f"lonely_with_ties_{k}": float(ppl.lonely[np.minimum(deg, 6) == k].mean())
-                       if (np.minimum(deg, 6) == k).any() else float("nan") for k in range(7)}
+            capped = np.minimum(deg, 6)
+            by_ties = {f"lonely_with_ties_{c}": float(ppl.lonely[capped == c].mean()) if (capped == c).any()
+                       else float("nan") for c in range(7)}
             tie_rows.append({**tie_distribution(i, j, nn), **by_ties, "deg_lonely": float(deg[ppl.lonely].mean()),
                              "deg_other": float(deg[~ppl.lonely].mean())})
     summary = m.summary()
@@ -429,8 +430,8 @@ def observed_run(seed: int, place: str, cache: Path | None, n_perm: int = 30,
     out: dict[str, object] = dict(summary)
     out["horizon_closure_rate"] = ts["group_closures"].sum() / years / ts["active_groups"].mean()
     out["horizon_founding_rate"] = ts["group_foundings"].sum() / years / ts["active_groups"].mean()
-    for key in tie_rows[0]:
-        out[key] = float(np.mean([r[key] for r in tie_rows]))
+    for key in tie_rows[0]:  # nanmean: a number of close ties nobody has in a snapshot is left out
+        out[key] = float(np.nanmean([r[key] for r in tie_rows]))
     for key in network[0]:
         out["cf_" + key] = float(np.mean([r[key] for r in network]))
     for d in (1, 2, 3):

@@ -60,12 +60,24 @@ def _default_sigint() -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
-def _signal_state(pid: int) -> str:
+def _signal_state(pid: int | str) -> str:
+    """Whether SIGINT is blocked, ignored or caught by process ``pid`` ("self": this one)."""
     try:
-        return " ".join(line.split()[0] + line.split()[1] for line in Path(f"/proc/{pid}/status").read_text().splitlines()
-                        if line.startswith(("SigBlk", "SigIgn", "SigCgt")))
+        masks = {line.split(":")[0]: int(line.split()[1], 16) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                 if line.startswith(("SigBlk", "SigIgn", "SigCgt"))}
     except OSError:
         return "gone"
+    bit = 1 << (signal.SIGINT - 1)
+    return ", ".join(f"SIGINT {name[3:].lower()}: {bool(mask & bit)}" for name, mask in masks.items())
+
+
+def _kill_marked(marker: str) -> None:
+    """SIGKILL every process that carries the marker (never leave a stray process)."""
+    for pid in _marked(marker):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
 
 
 def _wait_for_workers(proc: subprocess.Popen, marker: str, sweep: Path, running: bool,
@@ -117,10 +129,16 @@ def test_a_killed_sweep_leaves_no_worker_behind(tmp_path, sig, running):
         try:
             proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
+            # kill everything that holds the stderr pipe (the resource tracker ignores SIGINT and
+            # SIGTERM) before reading it, and read with a limit
             proc.kill()
-            proc.wait()
-            pytest.fail(f"the sweep still ran 60 s after {sig.name} (its signals then: {state}); its stderr ends: "
-                        + proc.stderr.read().decode(errors="replace")[-1500:])
+            _kill_marked(marker)
+            try:
+                _, err = proc.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                err = b"(unreadable)"
+            pytest.fail(f"the sweep still ran 60 s after {sig.name} (the sweep: {state}; this test's process: "
+                        f"{_signal_state('self')}); its stderr ends: " + err.decode(errors="replace")[-1500:])
         left = _survivors(marker)
         assert not left, f"after {sig.name} of the sweep, {len(left)} of its processes still run: " + \
             "; ".join(f"{pid}: {_cmdline(pid)[:120]}" for pid in left)
@@ -128,10 +146,6 @@ def test_a_killed_sweep_leaves_no_worker_behind(tmp_path, sig, running):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-        for pid in _marked(marker):  # never leave a stray process, even when the test fails
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
+        _kill_marked(marker)  # even when the test fails
         if proc.stderr:
             proc.stderr.close()
