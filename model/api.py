@@ -54,7 +54,8 @@ CACHE_FORMAT = 2  # bump when the model's state layout changes (2: referral tria
 #    those of its neighbours, and they move by relative trust (groups.volunteer_approach_per_year;
 #    0 reproduces 9).
 # 11: residents referred into a group (social prescribing, connectors) can give it up within the
-#    six-month support period (groups.referral_adherence 0.6 still going at its end; 1 reproduces 10).
+#    six-month support period (groups.referral_adherence: 0.6 have not given it up by its end; 1
+#    reproduces 10).
 #    The status quo makes no referrals, so its burn-in and baseline are those of 10.
 MODEL_VERSION = 11
 
