@@ -115,17 +115,24 @@ def _survivors(marker: str) -> dict[int, int]:
     return left
 
 
-@pytest.mark.parametrize(("sig", "running"), [(signal.SIGKILL, False), (signal.SIGKILL, True),
-                                              (signal.SIGINT, True)],
-                         ids=["SIGKILL-while-workers-start", "SIGKILL-while-jobs-run", "SIGINT-while-jobs-run"])
-def test_a_killed_sweep_leaves_no_worker_behind(tmp_path, sig, running):
+@pytest.mark.parametrize(("sig", "running", "group"),
+                         [(signal.SIGKILL, False, False), (signal.SIGKILL, True, False), (signal.SIGINT, True, False),
+                          (signal.SIGINT, True, True)],
+                         ids=["SIGKILL-while-workers-start", "SIGKILL-while-jobs-run", "SIGINT-while-jobs-run",
+                              "Ctrl-C-while-jobs-run"])
+def test_a_killed_sweep_leaves_no_worker_behind(tmp_path, sig, running, group):
+    # group: the signal goes to the sweep's whole process group, workers included, as a terminal's
+    # Ctrl-C does; otherwise to the `resilience` process alone
     marker = f"orphan-test-{uuid.uuid4().hex}"
     proc = _start_sweep(tmp_path, marker)
     try:
         workers = _wait_for_workers(proc, marker, tmp_path / "results" / "killed", running)
         assert workers and proc.pid not in workers
         state = _signal_state(proc.pid)
-        os.kill(proc.pid, sig)
+        if group:
+            os.killpg(proc.pid, sig)  # its own session: the group id is its pid
+        else:
+            os.kill(proc.pid, sig)
         try:
             proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
