@@ -113,6 +113,9 @@ for _ in range(5):
 """
 
 
+_KEPT_OPEN: list[subprocess.Popen | None] = []  # watchdogs of interrupted sweeps, until exit
+
+
 def _start_watchdog() -> subprocess.Popen | None:
     if sys.platform != "linux":
         return None
@@ -212,6 +215,14 @@ def launch(overrides: Sequence[str], multirun: bool) -> RunOutcome:
         else:
             returns = [app.run(config_name=CONFIG_NAME, task_function=_task, overrides=items)]
         done = True
+    except KeyboardInterrupt:
+        # Ctrl-C: joblib has already killed the workers. Keep the watchdog's pipe open until this
+        # process exits (the kernel closes it then), so that it kills what is left, loky's resource
+        # tracker, only after the interpreter's own clean-up has talked to it; closed now, the
+        # tracker died first, was relaunched at exit, and printed KeyError tracebacks
+        _KEPT_OPEN.append(watchdog)  # held to the end, so its pipe is not closed when collected
+        watchdog = None
+        raise
     finally:
         _stop_watchdog(watchdog, done)
         GlobalHydra.instance().clear()

@@ -149,6 +149,10 @@ def test_a_killed_sweep_leaves_no_worker_behind(tmp_path, sig, running, group):
         left = _survivors(marker)
         assert not left, f"after {sig.name} of the sweep, {len(left)} of its processes still run: " + \
             "; ".join(f"{pid}: {_cmdline(pid)[:120]}" for pid in left)
+        if sig == signal.SIGINT:  # interrupted, the sweep says so in one line: no traceback, no warning
+            _, err = proc.communicate(timeout=10)
+            text = err.decode(errors="replace")
+            assert "error: interrupted" in text and "Traceback" not in text and "Warning" not in text, text[-1500:]
     finally:
         if proc.poll() is None:
             proc.kill()
