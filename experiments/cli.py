@@ -113,7 +113,7 @@ for _ in range(5):
 """
 
 
-_KEPT_OPEN: list[subprocess.Popen | None] = []  # watchdogs of interrupted sweeps, until exit
+_KEPT_OPEN: list[subprocess.Popen] = []  # watchdogs of interrupted sweeps, until exit
 
 
 def _start_watchdog() -> subprocess.Popen | None:
@@ -220,7 +220,8 @@ def launch(overrides: Sequence[str], multirun: bool) -> RunOutcome:
         # process exits (the kernel closes it then), so that it kills what is left, loky's resource
         # tracker, only after the interpreter's own clean-up has talked to it; closed now, the
         # tracker died first, was relaunched at exit, and printed KeyError tracebacks
-        _KEPT_OPEN.append(watchdog)  # held to the end, so its pipe is not closed when collected
+        if watchdog is not None:
+            _KEPT_OPEN.append(watchdog)  # held to the end, so its pipe is not closed when collected
         watchdog = None
         raise
     finally:
