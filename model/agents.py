@@ -17,8 +17,10 @@ from model.params import WEEKS_PER_YEAR, GroupKindParams, GroupParams
 if TYPE_CHECKING:
     from model.model import CommunityModel
 
-INCOME_SOURCES = ("grants", "contracts", "outcome_payments", "donations", "fundraising", "in_kind", "trusts")
-# ("trusts": awards from trusts, foundations and the National Lottery, model/phases/finances.py)
+INCOME_SOURCES = ("grants", "contracts", "outcome_payments", "donations", "fundraising", "in_kind", "trusts",
+                  "trading")
+# ("trusts": awards from trusts, foundations and the National Lottery, model/phases/finances.py;
+# "trading": a community hub's earned income)
 _SOURCE = {s: k for k, s in enumerate(INCOME_SOURCES)}
 
 
@@ -35,7 +37,7 @@ class GroupTable:
               # the kind's parameters, copied in at founding for array code
               "places_per_volunteer", "places_per_staff", "volunteers_needed", "running_cost_per_year",
               "staff_cost_per_year", "donations_per_member_per_year", "visit_share", "visit_tie_per_week",
-              "volunteer_gain",
+              "volunteer_gain", "trading_per_year",
               # an award from outside funders: its payment a week (0: none running), the paid posts
               # it funds and the weekly costs it commits the group to (both kept through the notice
               # after it ends), the week it ends and the week its commitments end
@@ -99,7 +101,7 @@ class GroupTable:
         self.size = gid + 1
         for name in ("places_per_volunteer", "places_per_staff", "volunteers_needed", "running_cost_per_year",
                      "staff_cost_per_year", "donations_per_member_per_year", "activities", "visits",
-                     "visit_tie_per_week", "volunteer_gain"):
+                     "visit_tie_per_week", "volunteer_gain", "trading_per_year"):
             getattr(self, name)[gid] = getattr(kp, name)
         # the share of a group's places given to home visits rather than activities
         self.visit_share[gid] = 0.0 if not kp.visits else (0.3 if kp.activities else 1.0)
@@ -262,11 +264,26 @@ class CommunityGroup(mesa.Agent):
         sd = self.model.params.groups.fundraising_sd
         self.luck = float(np.exp(sd * luck_z - sd * sd / 2))
         # paid core staff follow funded income: a group keeps only the core staff that last year's
-        # grants and outcome payments paid for, up to its kind's establishment. (Contract delivery
-        # staff are not core staff: they are the per-client delivery cost of the contract.)
-        funded = self.income_last_year["grants"] + self.income_last_year["outcome_payments"]
+        # grants, outcome payments and trading paid for, up to its kind's establishment. (Contract
+        # delivery staff are not core staff: they are the per-client delivery cost of the contract.)
+        # A group that trades (a community hub) pays for its premises first, from its trading,
+        # fundraising and donations; it keeps the posts that what is left, with grants and outcome
+        # payments, pays for, less what brings its reserves back to its policy
+        # (groups.reserves_policy_weeks of its costs) or plus what it holds above it. With no year
+        # of trading behind it yet (its first budget year), it keeps the posts it has.
+        last = self.income_last_year
+        funded = last["grants"] + last["outcome_payments"]
+        if self.kp.trading_per_year > 0:
+            if last["trading"] <= 0:
+                return
+            gt, k = self.model.gt, self.gid
+            premises = gt.running_costs(k, gt.scale(gt.n_members[k], gt.clients[k]),
+                                        self.model.collaboration_count(k)) * WEEKS_PER_YEAR
+            policy = self.model.params.groups.reserves_policy_weeks / WEEKS_PER_YEAR * (
+                premises + self.kp.staff * self.kp.staff_cost_per_year)
+            funded += last["trading"] + last["fundraising"] + last["donations"] - premises + self.reserves - policy
         cost = self.kp.staff_cost_per_year
-        self.staff = min(self.kp.staff, funded / cost) if cost else 0.0
+        self.staff = min(self.kp.staff, max(0.0, funded) / cost) if cost else 0.0
 
 
 class OutsideProvider(mesa.Agent):

@@ -22,7 +22,8 @@ from model.params import Params, params_from_dict
 if TYPE_CHECKING:
     from model.model import CommunityModel
 
-CACHE_FORMAT = 2  # bump when the model's state layout changes (2: referral trials, model version 11)
+CACHE_FORMAT = 3  # bump when the model's state layout changes (2: referral trials, model version 11;
+# 3: trading income and community hubs, model version 12)
 # Bump whenever the same config and seed give different numbers (a model change, or a change in
 # how random numbers are drawn). It is part of every sweep-job fingerprint and written into each
 # job's metadata; the burn-in cache key also includes a hash of the model's source
@@ -57,7 +58,10 @@ CACHE_FORMAT = 2  # bump when the model's state layout changes (2: referral tria
 #    six-month support period (groups.referral_adherence: 0.6 have not given it up by its end; 1
 #    reproduces 10).
 #    The status quo makes no referrals, so its burn-in and baseline are those of 10.
-MODEL_VERSION = 11
+# 12: community hubs (issue 15, item 4): medium-sized local charities in their own building, with
+#    paid staff and trading income, two per 10,000 adults from the start (groups.hubs_per_10k_adults;
+#    0 reproduces 11).
+MODEL_VERSION = 12
 
 
 @dataclass(slots=True)

@@ -38,6 +38,7 @@ MODEL_STREAMS: tuple[str, ...] = (
     "withdrawal",  # clients withdrawing from a service before its end
     "adherence",  # referred members giving the group up before the support period ends
     "funders",  # outside funders' awards to groups
+    "hubs",  # where the community hubs stand, their first members and volunteers
     "volunteer_draw",  # serving volunteers asked by another group short of volunteers
     "brokerage",  # volunteers placed by a volunteer centre (its own stream, so placing them shifts
     # no other process's draws: regimes with and without brokerage stay paired)

@@ -72,3 +72,17 @@ def test_befriending_groups_fail_without_any_route_to_volunteers_beyond_members(
     start, end = burn_in_counts(**no_recruit, **{"groups.volunteer_approach_per_year": 0})
     assert end_drawing[b] < 0.75 * counts[1][b], (end_drawing[b], counts[1][b])
     assert end[b] < 0.5 * start[b], (start[b], end[b])
+
+
+def test_community_hubs_stay_within_half_of_their_initial_count(counts):
+    """About one small place in three has a hub (0.4 expected a seed): five over these seeds."""
+    r = ratios(counts)
+    assert 0.5 <= r["community_hub"] <= 1.5, r
+
+
+def test_community_hubs_fold_without_their_trading():
+    """A hub's building and posts are paid from its trading (room hire, a cafe): without it they
+    fold in the burn-in."""
+    start, end = burn_in_counts(**{"groups.kinds.community_hub.trading_per_year": 0.0})
+    k = GROUP_KINDS.index("community_hub")
+    assert start[k] >= 3 and end[k] < 0.5 * start[k], (start[k], end[k])

@@ -26,6 +26,7 @@ PLAIN: dict[str, str] = {
     "status_quo": "usual mix of grants and a contract",
     "volunteer_centre": "volunteer centre",
     "goodgym": "GoodGym-style",
+    "community_hub": "community hub",
     "need_based": "need-based",
     "link_worker": "link worker",
     "outside_provider": "outside provider",

@@ -32,7 +32,8 @@ N_SHADES = 21
 LONELY_SHADES = tuple(to_hex(c) for c in colormaps["coolwarm"](np.linspace(0, 1, N_SHADES)))
 HEALTH_SHADES = tuple(to_hex(c) for c in colormaps["RdYlGn"](np.linspace(0, 1, N_SHADES)))
 KIND_LABEL = {"club": "club", "befriending": "befriending", "faith": "faith group",
-              "goodgym": "GoodGym-style", "volunteer_centre": "volunteer centre"}
+              "goodgym": "GoodGym-style", "volunteer_centre": "volunteer centre",
+              "community_hub": "community hub"}
 RUN_DASH = ("", ' stroke-dasharray="5 3"')
 LOCAL_COLOUR = SPEND_COLOURS["local_groups"]
 OUTSIDE_COLOUR = SPEND_COLOURS["outside_providers"]
@@ -86,6 +87,10 @@ def _marker(kind: str, x: float, y: float, r: float, fill: str, tip: str) -> str
         d = (f"M{x - t:.1f},{y - r:.1f}h{2 * t:.1f}v{r - t:.1f}h{r - t:.1f}v{2 * t:.1f}h{t - r:.1f}"
              f"v{r - t:.1f}h{-2 * t:.1f}v{t - r:.1f}h{t - r:.1f}v{-2 * t:.1f}h{r - t:.1f}z")
         return f'<path d="{d}"{a}</path>'
+    if kind == "community_hub":  # a house: its own building
+        pts = (f"{x:.1f},{y - 1.25 * r:.1f} {x + 1.1 * r:.1f},{y - 0.2 * r:.1f} {x + 1.1 * r:.1f},{y + r:.1f} "
+               f"{x - 1.1 * r:.1f},{y + r:.1f} {x - 1.1 * r:.1f},{y - 0.2 * r:.1f}")
+        return f'<polygon points="{pts}"{a}</polygon>'
     return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}"{a}</circle>'
 
 

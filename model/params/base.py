@@ -11,7 +11,7 @@ AGE_BANDS = ("16-24", "25-34", "35-49", "50-64", "65-74", "75+")
 # Width of each band in years (the last is open): a resident leaves band k for the next at
 # 1 / AGE_BAND_YEARS[k] a year, as if ages were spread evenly within the band (definitional).
 AGE_BAND_YEARS = tuple(int(b.split("-")[1]) - int(b.split("-")[0]) + 1 for b in AGE_BANDS[:-1])
-GROUP_KINDS = ("club", "befriending", "faith", "goodgym", "volunteer_centre")
+GROUP_KINDS = ("club", "befriending", "faith", "goodgym", "volunteer_centre", "community_hub")
 
 
 # Characters that end a line for str.splitlines (and terminals): escaped in messages, so a value

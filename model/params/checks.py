@@ -273,7 +273,7 @@ MONEY = frozenset({
     "budget_per_resident_per_year", "unit_cost_per_client_per_year",
     "local_unit_cost_per_client_per_year", "reserves", "max_grant", "payment_per_outcome",
     "connector_cost_per_year", "link_worker_cost_per_year", "volunteer_centre_grant", "min_reserves",
-    "median_award_per_year",
+    "median_award_per_year", "trading_per_year",
 })
 # Dotted path (or field name) -> (upper bound, reasoning). Checked before a run.
 UPPER: dict[str, float] = {
@@ -293,6 +293,7 @@ UPPER: dict[str, float] = {
     # 16-24 bytes each, so 10M residents x 75 ties ~ 18 GB is the limit of memory
     "ties.newcomer_ties": 150,  # as initial_ties_mean
     "providers.n_bidders": 1_000,  # each bidder is an agent scored at every tender
+    "groups.hubs_per_10k_adults": 100.0,  # one hub per hundred adults, a building to every street
 }
 
 

@@ -67,7 +67,7 @@ class ResidentParams:
     # the disability gradient
     disability_contact_factor: float = 0.4  # disabled residents attend and meet 60% less often
     # (calibrated to CLS: 14% lonely among disabled vs 3% among others)
-    loneliness_rise: float = 0.052  # weekly rise in loneliness at full shortfall, times (1 - L):
+    loneliness_rise: float = 0.058  # weekly rise in loneliness at full shortfall, times (1 - L):
     # about two months without contact takes a typical resident from content to lonely
     # (calibrated with need_by_age to the CLS 6.6% lonely share; Fontanari-style balance).
     # Recalibrated from 0.05 when residents began to age and recover from illness (issue 15,
@@ -76,7 +76,8 @@ class ResidentParams:
     # gave 2.7% lonely (seed 0), 0.068 gave 7.2% (mean of seeds 0-9), 0.063 6.4%; then
     # befriending groups persisting (item 2) brought 0.063 to 5.0%, and 0.067 gives 5.7%; with
     # proneness_sd 0.85 (version 9) 0.067 gave 8.6% and 0.056 6.6%; with ties.time_budget 3.7
-    # (fewer close ties, more loneliness) 0.056 gave 7.0% and 0.052 gives 6.4% (10 seeds)
+    # (fewer close ties, more loneliness) 0.056 gave 7.0% and 0.052 6.4% (10 seeds); community
+    # hubs (version 12: more places to meet) brought 0.052 to 5.8%, and 0.058 gives 6.6%
     loneliness_fall: float = 0.2  # weekly fall when contact fully meets need (calibrated)
     loneliness_noise_sd: float = 0.02  # weekly idiosyncratic shocks (mood, events not modelled)
     lonely_threshold: float = 0.5  # "often/always lonely" on the continuous scale
@@ -207,6 +208,9 @@ class GroupKindParams:
     # 33 a week, so about half of six months' pairs)
     volunteer_gain: float = 0.0  # contact units a week its volunteers get for themselves beyond
     # ordinary volunteering (issue 15, item 6): GoodGym volunteers run together before a visit
+    trading_per_year: float = 0.0  # earned income (room hire, a cafe, services sold) at full
+    # operation, GBP a year, scaled like its running costs by the people it serves: the trading
+    # of a community hub (below); other kinds' small trading is in fundraising_cover
 
 
 def _default_kinds() -> dict[str, GroupKindParams]:
@@ -232,6 +236,22 @@ def _default_kinds() -> dict[str, GroupKindParams]:
                                    visit_tie_per_week=0.06, volunteer_gain=0.75),
         "volunteer_centre": GroupKindParams(0.03, 10_000, 32_000, 1.0, 4.0, 20.0, False, True,
                                             2.0, 10, 26),
+        # A community hub (Locality's "community anchor": a community centre or development trust
+        # in its own building, running many activities and some services, with paid staff and
+        # earned income). Not drawn by share and never founded in a run's span (anchors grow over
+        # decades, often from a transferred building): groups.hubs_per_10k_adults places them.
+        # Sizes follow the community-business sector: median income GBP 108k in 2021/22, 83%
+        # trade and 84% take grants (Power to Change, Community Business Market Report 2022);
+        # Locality's members earned 44% of their GBP 315m income (Locality membership survey
+        # 2020). Here: a building costing GBP 35k a year, up to three posts (a manager, a
+        # development worker, a caretaker-cook: GBP 28k each) and trading of GBP 62k at full use
+        # (room hire, a cafe). It pays the building first, from trading, volunteers' fundraising
+        # and donations; what is left with grants and outcome payments keeps its posts (about two
+        # without council money), so it shrinks when funding goes rather than falling at once
+        # (agents.py new_budget_year). Assumptions, set so a hub's income is near the sector's
+        # median with a grant or an award
+        "community_hub": GroupKindParams(0.0, 35_000, 28_000, 3.0, 4.0, 25.0, True, True, 10.0, 30, 26,
+                                         trading_per_year=62_000.0),
     }
 
 
@@ -274,6 +294,11 @@ class GroupParams:
     """Community groups: membership, finances, closure and founding."""
 
     kinds: dict[str, GroupKindParams] = field(default_factory=_default_kinds)
+    hubs_per_10k_adults: float = 2.0  # community hubs standing at the start, per 10,000 adults, each
+    # in its own neighbourhood while there are neighbourhoods without one (a fractional count is
+    # rounded up or down at random). Leeds' asset-based community development worked through
+    # anchor organisations hosting neighbourhoods of 5,000-10,000 people (DOMAIN), so one per
+    # ~5,000 adults (assumption). 0 switches hubs off (model version <= 11)
     members_initial_mean: float = 30.0  # members at start (small local groups)
     full_size: float = 30.0  # people served (members + clients) at which a group runs at its kind's
     # full running costs and volunteer establishment; smaller groups scale both down, to no less
@@ -343,6 +368,11 @@ class GroupParams:
     # (events, trading, small trusts); the rest must come from donations, grants or contracts.
     # Calibrated so unfunded groups survive years, not decades (closures 3-10%/yr, DOMAIN): with
     # fully volunteered groups more common (surplus_volunteering), 0.75 put closures at 2-3%
+    reserves_policy_weeks: float = 13.0  # a group that trades (a community hub) sets its posts each
+    # year to bring its reserves to this many weeks of its full costs (building and establishment),
+    # spending what it holds above it and rebuilding what is missing. Three months: the Charity
+    # Commission (CC19) asks trustees for a reserves policy, and three to six months of costs is the
+    # usual one (assumption, at its low end for an organisation whose income is mostly earned)
     min_members: int = 3  # fewer people served than this, for closure_weeks, and the group folds
     service_weeks: int = 26  # a referred resident is supported for six months (DOMAIN's outcome)
     service_dropout: float = 0.25  # share of clients who withdraw before the support period ends

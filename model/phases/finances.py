@@ -26,7 +26,8 @@ class FinancePhases:
     def group_finances(self, gids: np.ndarray) -> None:
         """A week of the groups ``gids``'s finances, as array code over the group table: donations
         and fundraising in, running and staff costs out, and under a contract the full local cost of
-        each contract client served out and the contract's payment in. Fundraising is volunteer-led
+        each contract client served out and the contract's payment in; a community hub's trading
+        (its kind's ``trading_per_year`` at its scale) in. Fundraising is volunteer-led
         (events, trading, small trusts): a group with the volunteers it seeks covers
         ``fundraising_cover`` of its running costs, less with fewer (assumption, see ODD)."""
         p, gt = self.params, self.gt
@@ -38,8 +39,9 @@ class FinancePhases:
                      / WEEKS_PER_YEAR)
         fundraising = (gt.running_cost_per_year[gids] * scale * gp.fundraising_cover * vol_ratio * gt.luck[gids]
                        / WEEKS_PER_YEAR)
+        trading = gt.trading_per_year[gids] * scale / WEEKS_PER_YEAR  # a hub's room hire, cafe
         costs = gt.running_costs(gids, scale, self.collaboration_counts(gids)) + gt.staff_costs(gids)
-        reserves = gt.reserves[gids] + donations + fundraising - costs
+        reserves = gt.reserves[gids] + donations + fundraising + trading - costs
         places = gt.contract_places[gids]
         under = places > 0
         served = np.minimum(clients, places)
@@ -49,7 +51,7 @@ class FinancePhases:
         award = gt.award_per_week[gids]
         gt.reserves[gids] = np.where(under, reserves + paid, reserves) + award
         for source, amount in (("donations", donations), ("fundraising", fundraising), ("contracts", paid),
-                               ("trusts", award)):
+                               ("trusts", award), ("trading", trading)):
             gt.income_year[gids, _SOURCE[source]] += amount
             gt.income_total[gids, _SOURCE[source]] += amount
         # an ended award's staff leave, and its commitments end, when their notice is worked out
