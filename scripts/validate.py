@@ -475,6 +475,8 @@ def observed_run(seed: int, place: str, cache: Path | None, n_perm: int = 30,
     out["share_groups_income_over_5k"] = float(np.mean(inc >= 5_000)) if inc.size else math.nan
     reg = inc[inc >= 5_000]
     out["share_under_100k_of_over_5k"] = float(np.mean(reg < 100_000)) if reg.size else math.nan
+    out["hub_incomes"] = [g["income"] for g in final if g["kind"] == "community_hub"]
+    out["hubs_placed"] = sum(g.kind == "community_hub" for g in m.all_groups)
     # services: matched effect on the residents who receive them
     eff = matched_service_effect(L, client, reset, strata, thr, rng=rng)
     out["service"] = eff
@@ -597,6 +599,12 @@ def pool(runs: list[dict], paired: dict[str, list[dict]]) -> tuple[dict[str, np.
                  f"charity must register; NCVO counts registered charities): "
                  f"{vals['share_groups_income_over_5k'].mean():.1%}, and of those "
                  f"{vals['share_under_100k_of_over_5k'].mean():.1%} are under GBP 100k (NCVO: 80%).")
+    hub = np.concatenate([np.asarray(r["hub_incomes"], dtype=float) for r in runs])
+    if hub.size:
+        lines.append(f"- Community hubs in the final year: {hub.size} open of {sum(r['hubs_placed'] for r in runs)} "
+                     f"placed at the start; income median GBP {np.median(hub):,.0f} (range GBP {hub.min():,.0f}"
+                     f"-{hub.max():,.0f}), {np.mean(hub >= 100_000):.0%} over GBP 100k (community businesses' "
+                     f"median: GBP 108k, Power to Change 2022).")
     if t.size:
         lines.append(f"- Services: {t.size} matched intakes (local group visits {int((kind == 1).sum())}, outside "
                      f"provider calls {int((kind == 2).sum())}); loneliness at intake {bt.mean():.3f} vs "
