@@ -264,26 +264,37 @@ class CommunityGroup(mesa.Agent):
         sd = self.model.params.groups.fundraising_sd
         self.luck = float(np.exp(sd * luck_z - sd * sd / 2))
         # paid core staff follow funded income: a group keeps only the core staff that last year's
-        # grants, outcome payments and trading paid for, up to its kind's establishment. (Contract
-        # delivery staff are not core staff: they are the per-client delivery cost of the contract.)
-        # A group that trades (a community hub) pays for its premises first, from its trading,
-        # fundraising and donations; it keeps the posts that what is left, with grants and outcome
-        # payments, pays for, less what brings its reserves back to its policy
-        # (groups.reserves_policy_weeks of its costs) or plus what it holds above it. With no year
-        # of trading behind it yet (its first budget year), it keeps the posts it has.
-        last = self.income_last_year
-        funded = last["grants"] + last["outcome_payments"]
+        # grants and outcome payments paid for, up to its kind's establishment. (Contract delivery
+        # staff are not core staff: they are the per-client delivery cost of the contract.) A group
+        # that trades (a community hub) also pays posts from what its own income leaves once its
+        # premises are paid (``own_surplus``).
+        funded = self.income_last_year["grants"] + self.income_last_year["outcome_payments"]
         if self.kp.trading_per_year > 0:
-            if last["trading"] <= 0:
-                return
-            gt, k = self.model.gt, self.gid
-            premises = gt.running_costs(k, gt.scale(gt.n_members[k], gt.clients[k]),
-                                        self.model.collaboration_count(k)) * WEEKS_PER_YEAR
-            policy = self.model.params.groups.reserves_policy_weeks / WEEKS_PER_YEAR * (
-                premises + self.kp.staff * self.kp.staff_cost_per_year)
-            funded += last["trading"] + last["fundraising"] + last["donations"] - premises + self.reserves - policy
+            funded += self.own_surplus()
         cost = self.kp.staff_cost_per_year
         self.staff = min(self.kp.staff, max(0.0, funded) / cost) if cost else 0.0
+
+    def own_surplus(self) -> float:
+        """What a trading group (a community hub) can spend on posts this year from its own means:
+        its trading, fundraising and donations expected at its present size, volunteers and trust
+        (fundraising at average luck: the year's luck is not known when it budgets), less its
+        premises (running costs, after collaborations and support in kind), plus half the gap
+        between its free reserves and its policy (``groups.reserves_policy_weeks`` of its full
+        costs: building and establishment), so it spends what it holds above the policy and
+        rebuilds what is missing over about two years. Free reserves leave out what an outside
+        award's end will cost (``notice_weeks`` of its committed costs), which the award's
+        ``reserve_share`` was kept back for."""
+        m, gt, k = self.model, self.model.gt, self.gid
+        gp = m.params.groups
+        scale = gt.scale(gt.n_members[k], gt.clients[k])
+        vol_ratio = min(1.0, gt.volunteers[k] / gt.volunteers_sought(k, scale))
+        trading = gt.trading_per_year[k] * scale
+        fundraising = gt.running_cost_per_year[k] * scale * gp.fundraising_cover * vol_ratio
+        donations = gt.n_members[k] * gt.donations_per_member_per_year[k] * (0.5 + gt.trust[k])
+        premises = gt.running_costs(k, scale, m.collaboration_count(k)) * WEEKS_PER_YEAR
+        policy = gp.reserves_policy_weeks / WEEKS_PER_YEAR * (premises + self.kp.staff * self.kp.staff_cost_per_year)
+        free = gt.reserves[k] - gt.award_cost_per_week[k] * gp.funders.notice_weeks
+        return float(trading + fundraising + donations - premises + 0.5 * (free - policy))
 
 
 class OutsideProvider(mesa.Agent):

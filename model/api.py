@@ -59,8 +59,9 @@ CACHE_FORMAT = 3  # bump when the model's state layout changes (2: referral tria
 #    reproduces 10).
 #    The status quo makes no referrals, so its burn-in and baseline are those of 10.
 # 12: community hubs (issue 15, item 4): medium-sized local charities in their own building, with
-#    paid staff and trading income, two per 10,000 adults from the start (groups.hubs_per_10k_adults;
-#    0 reproduces 11).
+#    paid staff and trading income, two per 10,000 adults from the start (groups.hubs_per_10k_adults);
+#    with more places to meet, residents.loneliness_rise 0.052 -> 0.058 keeps 6.6% lonely. Hubs at 0
+#    and the rise at 0.052 reproduce 11.
 MODEL_VERSION = 12
 
 

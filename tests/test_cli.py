@@ -235,6 +235,10 @@ def test_workshop_accepts_addresses_and_hostnames(host):
     (["regime=grants", "regime.grants.core_years=5"], "regime.grants.core_years has no effect when regime.grants.rule is equal"),
     (["regime=grants", "regime.grants.competitive_share=0.3"], "regime.grants.competitive_share has no effect"),
     (["regime=outcomes_based", "regime.outcomes.portfolio_share=0.3"], "regime.outcomes.portfolio_share has no effect"),
+    (["groups.hubs_per_10k_adults=0", "groups.reserves_policy_weeks=26"],
+     "groups.reserves_policy_weeks has no effect when groups.hubs_per_10k_adults is 0"),
+    (["groups.hubs_per_10k_adults=0", "groups.kinds.community_hub.trading_per_year=50000"],
+     "groups.kinds.community_hub.trading_per_year has no effect when groups.hubs_per_10k_adults is 0"),
 ])
 def test_unknown_appended_keys_and_settings_without_effect_are_refused(overrides, message):
     from experiments import preflight

@@ -36,8 +36,8 @@ TWO = {"residents.loneliness_rise": {"low": 0.04, "high": 0.06},
 
 def test_screening_range_file_is_valid_and_sourced():
     spec = design.load_ranges(SCREENING)
-    assert 15 <= len(spec["ranges"]) <= 34  # a Morris screen costs (k + 1) x n x replicates runs
-    # (34 with community hubs, model version 12: 35 x 10 x 3 = 1,050 runs)
+    assert 15 <= len(spec["ranges"]) <= 35  # a Morris screen costs (k + 1) x n x replicates runs
+    # (35 with community hubs' number and trading, model version 12: 36 x 10 x 3 = 1,080 runs)
     for r in spec["ranges"]:
         assert r.low < r.high and len(r.source) > 10
         default = design._lookup(r.name, None)
@@ -220,7 +220,10 @@ def test_every_screened_parameter_acts_under_the_screened_regime():
     # under status_quo, where no volunteer centre is funded). Each parameter at its high end (its
     # low end when the default sits there) must change the small place's recorded weeks: a proxy for
     # the town the screen runs (34 town runs would take minutes). It catches a parameter the status
-    # quo never reads; one that acted in the small place but not in the town would pass.
+    # quo never reads; one that acted in the small place but not in the town would pass. For the
+    # hubs' settings the small place is given two community hubs (10 per 10,000 adults), as the
+    # town has (at the default 2 per 10,000, seed 1's small place has none); only for them, since
+    # two hubs win the small place's one tendered lot every time, which leaves providers idle.
     from model import make_params, simulate
 
     spec = design.load_ranges(SCREENING)
@@ -230,11 +233,13 @@ def test_every_screened_parameter_acts_under_the_screened_regime():
         p = make_params("small", regime, overrides={"burn_in_years": 2, "horizon_years": 2, **over})
         return simulate(p, seed=1).timeseries.drop(columns=["wall_seconds"], errors="ignore")
 
-    base = weeks()
+    hubs = {"groups.hubs_per_10k_adults": 10.0}
+    base, base_hubs = weeks(), weeks(**hubs)
     idle = []
     for r in spec["ranges"]:
         default = design._lookup(r.name, None)
         value = r.low if default == r.high else r.high
-        if weeks(**{r.name: value}).equals(base):
+        extra = hubs if "hub" in r.name else {}
+        if weeks(**{**extra, r.name: value}).equals(base_hubs if extra else base):
             idle.append(r.name)
     assert not idle, f"screened parameters with no effect under {regime}: {idle}"

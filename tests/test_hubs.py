@@ -10,7 +10,8 @@ import pytest
 
 from model.agents import _SOURCE
 from model.model import CommunityModel
-from model.params import WEEKS_PER_YEAR, make_params
+from model.params import WEEKS_PER_YEAR, ConfigError, make_params
+from model.residents import NO_GROUP
 
 
 def town(**ov) -> CommunityModel:
@@ -32,6 +33,19 @@ def test_hubs_stand_at_the_start_one_to_a_neighbourhood():
     assert many.sum() == 12 and many.min() == 1 and many.max() == 2
 
 
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"groups.kinds.community_hub.share": 0.1}, "groups.kinds.community_hub.share must be 0"),
+    ({"place.n_residents": 2_000_000, "groups.hubs_per_10k_adults": 100.0},
+     "place.n_groups plus the community hubs"),
+    ({"groups.hubs_per_10k_adults": -1.0}, "groups.hubs_per_10k_adults"),
+    ({"groups.reserves_policy_weeks": float("nan")}, "groups.reserves_policy_weeks"),
+])
+def test_bad_hub_settings_are_refused_in_one_line(overrides, message):
+    with pytest.raises(ConfigError, match=message) as err:
+        make_params("town", "status_quo", "stable", overrides)
+    assert "\n" not in str(err.value)
+
+
 def test_hubs_shift_no_other_draw_of_the_start():
     """Placing hubs shifts no other draw of the start (they come last, from their own stream): the
     other groups, their members and volunteers are those of the place without hubs."""
@@ -44,7 +58,9 @@ def test_hubs_shift_no_other_draw_of_the_start():
     assert np.array_equal(with_hubs.members.res[keep], without.members.res)
     assert np.array_equal(with_hubs.members.grp[keep], without.members.grp)
     vol = with_hubs.res.vol_group.copy()
-    vol[vol >= n] = without.res.vol_group[vol >= n]  # the hubs' volunteers were free before
+    hubs_volunteers = vol >= n
+    assert hubs_volunteers.any() and (without.res.vol_group[hubs_volunteers] == NO_GROUP).all()  # free before
+    vol[hubs_volunteers] = NO_GROUP
     assert np.array_equal(vol, without.res.vol_group)
 
 
@@ -62,37 +78,67 @@ def test_a_week_of_trading_at_the_hubs_scale():
     assert not gt.income_year[others, _SOURCE["trading"]].any()
 
 
-def posts_after(m: CommunityModel, k: int, reserves: float, trading: float = 62_000.0, grants: float = 0.0) -> float:
-    """A hub's core posts after a budget year's start, with last year's income given."""
-    g = m.all_groups[k]
-    gt = m.gt
+def settled_hub(m: CommunityModel):
+    """The town's first hub at full operation: 40 members, the volunteers it seeks, trust 0.5, no
+    collaborations, no support in kind, no award."""
+    g = hubs(m)[0]
+    k, gt = g.gid, m.gt
+    gt.n_members[k], gt.clients[k] = 40, 0
+    gt.volunteers[k] = int(g.kp.volunteers_needed)
+    gt.trust[k] = 0.5
+    gt.in_kind_per_week[k] = 0.0
+    m.collab[k] = set()
+    return g
+
+
+def posts_after(g, reserves: float, grants: float = 0.0, luck_z: float = 0.0) -> float:
+    """A hub's core posts after a budget year's start, with last year's grants given."""
+    gt, k = g.model.gt, g.gid
     gt.income_year[k] = 0.0
-    gt.income_year[k, _SOURCE["trading"]] = trading
-    gt.income_year[k, _SOURCE["fundraising"]] = 20_000.0
     gt.income_year[k, _SOURCE["grants"]] = grants
     g.reserves = reserves
-    g.new_budget_year(0.0)
+    g.new_budget_year(luck_z)
     return g.staff
 
 
 def test_posts_follow_what_the_building_leaves_and_the_reserves_policy():
     m = town()
-    k = hubs(m)[0].gid
-    g, gt = m.all_groups[k], m.gt
-    premises = float(gt.running_costs(k, gt.scale(gt.n_members[k], gt.clients[k]), m.collaboration_count(k))) * 52
-    policy = 13 / 52 * (premises + 3 * 28_000.0)
-    # at its policy, with no grant: the posts what trading and fundraising leave after the building pays
-    at_policy = posts_after(m, k, reserves=policy)
-    assert at_policy == pytest.approx((62_000.0 + 20_000.0 - premises) / 28_000.0)
-    assert 1.0 < at_policy < 3.0
-    # reserves above the policy are spent on posts (to the establishment), a shortfall is rebuilt
-    assert posts_after(m, k, reserves=policy + 14_000.0) == pytest.approx(at_policy + 0.5)
-    assert posts_after(m, k, reserves=policy + 1e6) == 3.0
-    assert posts_after(m, k, reserves=policy - 14_000.0) == pytest.approx(at_policy - 0.5)
-    assert posts_after(m, k, reserves=-1e6) == 0.0
-    # a grant pays posts too; less trading, fewer posts
-    assert posts_after(m, k, reserves=policy, grants=5_600.0) == pytest.approx(at_policy + 0.2)
-    assert posts_after(m, k, reserves=policy, trading=34_000.0) == pytest.approx(at_policy - 1.0)
-    # in its first budget year (no trading behind it) it keeps what it has
-    g.staff = 1.234
-    assert posts_after(m, k, reserves=0.0, trading=0.0) == 1.234
+    g = settled_hub(m)
+    kp, gp, gt, k = g.kp, m.params.groups, m.gt, g.gid
+    assert float(gt.running_costs(k, 1.0, 0)) * WEEKS_PER_YEAR == pytest.approx(kp.running_cost_per_year)
+    policy = gp.reserves_policy_weeks / WEEKS_PER_YEAR * (kp.running_cost_per_year + kp.staff * kp.staff_cost_per_year)
+    own = (kp.trading_per_year + gp.fundraising_cover * kp.running_cost_per_year
+           + 40 * kp.donations_per_member_per_year - kp.running_cost_per_year)
+    post = kp.staff_cost_per_year
+    at_policy = posts_after(g, reserves=policy)
+    assert at_policy == pytest.approx(own / post)
+    assert 1.0 < at_policy < kp.staff
+    # half the gap between reserves and the policy is spent (above it) or rebuilt (below it) a year
+    assert posts_after(g, reserves=policy + post) == pytest.approx(at_policy + 0.5)
+    assert posts_after(g, reserves=policy - post) == pytest.approx(at_policy - 0.5)
+    assert posts_after(g, reserves=policy + 1e7) == kp.staff
+    assert posts_after(g, reserves=-1e7) == 0.0
+    # a grant pays posts too
+    assert posts_after(g, reserves=policy, grants=0.2 * post) == pytest.approx(at_policy + 0.2)
+    # the year's fundraising luck is not known when it budgets: good and bad years budget alike
+    assert posts_after(g, reserves=policy, luck_z=2.0) == pytest.approx(at_policy)
+    assert posts_after(g, reserves=policy, luck_z=-2.0) == pytest.approx(at_policy)
+    # fewer volunteers raise less
+    gt.volunteers[k] = int(kp.volunteers_needed) // 2
+    half = gt.volunteers[k] / kp.volunteers_needed
+    assert posts_after(g, reserves=policy) == pytest.approx(
+        at_policy - (1 - half) * gp.fundraising_cover * kp.running_cost_per_year / post)
+
+
+def test_what_an_awards_end_will_cost_is_not_spent_on_posts():
+    """An award's committed costs run on for its notice after it ends unrenewed; a hub keeps that
+    much back (what the award's reserve_share was for) instead of spending it on posts."""
+    m = town()
+    g = settled_hub(m)
+    kp, gp, gt, k = g.kp, m.params.groups, m.gt, g.gid
+    policy = gp.reserves_policy_weeks / WEEKS_PER_YEAR * (kp.running_cost_per_year + kp.staff * kp.staff_cost_per_year)
+    at_policy = posts_after(g, reserves=policy)
+    gt.award_cost_per_week[k] = 1_000.0
+    owed = 1_000.0 * gp.funders.notice_weeks
+    assert posts_after(g, reserves=policy + owed) == pytest.approx(at_policy)
+    assert posts_after(g, reserves=policy) == pytest.approx(at_policy - 0.5 * owed / kp.staff_cost_per_year)

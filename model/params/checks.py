@@ -99,6 +99,13 @@ def _validate(p: Params) -> None:
     for k in kinds:
         _check(k in GROUP_KINDS, f"groups.kinds has unknown kind '{k}'; allowed: {', '.join(GROUP_KINDS)}")
     _check(sum(kp.share for kp in kinds.values()) > 0, "groups.kinds shares must not all be zero")
+    _check("community_hub" not in kinds or kinds["community_hub"].share == 0,
+           "groups.kinds.community_hub.share must be 0: hubs are placed at the start by "
+           "groups.hubs_per_10k_adults, never drawn by share or founded")
+    hubs = p.groups.hubs_per_10k_adults * p.place.n_residents / 10_000
+    _check(p.place.n_groups + hubs <= UPPER["place.n_groups"],
+           f"place.n_groups plus the community hubs (groups.hubs_per_10k_adults x adults / 10,000 = "
+           f"{hubs:,.0f}) must be at most {UPPER['place.n_groups']:,.0f}")
     for name, vec in (("age_shares", p.residents.age_shares),
                       ("disability_by_age", p.residents.disability_by_age),
                       ("need_by_age", p.residents.need_by_age),
@@ -195,6 +202,10 @@ def ineffective(p: Params, key: str) -> str | None:
                     for sec in INSTRUMENT_SETTINGS.get(name, ())}
             if parts[1] not in used:
                 return f"{key} has no effect: regime '{r.name}' does not use regime.{parts[1]}"
+    hub_setting = key.startswith("groups.kinds.community_hub.") or key == "groups.reserves_policy_weeks"
+    if hub_setting and p.groups.hubs_per_10k_adults <= 0 and not any(
+            kp.trading_per_year > 0 and kp.share > 0 for kp in p.groups.kinds.values()):
+        return f"{key} has no effect when groups.hubs_per_10k_adults is 0 (no community hubs, no group that trades)"
     for setting, (other, values) in ONLY_WHEN.items():
         if key == setting or key.startswith(setting + "."):
             now = _get(p, other)

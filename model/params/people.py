@@ -246,10 +246,13 @@ def _default_kinds() -> dict[str, GroupKindParams]:
         # 2020). Here: a building costing GBP 35k a year, up to three posts (a manager, a
         # development worker, a caretaker-cook: GBP 28k each) and trading of GBP 62k at full use
         # (room hire, a cafe). It pays the building first, from trading, volunteers' fundraising
-        # and donations; what is left with grants and outcome payments keeps its posts (about two
-        # without council money), so it shrinks when funding goes rather than falling at once
-        # (agents.py new_budget_year). Assumptions, set so a hub's income is near the sector's
-        # median with a grant or an award
+        # and donations; what is left with grants and outcome payments, and its reserves above
+        # its policy, keeps its posts (about two without council money), so it shrinks when
+        # funding goes rather than falling at once (agents.py CommunityGroup.own_surplus).
+        # Assumptions, set so a hub's income is near the sector's median (measured: median GBP
+        # 101k in the status quo's final year, 10 seeds; docs/validation.md). It earns about 60%
+        # of it, more than Locality's 44%: the model's council and funders cannot supply the grants
+        # and contracts a real hub raises from many funders
         "community_hub": GroupKindParams(0.0, 35_000, 28_000, 3.0, 4.0, 25.0, True, True, 10.0, 30, 26,
                                          trading_per_year=62_000.0),
     }
@@ -298,7 +301,8 @@ class GroupParams:
     # in its own neighbourhood while there are neighbourhoods without one (a fractional count is
     # rounded up or down at random). Leeds' asset-based community development worked through
     # anchor organisations hosting neighbourhoods of 5,000-10,000 people (DOMAIN), so one per
-    # ~5,000 adults (assumption). 0 switches hubs off (model version <= 11)
+    # ~5,000 adults (assumption). 0 switches hubs off (with residents.loneliness_rise at 0.052, the
+    # model version <= 11)
     members_initial_mean: float = 30.0  # members at start (small local groups)
     full_size: float = 30.0  # people served (members + clients) at which a group runs at its kind's
     # full running costs and volunteer establishment; smaller groups scale both down, to no less

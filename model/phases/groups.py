@@ -59,26 +59,28 @@ class GroupPhases:
 
     def _init_hubs(self, rng: np.random.Generator) -> None:
         """Community hubs standing at the start (``groups.hubs_per_10k_adults``), each in a
-        neighbourhood of its own while there are neighbourhoods without one, with members and
-        volunteers drawn from there like the other first groups'. Their own stream, so placing
-        them shifts no other draw of the set-up (at 0 the model is the one without hubs)."""
+        neighbourhood of its own (among those with residents) while there are neighbourhoods
+        without one, with members and volunteers drawn from there like the other first groups'.
+        Their own stream, so placing them shifts no other draw of the set-up."""
         p = self.params
         if "community_hub" not in p.groups.kinds or p.groups.hubs_per_10k_adults <= 0:
             return
         kp = p.groups.kinds["community_hub"]
         exact = p.groups.hubs_per_10k_adults * p.place.n_residents / 10_000
         n = int(exact) + int(rng.random() < exact - int(exact))
-        nb = p.place.n_neighbourhoods
-        nbhds = np.concatenate([rng.permutation(nb) for _ in range(-(-n // nb))])[:n] if n else []
         order, counts, start = self._nbhd_index
-        in_groups = np.bincount(self.members.res, minlength=self.res.n)
-        # it starts with the posts its own income pays for once the building is paid (the rule of
-        # agents.py new_budget_year, at full operation with the volunteers it seeks)
+        lived = np.flatnonzero(counts > 0)
+        if n == 0 or lived.size == 0:
+            return
+        nbhds = np.concatenate([lived[rng.permutation(lived.size)] for _ in range(-(-n // lived.size))])[:n]
+        # it starts with the posts its own income pays for once its building is paid, at full
+        # operation with the volunteers it seeks and its reserves at its policy (CommunityGroup.own_surplus)
         own = kp.trading_per_year - (1.0 - p.groups.fundraising_cover) * kp.running_cost_per_year
         staff = min(kp.staff, max(0.0, own) / kp.staff_cost_per_year) if kp.staff_cost_per_year else 0.0
-        for nbhd in nbhds:
-            nbhd = int(nbhd)
-            weekly_cost = (kp.running_cost_per_year + staff * kp.staff_cost_per_year) / WEEKS_PER_YEAR
+        weekly_cost = (kp.running_cost_per_year + staff * kp.staff_cost_per_year) / WEEKS_PER_YEAR
+        in_groups = np.bincount(self.members.res, minlength=self.res.n)
+        res_parts, grp_parts = [self.members.res], [self.members.grp]
+        for nbhd in nbhds.tolist():
             g = self._new_group("community_hub", nbhd, kp.initial_reserves_weeks * weekly_cost * rng.uniform(0.5, 1.5))
             g.staff = staff
             pool = order[start[nbhd]:start[nbhd] + counts[nbhd]]
@@ -86,11 +88,13 @@ class GroupPhases:
             who = np.sort(rng.choice(room, size=min(room.size, int(rng.poisson(p.groups.members_initial_mean))),
                                      replace=False))
             in_groups[who] += 1
-            self.members.res = np.concatenate([self.members.res, who])
-            self.members.grp = np.concatenate([self.members.grp, np.full(who.size, g.gid, dtype=np.int64)])
+            res_parts.append(who)
+            grp_parts.append(np.full(who.size, g.gid, dtype=np.int64))
             free = pool[self.res.vol_group[pool] == NO_GROUP]
             want = int(round(kp.volunteers_needed * p.residents.volunteer_initial_share / 0.16 * 0.8))
             self.res.vol_group[rng.choice(free, size=min(free.size, want), replace=False)] = g.gid
+        self.members.res = np.concatenate(res_parts)
+        self.members.grp = np.concatenate(grp_parts)
 
     def _new_group(self, kind: str, nbhd: int, reserves: float) -> CommunityGroup:
         g = CommunityGroup(self, len(self.all_groups), kind, nbhd, reserves, founded_week=self.week)
