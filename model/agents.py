@@ -279,11 +279,13 @@ class CommunityGroup(mesa.Agent):
         its trading, fundraising and donations expected at its present size, volunteers and trust
         (fundraising at average luck: the year's luck is not known when it budgets), less its
         premises (running costs, after collaborations and support in kind), plus half the gap
-        between its free reserves and its policy (``groups.reserves_policy_weeks`` of its full
-        costs: building and establishment), so it spends what it holds above the policy and
-        rebuilds what is missing over about two years. Free reserves leave out what an outside
-        award's end will cost (``notice_weeks`` of its committed costs), which the award's
-        ``reserve_share`` was kept back for."""
+        between its free reserves and its policy (``groups.reserves_policy_weeks`` of its costs:
+        its premises as above and its full establishment), so it spends what it holds above the
+        policy and rebuilds what is missing over about two years. Free reserves leave out what an
+        outside award's end will cost: ``notice_weeks`` of its committed costs while it runs, the
+        weeks of notice left once it has ended (a prudent policy holds its redundancy liability;
+        the award's ``reserve_share`` builds only part of it, so a hub holds more back while an
+        award runs)."""
         m, gt, k = self.model, self.model.gt, self.gid
         gp = m.params.groups
         scale = gt.scale(gt.n_members[k], gt.clients[k])
@@ -293,7 +295,11 @@ class CommunityGroup(mesa.Agent):
         donations = gt.n_members[k] * gt.donations_per_member_per_year[k] * (0.5 + gt.trust[k])
         premises = gt.running_costs(k, scale, m.collaboration_count(k)) * WEEKS_PER_YEAR
         policy = gp.reserves_policy_weeks / WEEKS_PER_YEAR * (premises + self.kp.staff * self.kp.staff_cost_per_year)
-        free = gt.reserves[k] - gt.award_cost_per_week[k] * gp.funders.notice_weeks
+        if gt.award_per_week[k] > 0:
+            owed_weeks = gp.funders.notice_weeks
+        else:
+            owed_weeks = min(gp.funders.notice_weeks, max(0.0, gt.notice_end_week[k] - m.week))
+        free = gt.reserves[k] - gt.award_cost_per_week[k] * owed_weeks
         return float(trading + fundraising + donations - premises + 0.5 * (free - policy))
 
 

@@ -35,6 +35,7 @@ def test_hubs_stand_at_the_start_one_to_a_neighbourhood():
 
 @pytest.mark.parametrize(("overrides", "message"), [
     ({"groups.kinds.community_hub.share": 0.1}, "groups.kinds.community_hub.share must be 0"),
+    ({"groups.kinds.befriending.trading_per_year": 5_000.0}, "groups.kinds.befriending.trading_per_year must be 0"),
     ({"place.n_residents": 2_000_000, "groups.hubs_per_10k_adults": 100.0},
      "place.n_groups plus the community hubs"),
     ({"groups.hubs_per_10k_adults": -1.0}, "groups.hubs_per_10k_adults"),
@@ -130,6 +131,28 @@ def test_posts_follow_what_the_building_leaves_and_the_reserves_policy():
         at_policy - (1 - half) * gp.fundraising_cover * kp.running_cost_per_year / post)
 
 
+def test_a_smaller_busier_hub_budgets_on_its_present_size_trust_and_support():
+    """Scale, trust, collaborations and support in kind each enter the budget as they enter the
+    weekly finances (model/phases/finances.py)."""
+    m = town()
+    g = settled_hub(m)
+    kp, gp, gt, k = g.kp, m.params.groups, m.gt, g.gid
+    members, trust, in_kind = 15, 0.8, 100.0
+    gt.n_members[k], gt.trust[k], gt.in_kind_per_week[k] = members, trust, in_kind
+    partner = next(h.gid for h in m.all_groups if h.gid != k)
+    m.collab[k] = {partner}
+    scale = members / gp.full_size
+    assert 0 < scale < 1
+    vol_ratio = min(1.0, kp.volunteers_needed / max(3.0, kp.volunteers_needed * scale))
+    premises = (kp.running_cost_per_year * scale * (1 - gp.collaboration_cost_saving) / WEEKS_PER_YEAR
+                - in_kind) * WEEKS_PER_YEAR
+    own = (kp.trading_per_year * scale + gp.fundraising_cover * kp.running_cost_per_year * scale * vol_ratio
+           + members * kp.donations_per_member_per_year * (0.5 + trust) - premises)
+    policy = gp.reserves_policy_weeks / WEEKS_PER_YEAR * (premises + kp.staff * kp.staff_cost_per_year)
+    assert posts_after(g, reserves=policy) == pytest.approx(own / kp.staff_cost_per_year)
+    assert posts_after(g, reserves=policy + 2_000.0) == pytest.approx((own + 1_000.0) / kp.staff_cost_per_year)
+
+
 def test_what_an_awards_end_will_cost_is_not_spent_on_posts():
     """An award's committed costs run on for its notice after it ends unrenewed; a hub keeps that
     much back (what the award's reserve_share was for) instead of spending it on posts."""
@@ -138,7 +161,11 @@ def test_what_an_awards_end_will_cost_is_not_spent_on_posts():
     kp, gp, gt, k = g.kp, m.params.groups, m.gt, g.gid
     policy = gp.reserves_policy_weeks / WEEKS_PER_YEAR * (kp.running_cost_per_year + kp.staff * kp.staff_cost_per_year)
     at_policy = posts_after(g, reserves=policy)
-    gt.award_cost_per_week[k] = 1_000.0
+    gt.award_per_week[k], gt.award_cost_per_week[k] = 1_050.0, 1_000.0  # an award running
     owed = 1_000.0 * gp.funders.notice_weeks
     assert posts_after(g, reserves=policy + owed) == pytest.approx(at_policy)
     assert posts_after(g, reserves=policy) == pytest.approx(at_policy - 0.5 * owed / kp.staff_cost_per_year)
+    # an award that has ended: only the weeks of notice still to run are owed
+    gt.award_per_week[k] = 0.0
+    gt.notice_end_week[k] = m.week + 5
+    assert posts_after(g, reserves=policy + 5 * 1_000.0) == pytest.approx(at_policy)

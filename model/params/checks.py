@@ -99,6 +99,10 @@ def _validate(p: Params) -> None:
     for k in kinds:
         _check(k in GROUP_KINDS, f"groups.kinds has unknown kind '{k}'; allowed: {', '.join(GROUP_KINDS)}")
     _check(sum(kp.share for kp in kinds.values()) > 0, "groups.kinds shares must not all be zero")
+    for k, kp in kinds.items():
+        _check(k == "community_hub" or kp.trading_per_year == 0,
+               f"groups.kinds.{k}.trading_per_year must be 0: only community hubs trade (other kinds' small "
+               "trading is in groups.fundraising_cover)")
     _check("community_hub" not in kinds or kinds["community_hub"].share == 0,
            "groups.kinds.community_hub.share must be 0: hubs are placed at the start by "
            "groups.hubs_per_10k_adults, never drawn by share or founded")
@@ -203,9 +207,8 @@ def ineffective(p: Params, key: str) -> str | None:
             if parts[1] not in used:
                 return f"{key} has no effect: regime '{r.name}' does not use regime.{parts[1]}"
     hub_setting = key.startswith("groups.kinds.community_hub.") or key == "groups.reserves_policy_weeks"
-    if hub_setting and p.groups.hubs_per_10k_adults <= 0 and not any(
-            kp.trading_per_year > 0 and kp.share > 0 for kp in p.groups.kinds.values()):
-        return f"{key} has no effect when groups.hubs_per_10k_adults is 0 (no community hubs, no group that trades)"
+    if hub_setting and p.groups.hubs_per_10k_adults <= 0:
+        return f"{key} has no effect when groups.hubs_per_10k_adults is 0 (no community hubs)"
     for setting, (other, values) in ONLY_WHEN.items():
         if key == setting or key.startswith(setting + "."):
             now = _get(p, other)

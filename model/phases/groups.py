@@ -73,8 +73,9 @@ class GroupPhases:
         if n == 0 or lived.size == 0:
             return
         nbhds = np.concatenate([lived[rng.permutation(lived.size)] for _ in range(-(-n // lived.size))])[:n]
-        # it starts with the posts its own income pays for once its building is paid, at full
-        # operation with the volunteers it seeks and its reserves at its policy (CommunityGroup.own_surplus)
+        # its reserves at the start: initial_reserves_weeks of the costs of the posts its trading and
+        # fundraising pay for at full operation (no donations yet); the first budget year's start
+        # (CommunityGroup.own_surplus) then sets its posts from its actual size and volunteers
         own = kp.trading_per_year - (1.0 - p.groups.fundraising_cover) * kp.running_cost_per_year
         staff = min(kp.staff, max(0.0, own) / kp.staff_cost_per_year) if kp.staff_cost_per_year else 0.0
         weekly_cost = (kp.running_cost_per_year + staff * kp.staff_cost_per_year) / WEEKS_PER_YEAR
