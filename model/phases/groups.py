@@ -46,8 +46,7 @@ class GroupPhases:
                 res_parts.append(who)
                 grp_parts.append(np.full(k, g.gid, dtype=np.int64))
             free = pool[self.res.vol_group[pool] == NO_GROUP]
-            want = int(round(g.kp.volunteers_needed * p.residents.volunteer_initial_share / 0.16 * 0.8))
-            k = min(free.size, want)
+            k = min(free.size, self._first_volunteers(g.kp))
             self.res.vol_group[rng.choice(free, size=k, replace=False)] = g.gid
         # one append for all groups (members are drawn without replacement within a group, and
         # pairs in different groups differ, so no duplicate check is needed)
@@ -56,6 +55,11 @@ class GroupPhases:
             m.res = np.concatenate([m.res, *res_parts])
             m.grp = np.concatenate([m.grp, *grp_parts])
         self._init_hubs(self.streams["hubs"])
+
+    def _first_volunteers(self, kp) -> int:
+        """Volunteers a group of kind ``kp`` starts with: 80% of its establishment, scaled by how
+        many residents volunteer at the start against the survey's 16%."""
+        return int(round(kp.volunteers_needed * self.params.residents.volunteer_initial_share / 0.16 * 0.8))
 
     def _init_hubs(self, rng: np.random.Generator) -> None:
         """Community hubs standing at the start (``groups.hubs_per_10k_adults``), each in a
@@ -92,8 +96,7 @@ class GroupPhases:
             res_parts.append(who)
             grp_parts.append(np.full(who.size, g.gid, dtype=np.int64))
             free = pool[self.res.vol_group[pool] == NO_GROUP]
-            want = int(round(kp.volunteers_needed * p.residents.volunteer_initial_share / 0.16 * 0.8))
-            self.res.vol_group[rng.choice(free, size=min(free.size, want), replace=False)] = g.gid
+            self.res.vol_group[rng.choice(free, size=min(free.size, self._first_volunteers(kp)), replace=False)] = g.gid
         self.members.res = np.concatenate(res_parts)
         self.members.grp = np.concatenate(grp_parts)
 
