@@ -78,6 +78,17 @@ class GroupTable:
         return np.maximum(0.0, self.running_cost_per_year[gids] * scale * np.maximum(0.0, 1.0 - saving)
                           / WEEKS_PER_YEAR - self.in_kind_per_week[gids])
 
+    def own_income(self, gids, scale, luck):
+        """What the groups raise themselves a year at their present size (``scale``), volunteers and
+        trust: donations and subs, fundraising (``groups.fundraising_cover`` of their running costs
+        with the volunteers they seek, x ``luck``) and trading (a community hub's). Weekly finances
+        use a 52nd of it at the year's luck; a hub budgets on it at average luck (1)."""
+        donations = self.n_members[gids] * self.donations_per_member_per_year[gids] * (0.5 + self.trust[gids])
+        vol_ratio = np.minimum(1.0, self.volunteers[gids] / self.volunteers_sought(gids, scale))
+        fundraising = self.running_cost_per_year[gids] * scale * self.gp.fundraising_cover * vol_ratio * luck
+        trading = self.trading_per_year[gids] * scale
+        return donations, fundraising, trading
+
     def all_staff(self, gids):
         """Paid posts (FTE): core staff funded by the council, and an outside award's."""
         return self.staff[gids] + self.award_staff[gids]
@@ -289,10 +300,7 @@ class CommunityGroup(mesa.Agent):
         m, gt, k = self.model, self.model.gt, self.gid
         gp = m.params.groups
         scale = gt.scale(gt.n_members[k], gt.clients[k])
-        vol_ratio = min(1.0, gt.volunteers[k] / gt.volunteers_sought(k, scale))
-        trading = gt.trading_per_year[k] * scale
-        fundraising = gt.running_cost_per_year[k] * scale * gp.fundraising_cover * vol_ratio
-        donations = gt.n_members[k] * gt.donations_per_member_per_year[k] * (0.5 + gt.trust[k])
+        donations, fundraising, trading = gt.own_income(k, scale, 1.0)
         premises = gt.running_costs(k, scale, m.collaboration_count(k)) * WEEKS_PER_YEAR
         policy = gp.reserves_policy_weeks / WEEKS_PER_YEAR * (premises + self.kp.staff * self.kp.staff_cost_per_year)
         if gt.award_per_week[k] > 0:

@@ -31,15 +31,9 @@ class FinancePhases:
         (events, trading, small trusts): a group with the volunteers it seeks covers
         ``fundraising_cover`` of its running costs, less with fewer (assumption, see ODD)."""
         p, gt = self.params, self.gt
-        gp = p.groups
-        members, clients = gt.n_members[gids], gt.clients[gids]
-        scale = gt.scale(members, clients)
-        vol_ratio = np.minimum(1.0, gt.volunteers[gids] / gt.volunteers_sought(gids, scale))
-        donations = (members * gt.donations_per_member_per_year[gids] * (0.5 + gt.trust[gids])
-                     / WEEKS_PER_YEAR)
-        fundraising = (gt.running_cost_per_year[gids] * scale * gp.fundraising_cover * vol_ratio * gt.luck[gids]
-                       / WEEKS_PER_YEAR)
-        trading = gt.trading_per_year[gids] * scale / WEEKS_PER_YEAR  # a hub's room hire, cafe
+        clients = gt.clients[gids]
+        scale = gt.scale(gt.n_members[gids], clients)
+        donations, fundraising, trading = (x / WEEKS_PER_YEAR for x in gt.own_income(gids, scale, gt.luck[gids]))
         costs = gt.running_costs(gids, scale, self.collaboration_counts(gids)) + gt.staff_costs(gids)
         reserves = gt.reserves[gids] + donations + fundraising + trading - costs
         places = gt.contract_places[gids]
