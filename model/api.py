@@ -62,7 +62,11 @@ CACHE_FORMAT = 3  # bump when the model's state layout changes (2: referral tria
 #    paid staff and trading income, two per 10,000 adults from the start (groups.hubs_per_10k_adults);
 #    with more places to meet, residents.loneliness_rise 0.052 -> 0.058 keeps 6.6% lonely. Hubs at 0
 #    and the rise at 0.052 reproduce 11.
-MODEL_VERSION = 12
+# 13: fixes found in an audit: a group that both runs activities and visits takes members and
+#    attendance only against its activity places (70%), not its whole capacity (its visit places
+#    were used twice); an ended award's notice costs notice_weeks, not one week more; clients
+#    withdraw at the stated quarter over the weeks they are at risk (25, not 26).
+MODEL_VERSION = 13
 
 
 @dataclass(slots=True)

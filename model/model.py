@@ -90,7 +90,9 @@ class WeeklyRates:
             neighbour=weekly_hazard(p.ties.neighbour_per_year),
             triadic=1.0 - np.exp(-4.0 * p.ties.triadic_per_year / WEEKS_PER_YEAR),  # per 4 weeks
             intake=weekly_hazard(g.intake_per_year),
-            service_dropout=1.0 - (1.0 - g.service_dropout) ** (1.0 / max(1, g.service_weeks)),
+            # a client draws on service_weeks - 1 weeks: taken in after the week's withdrawal draws,
+            # discharged before them in the last week (up to version 12 the rate assumed service_weeks)
+            service_dropout=1.0 - (1.0 - g.service_dropout) ** (1.0 / max(1, g.service_weeks - 1)),
             referral_dropout=1.0 - g.referral_adherence ** (1.0 / max(1, g.service_weeks)),
             foundings_per_resident=g.foundings_per_year_per_10k / 10_000 / WEEKS_PER_YEAR,
             collab_form=weekly_hazard(g.collaboration_per_year),

@@ -238,8 +238,10 @@ def test_every_screened_parameter_acts_under_the_screened_regime():
     idle = []
     for r in spec["ranges"]:
         default = design._lookup(r.name, None)
-        value = r.low if default == r.high else r.high
         extra = hubs if "hub" in r.name else {}
-        if weeks(**{**extra, r.name: value}).equals(base_hubs if extra else base):
+        # the other end too when the first changes nothing: a rare event's rate (foundings) can
+        # leave four years of one small place unchanged by chance (model version 13, seed 1)
+        ends = [r.low if default == r.high else r.high] + ([r.low] if default not in (r.low, r.high) else [])
+        if all(weeks(**{**extra, r.name: v}).equals(base_hubs if extra else base) for v in ends):
             idle.append(r.name)
     assert not idle, f"screened parameters with no effect under {regime}: {idle}"

@@ -85,11 +85,16 @@ def test_an_award_that_ends_leaves_its_costs_for_the_notice_then_its_posts_go():
     assert drained - (r0 - g.reserves) == pytest.approx(committed)
     assert g.income_year["trusts"] == t0
     gt.award_cost_per_week[g.gid] = committed
-    m.week = int(gt.notice_end_week[g.gid]) - 1
-    m.group_finances(gid)
-    assert g.award_staff > 0
-    m.week += 1
-    m.group_finances(gid)
+    # the committed costs are charged for exactly notice_weeks weeks, from the week the award ended
+    # (up to model version 12, one week more), then the posts go
+    charged, staff_cost = [], gt.staff_costs
+    gt.staff_costs = lambda gids: (charged.append(float(gt.award_cost_per_week[g.gid])), staff_cost(gids))[1]
+    end = int(gt.notice_end_week[g.gid])
+    for week in range(end - f.notice_weeks, end + 3):
+        m.week = week
+        m.group_finances(gid)
+        assert (g.award_staff > 0) == (week < end)
+    assert sum(c > 0 for c in charged) == f.notice_weeks
     assert g.award_staff == 0 and gt.award_cost_per_week[g.gid] == 0
 
 

@@ -477,3 +477,45 @@ def test_group_finances_follow_the_written_rule():
     # the closure clocks: out of money once reserves are below the floor
     g.reserves, g.weeks_without_money = gp.min_reserves - 1.0, gp.closure_weeks - 1
     assert m.closure_clocks(np.array([g.gid])) == [(g, "money")]
+
+
+def test_a_group_that_also_visits_keeps_its_visit_places_out_of_its_activities():
+    """A group that both runs activities and visits (faith, GoodGym-like, a hub) gives
+    ``visit_share`` of its places to home visits; residents join, and members attend, only
+    against the rest (up to model version 12 they counted the whole capacity, so its visit places
+    were used twice)."""
+    m = bare(**{"groups.join_per_year": 0.99, "groups.leave_per_year": 0.0, "groups.attend_prob": 1.0})
+    m.recount_groups()
+    gt, G = m.gt, len(m.all_groups)
+    mixed = np.flatnonzero(m.g_acts & m.g_visits & (m.g_capacity >= 10))
+    assert mixed.size > 0
+    # each mixed group keeps members up to 85% of its capacity: above its activity places
+    # (70%), below its whole capacity
+    keep = np.ones(len(m.members), dtype=bool)
+    for g in mixed:
+        keep[np.flatnonzero(m.members.grp == g)] = False
+    m.members.keep(keep)
+    rng = np.random.default_rng(0)
+    for g in mixed:
+        target = int(np.ceil(0.85 * m.g_capacity[g]))
+        m.members.add(rng.choice(m.res.n, size=target, replace=False), np.full(target, g), G)
+    m.recount_groups()
+    full = mixed[(m.g_members[mixed] > m.g_activity_places[mixed]) & (m.g_members[mixed] < m.g_capacity[mixed])]
+    assert full.size > 0
+    before = m.members.counts_by_group(G)
+    m._phase_membership()
+    after = m.members.counts_by_group(G)
+    assert np.all(after[full] == before[full]), (before[full], after[full])
+    assert (after - before).sum() > 0  # others with room did take joiners
+    # attendance is thinned by the activity places: at 85% of its capacity a mixed group's
+    # members attend at about 0.7 / 0.85 of the usual rate (here 1: nobody lonely or disabled)
+    m.res.loneliness[:] = 0.0
+    m.res.disabled[:] = False
+    m.recount_groups()
+    m._at_groups, m._contact = [], np.zeros(m.res.n)
+    m._phase_activities()
+    res, grp = m._at_groups[0]
+    attended = np.bincount(grp, minlength=G)[full].sum()
+    members = m.g_members[full].sum()
+    expect = (1 - gt.visit_share[full]) @ m.g_capacity[full]  # the activity places, all filled
+    assert abs(attended - expect) < 4 * np.sqrt(expect * (1 - expect / members)) + 1, (attended, expect, members)

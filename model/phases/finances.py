@@ -31,6 +31,13 @@ class FinancePhases:
         (events, trading, small trusts): a group with the volunteers it seeks covers
         ``fundraising_cover`` of its running costs, less with fewer (assumption, see ODD)."""
         p, gt = self.params, self.gt
+        # an ended award's staff leave, and its commitments end, when their notice is worked out:
+        # before this week's costs, so an award that ends at week w is charged for weeks w to
+        # w + notice_weeks - 1 (up to version 12 the check came after the costs, one week more)
+        award = gt.award_per_week[gids]
+        leaving = gids[(gt.award_cost_per_week[gids] > 0) & (award == 0) & (gt.notice_end_week[gids] <= self.week)]
+        gt.award_staff[leaving] = 0.0
+        gt.award_cost_per_week[leaving] = 0.0
         clients = gt.clients[gids]
         scale = gt.scale(gt.n_members[gids], clients)
         donations, fundraising, trading = (x / WEEKS_PER_YEAR for x in gt.own_income(gids, scale, gt.luck[gids]))
@@ -42,16 +49,11 @@ class FinancePhases:
         reserves = np.where(under, reserves - served * p.providers.local_unit_cost_per_client_per_year
                             / WEEKS_PER_YEAR, reserves)
         paid = np.where(under, gt.contract_payment_per_week[gids], 0.0)
-        award = gt.award_per_week[gids]
         gt.reserves[gids] = np.where(under, reserves + paid, reserves) + award
         for source, amount in (("donations", donations), ("fundraising", fundraising), ("contracts", paid),
                                ("trusts", award), ("trading", trading)):
             gt.income_year[gids, _SOURCE[source]] += amount
             gt.income_total[gids, _SOURCE[source]] += amount
-        # an ended award's staff leave, and its commitments end, when their notice is worked out
-        leaving = gids[(gt.award_cost_per_week[gids] > 0) & (award == 0) & (gt.notice_end_week[gids] <= self.week)]
-        gt.award_staff[leaving] = 0.0
-        gt.award_cost_per_week[leaving] = 0.0
 
     def funders_round(self) -> None:
         """At the start of a budget year, outside funders (trusts, foundations, the National

@@ -169,6 +169,13 @@ class GroupPhases:
     def g_visit_share(self) -> np.ndarray:
         return self.gt.visit_share[:self.gt.size]
 
+    @property
+    def g_activity_places(self) -> np.ndarray:
+        """Weekly places at activities: the capacity not given to home visits (all of an activity
+        group's, 70% of a group that also visits; up to version 12 the whole capacity, so a group
+        that both ran activities and visited counted its visit places twice)."""
+        return self.g_capacity * (1.0 - self.g_visit_share)
+
     def recount_groups(self) -> None:
         """Recount every group's members and volunteers from the resident arrays, and its places:
         volunteers x places per volunteer + staff x places per staff member."""
@@ -298,7 +305,7 @@ class GroupPhases:
         joiners = kernels.joiners(u_join, rates.join, r.loneliness, thr, g.lonely_join_factor, r.need,
                                   r.need.mean(), self.sector_trust * self.supply_factor(), r.nbhd, r.disabled,
                                   self.params.residents.disability_contact_factor, n_mem, g.max_memberships)
-        room = self.g_acts & (self.g_capacity > self.g_members)
+        room = self.g_acts & (self.g_activity_places > self.g_members)
         grp = self._pick_groups(joiners, rng, room, self.g_trust + 0.05)
         ok = grp >= 0
         m.add(joiners[ok], grp[ok], len(self.all_groups))
@@ -321,7 +328,7 @@ class GroupPhases:
         rng = self.streams["attendance"]
         if len(m) == 0:
             return
-        fill = np.minimum(1.0, self.g_capacity / np.maximum(1, self.g_members))
+        fill = np.minimum(1.0, self.g_activity_places / np.maximum(1, self.g_members))
         lonely = r.loneliness >= p.residents.lonely_threshold
         pr = (p.groups.attend_prob * fill[m.grp] * np.where(r.disabled[m.res], p.residents.disability_contact_factor, 1.0)
               * np.where(lonely[m.res], p.residents.lonely_reciprocity, 1.0) * self.g_acts[m.grp])

@@ -33,7 +33,7 @@ class ServicePhases:
         pick_lonely = lonely[rng.integers(0, lonely.size, size=k)] if lonely.size else pick_any
         who = np.unique(np.where(u < detection, pick_lonely, pick_any))
         self.recount_groups()
-        room = self.g_acts & (self.g_capacity > self.g_members)
+        room = self.g_acts & (self.g_activity_places > self.g_members)
         grp = self._pick_groups(who, rng, room, self.g_trust + 0.1, local_share=self.params.groups.referral_local_share)
         ok = grp >= 0
         joined, into = who[ok], grp[ok]
@@ -143,7 +143,7 @@ class ServicePhases:
         # a provider's call occasionally signposts the client to a local group
         signpost = np.flatnonzero(called & (v < p.providers.signpost_prob * p.providers.tie_formation_factor))
         if signpost.size:
-            room = self.g_acts & (self.g_capacity > self.g_members)
+            room = self.g_acts & (self.g_activity_places > self.g_members)
             grp = self._pick_groups(signpost, rng, room, self.g_trust + 0.05, local_share=1.0)
             ok = grp >= 0
             self.members.add(signpost[ok], grp[ok], len(self.all_groups))
