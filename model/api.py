@@ -65,7 +65,9 @@ CACHE_FORMAT = 3  # bump when the model's state layout changes (2: referral tria
 # 13: fixes found in an audit: a group that both runs activities and visits takes members and
 #    attendance only against its activity places (70%), not its whole capacity (its visit places
 #    were used twice); an ended award's notice costs notice_weeks, not one week more; clients
-#    withdraw at the stated quarter over the weeks they are at risk (25, not 26).
+#    withdraw at the stated quarter over the weeks they are at risk (25, not 26); an outside
+#    provider holding several outcome lots is paid once per outcome, not once per lot; a lot that
+#    ends no longer strikes its holders off the groups the council funded that year.
 MODEL_VERSION = 13
 
 

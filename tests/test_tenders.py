@@ -3,10 +3,12 @@ by the same provider keeps its clients, and a tendered share that could spend no
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 from scipy.stats import binom
 
-from model import make_params
+from model import make_params, simulate
 from model.model import CommunityModel
 from model.params import WEEKS_PER_YEAR, ConfigError
 from model.regimes.tender import _TenderBase
@@ -72,3 +74,102 @@ def test_a_lot_too_small_to_buy_a_place_is_refused():
     with pytest.raises(ConfigError, match="less than one place"):
         make_params("small", "status_quo", overrides={"council.budget_per_resident_per_year": 0.2})
     make_params("small", "grants", overrides={"council.budget_per_resident_per_year": 0.2})  # grants can spend it
+
+
+def test_a_provider_holding_several_outcome_lots_is_paid_once_for_each_outcome(monkeypatch):
+    """Payment by outcomes let in four lots, all won by one outside provider: a discharged client
+    is one outcome, whichever lot's places it came through. Every lot hears of each discharge (its
+    clients are not labelled by lot) and counts only its share of the provider's places, so the
+    payments match the outcomes; up to model version 12 each lot paid for every client."""
+    over = {**LOTS, "providers.n_bidders": 1, "regime.tender.min_turnover_ratio": 1e6,
+            "regime.outcomes.measurement_error": 0.0, "regime.outcomes.payment_per_outcome": 1.0}
+    m = CommunityModel(small_params("outcomes_based", horizon_years=1, **over), seed=2)
+    m.burn_in()
+    m.step()  # the study's first budget year: every lot awarded, to the one provider
+    lots = m.regime.instruments
+    assert len(lots) == 4 and all(ins.contract is not None and ins.contract.provider is not None for ins in lots)
+    thr = m.params.residents.lonely_threshold
+    outcomes = []
+    regime_on_discharge = type(m.regime).on_discharge
+
+    def counting(self, model, who, codes):
+        outcomes.append(int(((codes >= PROVIDER_BASE) & (model.res.loneliness[who] < thr)).sum()))
+        regime_on_discharge(self, model, who, codes)
+
+    monkeypatch.setattr(type(m.regime), "on_discharge", counting)
+    pots = [ins.pot for ins in lots]
+    while m.week < WEEKS_PER_YEAR - 1:  # within the budget year (the pots are not refilled)
+        m.step()
+    paid = sum(p0 - ins.pot for p0, ins in zip(pots, lots, strict=True))  # GBP 1 an outcome
+    n = sum(outcomes)
+    assert n > 20
+    # each lot pays for an outcome with the chance of its share of the provider's places, and the
+    # shares add to 1: paid ~ n, with variance at most 0.75 n (four lots' Bernoulli draws; at
+    # version 12 paid was ~4n)
+    assert abs(paid - n) < 4 * (0.75 * n) ** 0.5 + 1, (paid, n)
+
+
+def test_a_lot_that_ends_does_not_strike_its_holder_off_the_groups_funded_this_year():
+    """The council's relationship with the sector grows with continuity of funding: a group the
+    council paid this year (by a grant, say, in the same week) still counts as funded when a lot
+    it held ends. Up to model version 12 ending a contract struck its holders off."""
+    over = {**LOTS, "providers.n_bidders": 0, "regime.tender.min_turnover_ratio": 0.0,
+            "regime.tender.min_reserves_weeks": 0.0}
+    m = CommunityModel(small_params("competitive_tender", horizon_years=1, **over), seed=2)
+    m.burn_in()
+    m.step()
+    held = [ins for ins in m.regime.instruments if ins.contract is not None and ins.contract.holders]
+    assert held
+    ins = held[0]
+    gids = {g.gid for g in ins.contract.holders}
+    assert gids <= m.council.funded_this_year
+    ins.end_contract(m)
+    assert gids <= m.council.funded_this_year
+
+
+def _investor_after_a_year(**over) -> CommunityModel:
+    """The investor in outcomes in the small place, just before its second budget year (its first
+    cohort recorded a year ago, not yet rewarded)."""
+    m = CommunityModel(small_params("outcomes_based", horizon_years=2,
+                                    **{"regime.outcomes.investor": True, **over}), seed=3)
+    m.burn_in()
+    while m.week < WEEKS_PER_YEAR:
+        m.step()
+    return m
+
+
+def test_the_investor_pays_for_verified_recoveries_in_its_cohort(monkeypatch):
+    """A year after funding its portfolio the investor pays each group for the residents it served
+    who were lonely then and are not now (read without error here): all recovered, every one of
+    them still living here earns payment_per_outcome; none recovered, nothing is paid."""
+    over = {"regime.outcomes.measurement_error": 0.0, "regime.outcomes.payment_per_outcome": 10.0}
+    paid = []
+
+    def reward(recovered: bool) -> tuple[float, int]:
+        m = _investor_after_a_year(**over)
+        ins = m.regime.instruments[0]
+        res, grp, arrived = ins.cohort
+        assert res.size > 5
+        m.res.loneliness[res] = 0.0 if recovered else 1.0
+        stayed = (m.res.arrived_week[res] == arrived) & np.array([m.group_by_gid(int(k)).active for k in grp])
+        paid.clear()
+        monkeypatch.setattr(m, "pay", lambda g, source, amount: paid.append(amount) if source == "outcome_payments" else None)
+        ins._reward_cohort(m, 1e9)
+        return sum(paid), int(stayed.sum())
+
+    total, n = reward(True)
+    assert n > 0 and total == pytest.approx(10.0 * n)
+    assert reward(False)[0] == 0.0
+
+
+def test_the_investors_reward_does_not_read_the_councils_noisy_area_measure():
+    """Up to model version 12 the reward followed the year's fall in the council's area reading,
+    whose noise (sd a point) swamped the change: 81% of it was paid for noise. The reward now
+    reads individual outcomes, so the reading's noise changes nothing."""
+    inv = {"regime.outcomes.investor": True}
+    a = simulate(small_params("outcomes_based", horizon_years=4, **inv), seed=3)
+    b = simulate(small_params("outcomes_based", horizon_years=4, **inv, **{"council.observation_noise_sd": 0.0}),
+                 seed=3)
+    cols = [c for c in a.timeseries.columns if c != "wall_seconds"]
+    pd.testing.assert_frame_equal(a.timeseries[cols], b.timeseries[cols])
+    assert a.summary["council_spend"] > 0

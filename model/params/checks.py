@@ -179,7 +179,6 @@ ONLY_WHEN: dict[str, tuple[str, tuple[Any, ...]]] = {
     "regime.grants.core_years": ("regime.grants.rule", ("core",)),
     "regime.grants.competitive_share": ("regime.grants.rule", ("competitive",)),
     "regime.outcomes.portfolio_share": ("regime.outcomes.investor", (True,)),
-    "regime.outcomes.full_reward_fall": ("regime.outcomes.investor", (True,)),
 }
 
 
@@ -325,7 +324,6 @@ LOWER: dict[str, float] = {
     "full_size": 1.0,  # a group at full size serves at least one person
     "reference_groups_per_1k": 0.01,  # the joining rate divides by it
     "max_supply_factor": 1.0,  # at least the rate at the reference supply
-    "full_reward_fall": 1e-4,  # the reward divides by it
 }
 
 

@@ -23,7 +23,8 @@ class OutcomesBased(_TenderBase):
     months), with measurement noise. The provider carries the delivery cost up front.
 
     Investor-in-outcomes variant (``regime.outcomes.investor``): the council funds a portfolio of
-    local groups up front and rewards area-level improvement at the year's end.
+    local groups up front and, a year later, pays each for the verified recoveries of the lonely
+    residents it was serving (a rate card on individual outcomes).
     """
 
     def __init__(self, params: RegimeParams, weight: float) -> None:
@@ -31,8 +32,10 @@ class OutcomesBased(_TenderBase):
         self.pot = 0.0  # outcome payments left this year
         self.capital = 0.0  # an outside holder's working capital for this contract (GBP)
         self.holder_capital: list[float] = []  # each local holder's working capital for it (GBP)
-        self.last_observed: float | None = None
         self.portfolio: list[int] = []
+        # the investor's cohort: residents lonely when the portfolio was funded, the group serving
+        # each, and the week each arrived (to tell a resident who stayed from a newcomer in the slot)
+        self.cohort: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def yearly(self, model: CommunityModel, budget: float) -> None:
         o = self.params.outcomes
@@ -154,16 +157,7 @@ class OutcomesBased(_TenderBase):
     def _investor_year(self, model: CommunityModel, budget: float) -> None:
         o = self.params.outcomes
         groups = [g for g in model.active_groups() if g.kp.visits or g.kp.activities]
-        # reward last year's improvement in the council's (noisy, delayed) reading of loneliness
-        observed = model.observed_lonely_share(None)
-        reward_pot = budget * (1 - o.portfolio_share)
-        live = [model.group_by_gid(gid) for gid in self.portfolio if model.group_by_gid(gid).active]
-        if self.last_observed is not None and live:
-            improvement = max(0.0, self.last_observed - observed)
-            share = min(1.0, improvement / o.full_reward_fall)  # (one point earns the whole pot)
-            for g in live:
-                model.pay(g, "outcome_payments", reward_pot * share / len(live))
-        self.last_observed = observed
+        self._reward_cohort(model, budget * (1 - o.portfolio_share))
         # fund the portfolio up front: groups ranked by trust and reach, capped by officer capacity
         order = sorted(groups, key=lambda g: -(g.trust + g.n_members / 100))
         chosen = order[: model.params.council.officer_capacity * 2]
@@ -171,6 +165,44 @@ class OutcomesBased(_TenderBase):
         if chosen:
             for g in chosen:
                 model.pay(g, "grants", budget * o.portfolio_share / len(chosen))
+        self.cohort = self._lonely_served(model, np.array(self.portfolio, dtype=np.int64))
+
+    @staticmethod
+    def _lonely_served(model: CommunityModel, gids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The residents lonely now whom the groups ``gids`` serve (members, or clients of a visit),
+        each with one of those groups (a resident in two counts once, with the first found), as
+        the groups' own assessments at the start would record them."""
+        r, thr = model.res, model.params.residents.lonely_threshold
+        m = model.members
+        in_p = np.isin(m.grp, gids)
+        res = np.concatenate([m.res[in_p], np.flatnonzero(np.isin(r.client_of, gids))])
+        grp = np.concatenate([m.grp[in_p], r.client_of[np.isin(r.client_of, gids)]]).astype(np.int64)
+        lonely = r.loneliness[res] >= thr
+        res, grp = res[lonely], grp[lonely]
+        res, first = np.unique(res, return_index=True)
+        return res, grp[first], r.arrived_week[res].copy()
+
+    def _reward_cohort(self, model: CommunityModel, pot: float) -> None:
+        """A year after the portfolio was funded, each resident of its cohort who still lives here
+        and is no longer lonely is an outcome, read wrongly with probability ``measurement_error``
+        (as a payment-by-outcomes discharge is); each earns its group ``payment_per_outcome``, or an
+        equal share of the reward pot when the outcomes would cost more (a closed group earns
+        nothing). Draws one value per resident of the cohort."""
+        if self.cohort is None:
+            return
+        o, r = self.params.outcomes, model.res
+        res, grp, arrived = self.cohort
+        u = model.streams["outcomes"].random(res.size)
+        recovered = (r.loneliness[res] < model.params.residents.lonely_threshold) & (r.arrived_week[res] == arrived)
+        paid_for = recovered != (u < o.measurement_error)
+        active = np.array([model.group_by_gid(int(k)).active for k in grp], dtype=bool)
+        earn = grp[paid_for & active]
+        if earn.size == 0:
+            return
+        each = min(o.payment_per_outcome, pot / earn.size)
+        gids, counts = np.unique(earn, return_counts=True)
+        for k, n in zip(gids.tolist(), counts.tolist(), strict=True):
+            model.pay(model.group_by_gid(k), "outcome_payments", each * n)
 
     def on_discharge(self, model: CommunityModel, who: np.ndarray, codes: np.ndarray) -> None:
         """Clients of this contract's holders discharged after their six months: each outcome is
@@ -209,6 +241,14 @@ class OutcomesBased(_TenderBase):
             # its places counts
             g = model.group_by_gid(holder_gid)
             if u_share >= self.contract.places_of(holder_gid) / max(1.0, model.visit_places_of(g)):
+                return
+        elif provider_pid is not None:
+            # a provider's clients are not labelled by contract either: every lot it holds is told
+            # of each discharge, and each counts only its share of the provider's places (up to
+            # model version 12 every lot paid for every client, so a provider holding two or three
+            # lots was paid two or three times for one outcome)
+            pv = model.providers[provider_pid]
+            if u_share >= self.contract.places / max(1, pv.contract_places):
                 return
         success = (not lonely_now) != (u_err < o.measurement_error)
         if not success or self.pot < o.payment_per_outcome:

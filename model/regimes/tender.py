@@ -156,8 +156,9 @@ class _TenderBase(Instrument):
         c = self.contract
         if c is None:
             return
-        for m in c.holders:
-            model.council.funded_this_year.discard(m.gid)
+        # (its holders stay among the groups the council funded this year: they were paid this
+        # year, or another instrument has paid them already; up to model version 12 they were
+        # struck off, so a group given a grant the week its lot ended counted as funding lost)
         self.contract = None
         model.contracts_changed()
         if c.provider is not None:
