@@ -59,8 +59,8 @@ CARDS: tuple[Card, ...] = (
     Card(
         key="investor",
         title="Investor in outcomes",
-        story=("The council funds a portfolio of local groups up front and pays more",
-               "when fewer people in the area are lonely, measured six months on."),
+        story=("The council funds a portfolio of local groups up front, and a year later pays each group",
+               "for the lonely people it was helping who are no longer lonely."),
         question="Who carries the risk when money follows results, and can small groups wait to be paid?",
         sets={"regime": "outcomes_based", "funding": "stable", "investor": True},
     ),
