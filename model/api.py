@@ -67,7 +67,9 @@ CACHE_FORMAT = 3  # bump when the model's state layout changes (2: referral tria
 #    were used twice); an ended award's notice costs notice_weeks, not one week more; clients
 #    withdraw at the stated quarter over the weeks they are at risk (25, not 26); an outside
 #    provider holding several outcome lots is paid once per outcome, not once per lot; a lot that
-#    ends no longer strikes its holders off the groups the council funded that year.
+#    ends no longer strikes its holders off the groups the council funded that year; the investor
+#    in outcomes pays its portfolio for verified recoveries (a rate card), not for the noisy fall
+#    in the area's lonely share; the first residents' arrival week is before week 0.
 MODEL_VERSION = 13
 
 

@@ -9,6 +9,7 @@ from model.params import AGE_BANDS, ResidentParams
 NO_GROUP = -1
 # client_of codes: -1 none; 0..G-1 a community group's gid; PROVIDER_BASE + pid an outside provider
 PROVIDER_BASE = 1 << 30
+BEFORE_START = -(1 << 40)  # arrived_week of the first residents
 
 
 class Residents:
@@ -40,7 +41,9 @@ class Residents:
         self.vol_group = np.full(n, NO_GROUP, dtype=np.int64)
         self.client_of = np.full(n, NO_GROUP, dtype=np.int64)
         self.client_since = np.zeros(n, dtype=np.int64)
-        self.arrived_week = np.zeros(n, dtype=np.int64)
+        # the first residents were here before any week the model counts (a newcomer who arrives in
+        # week 0 must not look like the resident whose slot it takes: up to version 12 both read 0)
+        self.arrived_week = np.full(n, BEFORE_START, dtype=np.int64)
 
     def _draw_traits(self, idx: np.ndarray, p: ResidentParams, rng: np.random.Generator) -> None:
         """Disability, sociability (need), proneness and starting loneliness for slots ``idx``.

@@ -519,3 +519,16 @@ def test_a_group_that_also_visits_keeps_its_visit_places_out_of_its_activities()
     members = m.g_members[full].sum()
     expect = (1 - gt.visit_share[full]) @ m.g_capacity[full]  # the activity places, all filled
     assert abs(attended - expect) < 4 * np.sqrt(expect * (1 - expect / members)) + 1, (attended, expect, members)
+
+
+def test_a_newcomer_in_week_0_does_not_look_like_the_resident_it_replaces():
+    """Code that follows a person by their slot compares the week they arrived (the investor's
+    cohort, referral trials, the validation's spells). The first residents arrived before any
+    week the model counts, so a slot taken over in week 0 shows a change (up to model version 12
+    both read 0)."""
+    m = bare(**{"residents.move_per_year_by_age": [0.9] * 6})
+    m.week = 0
+    before = m.res.arrived_week.copy()
+    m._phase_turnover()
+    new = m.res.arrived_week != before
+    assert new.sum() > 0 and np.all(m.res.arrived_week[new] == 0)

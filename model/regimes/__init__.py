@@ -126,7 +126,7 @@ class Instrument:
 # instrument with its defaults): the words and display order for each.
 NAMED_REGIMES: dict[str, tuple[str, str, int]] = {
     "investor_outcomes": ("Investor in outcomes",
-                          "The council funds a portfolio of local groups and rewards area-wide improvement.", 4),
+                          "The council funds a portfolio of local groups, then pays them for the lonely people they help recover.", 4),
     "status_quo": ("Status quo", "Some grants plus one tendered contract (the usual mix).", 8),
     "mixture": ("Mixture", "A weighted mix of instruments given on the command line.", 9),
 }

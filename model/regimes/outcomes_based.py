@@ -15,6 +15,13 @@ if TYPE_CHECKING:
     from model.model import CommunityModel
 
 
+def reads_recovered(recovered, u, error: float):
+    """The verifier's reading of whether a resident has recovered (is no longer lonely): wrong when
+    the uniform ``u`` falls below ``error`` (``regime.outcomes.measurement_error``). Works on a
+    single value or on arrays."""
+    return recovered != (u < error)
+
+
 @instrument("outcomes_based", label="Payment by outcomes", order=3,
             description="A contract that pays only for verified outcomes, in arrears.",
             streams=("tender", "outcomes"))
@@ -175,8 +182,9 @@ class OutcomesBased(_TenderBase):
         r, thr = model.res, model.params.residents.lonely_threshold
         m = model.members
         in_p = np.isin(m.grp, gids)
-        res = np.concatenate([m.res[in_p], np.flatnonzero(np.isin(r.client_of, gids))])
-        grp = np.concatenate([m.grp[in_p], r.client_of[np.isin(r.client_of, gids)]]).astype(np.int64)
+        clients = np.flatnonzero(np.isin(r.client_of, gids))
+        res = np.concatenate([m.res[in_p], clients])
+        grp = np.concatenate([m.grp[in_p], r.client_of[clients]]).astype(np.int64)
         lonely = r.loneliness[res] >= thr
         res, grp = res[lonely], grp[lonely]
         res, first = np.unique(res, return_index=True)
@@ -193,11 +201,12 @@ class OutcomesBased(_TenderBase):
         o, r = self.params.outcomes, model.res
         res, grp, arrived = self.cohort
         u = model.streams["outcomes"].random(res.size)
-        recovered = (r.loneliness[res] < model.params.residents.lonely_threshold) & (r.arrived_week[res] == arrived)
-        paid_for = recovered != (u < o.measurement_error)
+        here = r.arrived_week[res] == arrived  # who moved away or died is no outcome, misread or not
+        recovered = r.loneliness[res] < model.params.residents.lonely_threshold
+        paid_for = here & reads_recovered(recovered, u, o.measurement_error)
         active = np.array([model.group_by_gid(int(k)).active for k in grp], dtype=bool)
         earn = grp[paid_for & active]
-        if earn.size == 0:
+        if earn.size == 0 or pot <= 0:
             return
         each = min(o.payment_per_outcome, pot / earn.size)
         gids, counts = np.unique(earn, return_counts=True)
@@ -206,7 +215,10 @@ class OutcomesBased(_TenderBase):
 
     def on_discharge(self, model: CommunityModel, who: np.ndarray, codes: np.ndarray) -> None:
         """Clients of this contract's holders discharged after their six months: each outcome is
-        verified (``verify``), in the order given."""
+        verified (``verify``), in the order given. A holder's clients are not labelled by contract,
+        so every contract it holds hears of each discharge; one draw per discharge, shared by all of
+        them (``_shared_draws``), picks the one contract whose slice of the holder's places it falls
+        in (``_slice``), so an outcome is paid at most once."""
         c = self.contract
         if c is None:
             return
@@ -214,11 +226,40 @@ class OutcomesBased(_TenderBase):
         prov = c.provider
         thr = model.params.residents.lonely_threshold
         lonely = model.res.loneliness
-        for i, code in zip(who.tolist(), codes.tolist(), strict=True):
+        shared = self._shared_draws(model, who)
+        for i, code, u in zip(who.tolist(), codes.tolist(), shared.tolist(), strict=True):
             if code in holders:
-                self.verify(model, code, None, bool(lonely[i] >= thr))
+                self.verify(model, code, None, bool(lonely[i] >= thr), u)
             elif prov is not None and code == PROVIDER_BASE + prov.pid:
-                self.verify(model, None, prov.pid, bool(lonely[i] >= thr))
+                self.verify(model, None, prov.pid, bool(lonely[i] >= thr), u)
+
+    @staticmethod
+    def _shared_draws(model: CommunityModel, who: np.ndarray) -> np.ndarray:
+        """One uniform per discharged resident, the same for every contract told of this week's
+        discharges (drawn by the first to ask, from the ``outcomes`` stream)."""
+        key = (model.week, who.tobytes())
+        cached = getattr(model, "_discharge_draws", None)
+        if cached is None or cached[0] != key:
+            cached = (key, model.streams["outcomes"].random(who.size))
+            model._discharge_draws = cached
+        return cached[1]
+
+    def _slice(self, model: CommunityModel, holder_gid: int | None, provider_pid: int | None) -> tuple[float, float]:
+        """This contract's slice of [0, 1) for a discharged client of a holder: the holder's places
+        under each contract it holds, in the regime's order, over all its places (a local group's
+        own visiting places, and an outside provider's fee-paid places, are slices that pay no
+        outcome)."""
+        contracts = model.active_regime.contracts()
+        if provider_pid is not None:
+            pv = model.providers[provider_pid]
+            mine = [c.places if c.provider is pv else 0 for c in contracts]
+            total = max(1.0, float(pv.contract_places))
+        else:
+            mine = [c.places_of(holder_gid) if c.provider is None else 0 for c in contracts]
+            total = max(1.0, model.visit_places_of(model.group_by_gid(holder_gid)))
+        k = next(j for j, c in enumerate(contracts) if c is self.contract)
+        lo = sum(mine[:k]) / total
+        return lo, lo + mine[k] / total
 
     def intake_order(self, model: CommunityModel, pid: int, free: np.ndarray) -> np.ndarray:
         """Paid only for outcomes, an outside provider holding this contract takes on the residents
@@ -229,28 +270,25 @@ class OutcomesBased(_TenderBase):
         return free
 
     def verify(self, model: CommunityModel, holder_gid: int | None, provider_pid: int | None,
-               lonely_now: bool) -> None:
-        """Called when a client of this contract's holder is discharged after six months."""
+               lonely_now: bool, u_share: float | None = None) -> None:
+        """Called when a client of this contract's holder is discharged after six months: it is an
+        outcome of this contract if ``u_share`` (a draw shared by every contract of the holder;
+        drawn here if not given) falls in this contract's slice of the holder's places, and it is
+        paid if the reading (wrong with probability ``measurement_error``) finds it recovered. Up to
+        model version 12 each contract drew its own share, and an outside provider's lots each
+        counted every client, so a provider holding two or three lots was paid two or three times
+        for one outcome."""
         o = self.params.outcomes
         if o.investor or self.contract is None:
             return
         rng = model.streams["outcomes"]
-        u_err, u_share = rng.random(), rng.random()
-        if holder_gid is not None:
-            # a holder group also visits people outside the contract: only the contract's share of
-            # its places counts
-            g = model.group_by_gid(holder_gid)
-            if u_share >= self.contract.places_of(holder_gid) / max(1.0, model.visit_places_of(g)):
-                return
-        elif provider_pid is not None:
-            # a provider's clients are not labelled by contract either: every lot it holds is told
-            # of each discharge, and each counts only its share of the provider's places (up to
-            # model version 12 every lot paid for every client, so a provider holding two or three
-            # lots was paid two or three times for one outcome)
-            pv = model.providers[provider_pid]
-            if u_share >= self.contract.places / max(1, pv.contract_places):
-                return
-        success = (not lonely_now) != (u_err < o.measurement_error)
+        u_err = rng.random()
+        if u_share is None:
+            u_share = rng.random()
+        lo, hi = self._slice(model, holder_gid, provider_pid)
+        if not lo <= u_share < hi:
+            return
+        success = reads_recovered(not lonely_now, u_err, o.measurement_error)
         if not success or self.pot < o.payment_per_outcome:
             return
         self.pot -= o.payment_per_outcome
