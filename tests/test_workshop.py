@@ -253,6 +253,12 @@ def test_regime_words_come_from_the_model_and_sliders_follow_the_regime():
     assert "max_connectors" in {s.field for s in sliders_for("community_development")}
     assert "max_connectors" not in {s.field for s in sliders_for("competitive_tender")}
     assert {s.field for s in sliders_for("outcomes_based", investor=True)} == {"budget_per_resident"}
+    # the side text describes the regime that runs: with the investor switch on, the investor's
+    from workshop.controls import regime_description as side_text
+
+    assert side_text("outcomes_based", investor=True) == regime_description("investor_outcomes")
+    assert side_text("outcomes_based") == regime_description("outcomes_based") != side_text("outcomes_based", True)
+    assert side_text("grants", investor=True) == regime_description("grants")  # the switch acts on PbO only
     # every slider shown under a regime changes that regime's model parameters
     start = small_start()
     for r in REGIME_CHOICES:
@@ -396,6 +402,24 @@ def test_place_and_charts_draw_what_they_show(run_pair):
     for chart in CHARTS:
         assert f'data-chart="{chart.column}"' in html
     assert 'class="series-1"' in html and 'data-chart="money"' in html
+
+
+def test_a_share_of_money_is_drawn_on_an_axis_that_stops_at_100():
+    import re
+
+    from workshop.figures import CHARTS, line_chart_svg
+
+    money = next(c for c in CHARTS if c.column == "local_funding_share")
+    years = np.arange(10.0)
+
+    def ticks(values: np.ndarray, **kw) -> list[float]:
+        svg = line_chart_svg("t", [(years, values)], fixed=money.fixed, **kw)
+        return [float(t) for t in re.findall(r'text-anchor="end" fill="#333">([^<]*)<', svg)]
+
+    assert max(ticks(np.full(10, 100.0), limit=money.limit)) == 100.0  # all the money to local groups
+    assert max(ticks(np.full(10, 100.0))) > 100.0  # without the limit the 5% headroom pushes past it
+    lonely = next(c for c in CHARTS if c.column == "lonely_share")
+    assert max(ticks(np.full(10, 60.0), limit=lonely.limit)) >= 60.0  # other charts still grow to the data
 
 
 def test_closed_groups_are_drawn_where_they_were():

@@ -39,9 +39,15 @@ def regime_label(name: str) -> str:
     return _regime_label(name)
 
 
-def regime_description(name: str) -> str:
-    """One plain sentence on the regime, from the model's registry."""
-    return _regime_description(name)
+def acting_regime(regime: str, investor: bool = False) -> str:
+    """The regime that runs: payment by outcomes with the investor switch on is
+    ``investor_outcomes`` (the council funds a portfolio of local groups up front)."""
+    return "investor_outcomes" if regime == "outcomes_based" and investor else regime
+
+
+def regime_description(name: str, investor: bool = False) -> str:
+    """One plain sentence on the regime that runs, from the model's registry."""
+    return _regime_description(acting_regime(name, investor))
 
 
 # Derived from the model's registry (never hand-kept): the dropdown's words for each choice.
@@ -96,9 +102,7 @@ SLIDERS_BY_REGIME: dict[str, tuple[str, ...]] = {
 def sliders_for(regime: str, investor: bool = False) -> tuple[Slider, ...]:
     """The sliders that act under ``regime`` (payment by outcomes as an investor funds a portfolio of
     local groups from the budget and pays no contract, so only the budget acts)."""
-    if regime == "outcomes_based" and investor:
-        regime = "investor_outcomes"
-    names = SLIDERS_BY_REGIME.get(regime)
+    names = SLIDERS_BY_REGIME.get(acting_regime(regime, investor))
     return SLIDERS if names is None else tuple(s for s in SLIDERS if s.field in names)
 
 

@@ -45,6 +45,7 @@ class Chart:
     title: str
     scale: float = 1.0  # multiply for display (shares -> %)
     fixed: tuple[float, float] = (0.0, 1.0)  # the y range shown at least (from zero: a count or a share)
+    limit: float | None = None  # the most the value can be (a share of money: 100%); the axis stops there
 
 
 # Every axis starts at zero and shows at least a fixed range, so one group closing or a week's noise
@@ -56,7 +57,7 @@ CHARTS: tuple[Chart, ...] = (
     Chart("mean_close_ties", "Close ties per resident", 1.0, (0.0, 5.0)),
     Chart("active_groups", "Groups open", 1.0, (0.0, 15.0)),
     Chart("volunteer_share", "Volunteering (%)", 100.0, (0.0, 25.0)),
-    Chart("local_funding_share", "Money to local groups (%)", 100.0, (0.0, 100.0)),
+    Chart("local_funding_share", "Money to local groups (%)", 100.0, (0.0, 100.0), limit=100.0),
 )
 FONT = 16.5  # chart text in SVG units; the charts are drawn at about their viewBox width (>= 16 px)
 
@@ -201,9 +202,11 @@ def _fmt(v: float) -> str:
 
 
 def line_chart_svg(title: str, series: Sequence[tuple[np.ndarray, np.ndarray]], *, key: str = "",
-                   fixed: tuple[float, float] | None = None, w: float = 300.0, h: float = 165.0) -> str:
+                   fixed: tuple[float, float] | None = None, limit: float | None = None,
+                   w: float = 300.0, h: float = 165.0) -> str:
     """A small line chart against years: one polyline per run (solid blue, then dashed red), y from the
-    fixed range (grown to the data if they leave it), x at least the first year."""
+    fixed range (grown to the data if they leave it, never past ``limit``, the most the value can be),
+    x at least the first year."""
     left, right, top, bottom = 36.0, 10.0, 22.0, 20.0
     pw, ph = w - left - right, h - top - bottom
     xs_all = [x for x, _ in series if len(x)]
@@ -215,6 +218,8 @@ def line_chart_svg(title: str, series: Sequence[tuple[np.ndarray, np.ndarray]], 
     y1 = max((float(y.max()) for y in ys_all), default=1.0)
     if fixed is not None:
         y0, y1 = min(y0, fixed[0]), max(y1 * 1.05, fixed[1])
+    if limit is not None:
+        y1 = max(min(y1, limit), y0)
     if y1 - y0 < 1e-9:
         pad = max(abs(y1) * 0.1, 0.5)
         y0, y1 = y0 - pad, y1 + pad
@@ -309,7 +314,7 @@ def charts_html(views: Sequence[View], labels: Sequence[str] | None = None) -> s
                                ts[chart.column].to_numpy(dtype=float) * chart.scale))
             else:
                 series.append((np.empty(0), np.empty(0)))
-        cells.append(line_chart_svg(chart.title, series, key=chart.column, fixed=chart.fixed))
+        cells.append(line_chart_svg(chart.title, series, key=chart.column, fixed=chart.fixed, limit=chart.limit))
     short = [str(lbl).split(":", 1)[0] for lbl in labels] if labels and len(views) > 1 else [""] * len(views)
     cells.append(money_svg(views, short))
     legend = ""

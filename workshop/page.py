@@ -200,7 +200,7 @@ def ControlPanel(table: Table, controls: Controls, on_controls: Callable[[Contro
     label_to_funding = {v: k for k, v in FUNDING_LABELS.items()}
     solara.Select("How the council spends", values=list(label_to_regime), value=regime_label(controls.regime),
                   on_value=lambda lbl: on_controls(controls.replace(regime=label_to_regime[lbl])), classes=["sel-regime"])
-    solara.HTML(tag="div", classes=["regime-note"], unsafe_innerHTML=html.escape(regime_description(controls.regime)))
+    solara.HTML(tag="div", classes=["regime-note"], unsafe_innerHTML=html.escape(regime_description(controls.regime, controls.investor)))
     if controls.regime != "none":
         solara.Select("Funding path", values=list(label_to_funding), value=FUNDING_LABELS[controls.funding],
                       on_value=lambda lbl: on_controls(controls.replace(funding=label_to_funding[lbl])))
