@@ -70,7 +70,15 @@ CACHE_FORMAT = 3  # bump when the model's state layout changes (2: referral tria
 #    ends no longer strikes its holders off the groups the council funded that year; the investor
 #    in outcomes pays its portfolio for verified recoveries (a rate card), not for the noisy fall
 #    in the area's lonely share; the first residents' arrival week is before week 0.
-MODEL_VERSION = 13
+# 14: fixes found in a second audit: connectors' skill counts the weeks they have worked (it ran a
+#    year ahead) and they introduce residents of their own neighbourhoods (not the whole place); a
+#    local holder of an outcome contract is charged for the share of its clients whose outcomes the
+#    contract pays (it was charged for up to all its contract places); a client who recovers and
+#    starts volunteering for the group is a discharge the regime hears of (outcomes were never
+#    read); a holder still paid under a cut keeps a place; the groups a provider's call signposts
+#    to and members offering to volunteer draw from streams of their own, so visits and quitting
+#    stay paired across regimes.
+MODEL_VERSION = 14
 
 
 @dataclass(slots=True)

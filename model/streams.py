@@ -26,7 +26,12 @@ MODEL_STREAMS: tuple[str, ...] = (
     "attendance",  # who attends this week
     "co_attendance",  # who meets whom at an activity
     "services",  # visits, calls, intake of clients
-    "volunteering",  # starting, quitting, burning out
+    "signposting",  # the group a provider's call signposts its client to (its own stream: how many
+    # calls signpost depends on the regime, and drawing them from "services" shifted every later
+    # week's visits; model version 14)
+    "volunteering",  # quitting and burning out, one draw per resident a week
+    "volunteer_join",  # members offering to volunteer, one draw per membership (how many there are
+    # depends on the regime: drawn from "volunteering", they shifted next week's quitting draws)
     "contact",  # contact along ties
     "loneliness",  # idiosyncratic shocks
     "neighbours",  # ties formed in the neighbourhood

@@ -200,3 +200,20 @@ def test_the_burn_in_key_changes_with_the_model_source(tmp_path, monkeypatch):
     key = api.burn_in_key(p, 1)
     monkeypatch.setattr(api, "_SOURCE_HASH", api.source_hash(copy))
     assert api.burn_in_key(p, 1) != key
+
+
+def test_visits_and_quitting_see_the_same_draws_under_a_tender_as_under_none():
+    """The weekly per-resident draws of visits ("services") and of quitting ("volunteering") stay
+    paired across regimes: the variable number of draws a regime causes (the groups its providers'
+    calls signpost to; members offering to volunteer) come from streams of their own. Up to model
+    version 13 both came from these streams and shifted every later week's draws."""
+    over = {"providers.tie_formation_factor": 1.0, "horizon_years": 2}  # calls signpost often
+    a, b = (CommunityModel(small_params(r, **over), seed=4) for r in ("none", "competitive_tender"))
+    for m in (a, b):
+        m.burn_in()
+        for _ in range(52):
+            m.step()
+    assert sum(pv.clients for pv in b.providers) > 0  # the tender's provider is calling clients
+    for name in ("services", "volunteering"):
+        assert a.streams.state(name)[1] == b.streams.state(name)[1], name  # the uniform draws
+    assert len(a.members) != len(b.members) or not np.array_equal(a.res.vol_group, b.res.vol_group)

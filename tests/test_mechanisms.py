@@ -441,8 +441,13 @@ def test_connectors_introduce_residents_at_their_stated_rate():
                                              "regime.community_development.introductions_per_year": rate})
         m.step()
         calls: list[tuple[int, float]] = []
-        m.refer = lambda k, detection, rng: calls.append((k, detection))
         ins = instrument_of(m, "community_development")
+
+        def refer(k, detection, rng, where=None):
+            assert where is not None and where.size == k and (ins.fte[where] > 0).all()  # their own areas
+            calls.append((k, detection))
+
+        m.refer = refer
         for _ in range(26):
             ins.connect(m)
         return calls, float(ins.connector_skill(m).sum())
@@ -454,6 +459,38 @@ def test_connectors_introduce_residents_at_their_stated_rate():
     assert all(d == detection for _, d in calls)
     calls0, _ = asked(0.0)
     assert sum(k for k, _ in calls0) == 0
+
+
+def test_a_connector_reaches_full_skill_after_skill_years_in_post():
+    """Skill grows with the weeks a connector has worked a neighbourhood: a third of full skill a
+    year into a three-year climb, two thirds after two, full after three (and never before)."""
+    m = bare("community_development", **{"council.budget_per_resident_per_year": 40.0})
+    ins = instrument_of(m, "community_development")
+    sy = m.params.regime.community_development.skill_years
+    assert sy == 3.0
+    seen = {}
+    for _ in range(int(4 * 52)):
+        m.step()
+        covered = ins.fte > 0
+        seen[m.week] = (ins.connector_skill(m)[covered] / ins.fte[covered]).max()
+    assert seen[1] < 0.02  # a week in: barely started
+    for years in (1, 2):
+        assert abs(seen[52 * years - 1] - years / sy) < 0.01, (years, seen[52 * years - 1])
+    assert seen[3 * 52 - 2] < 1.0 and seen[3 * 52 + 1] == 1.0
+
+
+def test_a_referral_in_a_neighbourhood_finds_its_residents():
+    """``refer(..., where=...)`` (a connector's introductions) picks residents of those
+    neighbourhoods only; with ``where`` None, anyone in the place."""
+    m = bare()
+    nb = m.res.nbhd
+    found = []
+    m._pick_groups = lambda who, *a, **k: (found.append(who.copy()), np.full(who.size, -1))[1]
+    m.refer(200, 0.5, m.streams["services"], where=np.full(200, 2))
+    assert found and (nb[found[0]] == 2).all()
+    found.clear()
+    m.refer(400, 0.5, m.streams["services"])
+    assert len(np.unique(nb[found[0]])) > 1
 
 
 def test_group_finances_follow_the_written_rule():
@@ -532,3 +569,28 @@ def test_a_newcomer_in_week_0_does_not_look_like_the_resident_it_replaces():
     m._phase_turnover()
     new = m.res.arrived_week != before
     assert new.sum() > 0 and np.all(m.res.arrived_week[new] == 0)
+
+
+def test_a_client_who_starts_volunteering_is_discharged_through_the_regime(monkeypatch):
+    """A client a group visits who is no longer lonely and starts volunteering for it ends their
+    time as its client: the regime hears of it as a discharge (so an outcome contract reads the
+    recovery). Up to model version 13 these recoveries left silently and were never paid for."""
+    from model.residents import PROVIDER_BASE
+
+    m = CommunityModel(small_params("status_quo", **{"groups.client_volunteer_factor": 20.0,
+                                                     "groups.service_dropout": 0.0}), seed=5)
+    m.burn_in()
+    heard: list[np.ndarray] = []
+    monkeypatch.setattr(type(m.active_regime), "on_discharge",
+                        lambda self, model, who, codes: heard.append(who.copy()))
+    moved = 0
+    for _ in range(30):
+        r = m.res
+        was = r.client_of.copy()
+        heard.clear()
+        m.step()
+        left = np.flatnonzero((was >= 0) & (was < PROVIDER_BASE) & (r.client_of < 0) & (r.vol_group == was))
+        told = np.concatenate(heard) if heard else np.empty(0, np.int64)
+        assert np.isin(left, told).all(), (left, told)
+        moved += left.size
+    assert moved > 5

@@ -261,3 +261,48 @@ def test_a_holder_that_hands_back_discharges_the_clients_it_cannot_carry():
     kept = np.flatnonzero(m.res.client_of == g.gid)
     assert kept.size == own
     assert np.sum(np.isin(free, kept)) == free.size - 8  # the 8 dropped were among the newest
+
+
+def test_a_local_holder_is_charged_for_the_clients_whose_outcomes_the_contract_pays():
+    """Each week a local holder of an outcome contract spends working capital on the contract's
+    share of its clients; that share is the contract's slice of its visiting places, the same slice
+    in which a discharge is the contract's outcome (``_slice``). Up to model version 13 it was
+    charged for clients up to all its contract places, about 40% more client-weeks than could ever
+    earn it an outcome."""
+    m = CommunityModel(small_params("outcomes_based", horizon_years=1, **LOCAL_ONLY), seed=2)
+    m.burn_in()
+    for _ in range(4):
+        m.step()
+    (ins,) = [i for i in m.regime.instruments if i.contract is not None]
+    c = ins.contract
+    cost = m.params.providers.local_unit_cost_per_client_per_year / WEEKS_PER_YEAR
+    before = list(ins.holder_capital)
+    ins.weekly(m)
+    checked = 0
+    for k, g in enumerate(c.holders):
+        clients = int(m.gt.clients[g.gid])
+        if not g.active or c.holder_places[k] == 0 or clients == 0:
+            continue
+        lo, hi = ins._slice(m, g.gid, None)
+        charged = before[k] - ins.holder_capital[k]
+        assert abs(charged - clients * cost * (hi - lo)) < 1e-9, (charged, clients, hi - lo)
+        assert hi - lo < 1.0  # the holder's own visiting places are outside the contract's slice
+        checked += 1
+    assert checked > 0
+
+
+def test_a_deep_cut_to_a_running_contract_leaves_every_paid_holder_a_place():
+    """A running contract varied to a cut budget scales places and payments together; a holder
+    still paid keeps at least one place, since a group with no contract places receives no contract
+    payment (up to model version 13 a deep cut could round its places to none while the ledger
+    still recorded its payment)."""
+    m = CommunityModel(small_params("competitive_tender", horizon_years=1, **LOCAL_ONLY), seed=2)
+    m.burn_in()
+    m.step()
+    (ins,) = [i for i in m.regime.instruments if i.contract is not None]
+    c = ins.contract
+    assert c.provider is None and sum(c.holder_places) > 0
+    ins._rescale(m, c.value * 0.02)
+    paid = [k for k, pay in enumerate(c.holder_payments) if pay > 0]
+    assert paid and all(c.holder_places[k] >= 1 for k in paid)
+    assert c.places == sum(c.holder_places)

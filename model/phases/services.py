@@ -20,17 +20,32 @@ class ServicePhases:
     def discharge_provider_clients(self, prov: OutsideProvider) -> None:
         self.res.client_of[self.res.client_of == PROVIDER_BASE + prov.pid] = NO_GROUP
 
-    def refer(self, k: int, detection: float, rng: np.random.Generator) -> None:
+    def refer(self, k: int, detection: float, rng: np.random.Generator, where: np.ndarray | None = None) -> None:
         """``k`` referrals (social prescribing or connectors): each finds a lonely resident with
         probability ``detection`` (else any resident, lonely or not), who joins a nearby group and,
-        where a visiting group has a free place, becomes its client."""
+        where a visiting group has a free place, becomes its client. ``where``: each referral's
+        neighbourhood (a connector's), whose residents it finds; None, anywhere in the place."""
+        if where is not None:
+            where = where[self._nbhd_index[1][where] > 0]  # (no one to find in an empty neighbourhood)
+            k = where.size
         if k <= 0:
             return
         thr = self.params.residents.lonely_threshold
         lonely = np.flatnonzero(self.res.loneliness >= thr)
         u = rng.random(k)
-        pick_any = rng.integers(0, self.res.n, size=k)
-        pick_lonely = lonely[rng.integers(0, lonely.size, size=k)] if lonely.size else pick_any
+        if where is None:
+            pick_any = rng.integers(0, self.res.n, size=k)
+            pick_lonely = lonely[rng.integers(0, lonely.size, size=k)] if lonely.size else pick_any
+        else:
+            order, counts, start = self._nbhd_index
+            pick_any = order[start[where] + (rng.random(k) * counts[where]).astype(np.int64)]
+            nb = self.params.place.n_neighbourhoods
+            lon = lonely[stable_order(self.res.nbhd[lonely], nb)]  # the lonely, by neighbourhood
+            l_counts = np.bincount(self.res.nbhd[lonely], minlength=nb)
+            l_start = np.concatenate([[0], np.cumsum(l_counts)[:-1]])
+            has = l_counts[where] > 0
+            j = l_start[where] + (rng.random(k) * l_counts[where]).astype(np.int64)
+            pick_lonely = np.where(has, lon[np.minimum(j, lon.size - 1)], pick_any) if lon.size else pick_any
         who = np.unique(np.where(u < detection, pick_lonely, pick_any))
         self.recount_groups()
         room = self.g_acts & (self.g_activity_places > self.g_members)
@@ -144,7 +159,8 @@ class ServicePhases:
         signpost = np.flatnonzero(called & (v < p.providers.signpost_prob * p.providers.tie_formation_factor))
         if signpost.size:
             room = self.g_acts & (self.g_activity_places > self.g_members)
-            grp = self._pick_groups(signpost, rng, room, self.g_trust + 0.05, local_share=1.0)
+            grp = self._pick_groups(signpost, self.streams["signposting"], room, self.g_trust + 0.05,
+                                   local_share=1.0)
             ok = grp >= 0
             self.members.add(signpost[ok], grp[ok], len(self.all_groups))
         gcl, pcl = self._client_counts()

@@ -39,7 +39,7 @@ class VolunteeringPhases:
         pull = (0.5 + self.g_trust) / (1.0 + turf * rivals / np.maximum(1, competitors[self.g_nbhd]))
         self._draw_volunteers(self.streams["volunteer_draw"], seeking, gap, soften)
         m = self.members
-        u_join = rng.random(len(m))
+        u_join = self.streams["volunteer_join"].random(len(m))
         ask = np.where(seeking, 1.0, p.groups.surplus_volunteering * self.g_open)
         cand = (u_join < rates.vol_join * pull[m.grp] * ask[m.grp]) & (vol[m.res] == NO_GROUP)
         who, where = m.res[cand], m.grp[cand]
@@ -126,4 +126,9 @@ class VolunteeringPhases:
             gi = cl[idx]
             sel = rng.random(idx.size) < base * f * pull[gi] * ask[gi]
             vol[idx[sel]] = gi[sel]
-            cl[idx[sel]] = NO_GROUP
+            # their service ends early: a discharge, so an outcome contract reads the recovery
+            # (up to model version 13 these recoveries were never checked, and never paid for)
+            done = idx[sel]
+            if done.size:
+                self.active_regime.on_discharge(self, done, cl[done])
+            cl[done] = NO_GROUP

@@ -19,14 +19,15 @@ if TYPE_CHECKING:
 class CommunityDevelopment(Instrument):
     """Long-haul asset-based support: connectors, brokering, seeding, in-kind support.
 
-    Its state: connector time in each neighbourhood (``fte``, full-time = 1), the years a connector
-    has worked there (``years``), and the groups it supports in kind (``in_kind``: gid -> GBP a
-    week of running costs the council covers, written into the group table's
-    ``in_kind_per_week``)."""
+    Its state: connector time in each neighbourhood (``fte``, full-time = 1), the budget years in
+    which a connector has worked there, this one included (``years``), the week this budget year
+    began (``year_start``), and the groups it supports in kind (``in_kind``: gid -> GBP a week of
+    running costs the council covers, written into the group table's ``in_kind_per_week``)."""
 
     def __init__(self, params: RegimeParams, weight: float) -> None:
         super().__init__(params, weight)
-        self.years = np.zeros(0)  # years a connector has worked each neighbourhood
+        self.years = np.zeros(0)  # budget years a connector has worked each neighbourhood (this one too)
+        self.year_start = 0  # the week this budget year began
         self.fte = np.zeros(0)  # connector time in each neighbourhood (full-time = 1)
         self.in_kind: dict[int, float] = {}
 
@@ -48,6 +49,7 @@ class CommunityDevelopment(Instrument):
         for k, where in enumerate(covered):
             new_fte[where] = min(1.0, fte - k)
         self.years = np.where(new_fte > 0, self.years + 1.0, 0.0)
+        self.year_start = model.week
         self.fte = new_fte
         # connectors are council staff (community builders), so not money reaching local groups
         model.ledger("in_house", fte * cd.connector_cost_per_year)
@@ -74,13 +76,15 @@ class CommunityDevelopment(Instrument):
         self.in_kind = {}
 
     def connect(self, model: CommunityModel) -> None:
-        """Connectors introduce lonely residents to groups in their neighbourhoods."""
+        """Connectors introduce lonely residents of their own neighbourhoods to groups (up to model
+        version 13 they drew residents from the whole place)."""
         if self.fte.any():
             rng = model.streams["community_development"]
             skill = self.connector_skill(model)
             cd = self.params.community_development
-            k = int(rng.poisson(skill.sum() * cd.introductions_per_year / WEEKS_PER_YEAR))
-            model.refer(k, cd.introduction_detection, rng)
+            k = rng.poisson(skill * cd.introductions_per_year / WEEKS_PER_YEAR)
+            where = np.repeat(np.arange(skill.size), k)
+            model.refer(where.size, cd.introduction_detection, rng, where=where)
 
     def teardown(self, model: CommunityModel) -> None:
         self.years[:] = 0.0
@@ -89,9 +93,14 @@ class CommunityDevelopment(Instrument):
 
     # -- hooks -----------------------------------------------------------------------------------
     def connector_skill(self, model: CommunityModel) -> np.ndarray:
-        """Connector effectiveness by neighbourhood (0-1): time in post, grown over the years spent
-        there ("seeds to trees"), times the share of a full-time post."""
-        return np.minimum(1.0, self.years / self.params.community_development.skill_years) * self.fte
+        """Connector effectiveness by neighbourhood (0-1): time in post there, counted in weeks
+        (this one included), over ``skill_years`` ("seeds to trees"), times the share of a
+        full-time post. Up to model version 13 a connector's time in post counted its first year
+        whole from its first week, so skill ran a year ahead (a third of full skill from week 0,
+        full from the start of the third year instead of the end)."""
+        worked = self.years - 1.0 + (model.week - self.year_start + 1) / WEEKS_PER_YEAR
+        skill = np.clip(worked / self.params.community_development.skill_years, 0.0, 1.0)
+        return np.where(self.years > 0, skill, 0.0) * self.fte
 
     def founding_multiplier(self, model: CommunityModel) -> np.ndarray:
         """Connectors seed new groups: foundings rise with their skill."""

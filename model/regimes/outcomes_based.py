@@ -124,8 +124,13 @@ class OutcomesBased(_TenderBase):
         for k, m in enumerate(c.holders):
             if not m.active or c.holder_places[k] == 0:
                 continue
-            held = int(gt.contract_places[m.gid])  # (its places under every contract it holds)
-            served = min(int(gt.clients[m.gid]), held) * c.holder_places[k] / max(1, held)
+            # this contract's share of the holder's clients is its share of the holder's visiting
+            # places (its own and every contract's), the slice in which a discharge is this
+            # contract's outcome (_slice): up to model version 13 the contract was charged for
+            # clients up to all its contract places, so a holder paid for about 40% more client-
+            # weeks than could earn it an outcome
+            places = model.visit_places_of(m)
+            served = min(float(gt.clients[m.gid]), places) * c.holder_places[k] / max(1.0, places)
             self.holder_capital[k] -= served * cost
             if self.holder_capital[k] < 0:
                 self._hand_back(model, k)

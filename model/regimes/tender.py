@@ -181,14 +181,21 @@ class _TenderBase(Instrument):
         if c is None or c.value <= 0 or abs(budget - c.value) < 1e-9:
             return
         f = budget / c.value
+
+        def scaled(places: int) -> int:  # a holder still paid keeps at least one place (up to model
+            # version 13 a deep cut could round its places to none while it was still paid, and a
+            # group with no contract places receives no contract payment: money recorded, not paid)
+            return max(1, int(places * f)) if places > 0 else 0
+
         for k, m in enumerate(c.holders):
             if m.active:  # (a closed holder serves nobody)
-                c.holder_places[k] = int(c.holder_places[k] * f)
+                c.holder_places[k] = scaled(c.holder_places[k])
                 c.holder_payments[k] *= f
             else:
                 c.holder_places[k], c.holder_payments[k] = 0, 0.0
         c.payment_per_week *= f
-        c.places, c.value = int(c.places * f), budget
+        c.places = scaled(c.places) if c.provider is not None else sum(c.holder_places)
+        c.value = budget
         model.contracts_changed()
 
     def _release(self, model: CommunityModel, previous: OutsideProvider | None) -> None:
