@@ -78,7 +78,12 @@ CACHE_FORMAT = 3  # bump when the model's state layout changes (2: referral tria
 #    read); a holder still paid under a cut keeps a place; the groups a provider's call signposts
 #    to and members offering to volunteer draw from streams of their own, so visits and quitting
 #    stay paired across regimes.
-MODEL_VERSION = 14
+# 15: one definition of a local holder's contract clients (``contract_clients``: its clients up to
+#    its contract places, as its reserves always paid for): an outcome contract's working capital
+#    is charged for them again, and the slice of its discharges that can be a contract's outcome
+#    now covers them (it was the contracts' share of all its visiting places, so in version 14 the
+#    reserves paid for more client-weeks than the capital tracked or the outcomes could pay for).
+MODEL_VERSION = 15
 
 
 @dataclass(slots=True)

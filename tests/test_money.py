@@ -265,10 +265,10 @@ def test_a_holder_that_hands_back_discharges_the_clients_it_cannot_carry():
 
 def test_a_local_holder_is_charged_for_the_clients_whose_outcomes_the_contract_pays():
     """Each week a local holder of an outcome contract spends working capital on the contract's
-    share of its clients; that share is the contract's slice of its visiting places, the same slice
-    in which a discharge is the contract's outcome (``_slice``). Up to model version 13 it was
-    charged for clients up to all its contract places, about 40% more client-weeks than could ever
-    earn it an outcome."""
+    share of its clients, the same share in which a discharge is the contract's outcome
+    (``_slice``). Up to model version 13 it was charged for clients up to all its contract places
+    while its outcomes came from the contract's share of all its visiting places, so about 40% of
+    the client-weeks charged could never earn an outcome."""
     m = CommunityModel(small_params("outcomes_based", horizon_years=1, **LOCAL_ONLY), seed=2)
     m.burn_in()
     for _ in range(4):
@@ -286,7 +286,44 @@ def test_a_local_holder_is_charged_for_the_clients_whose_outcomes_the_contract_p
         lo, hi = ins._slice(m, g.gid, None)
         charged = before[k] - ins.holder_capital[k]
         assert abs(charged - clients * cost * (hi - lo)) < 1e-9, (charged, clients, hi - lo)
-        assert hi - lo < 1.0  # the holder's own visiting places are outside the contract's slice
+        if clients > m.gt.contract_places[g.gid]:
+            assert hi - lo < 1.0  # the holder's clients beyond its contract places are its own
+        checked += 1
+    assert checked > 0
+
+
+def test_a_local_holders_reserves_pay_for_the_client_weeks_its_working_capital_is_charged():
+    """The working capital of a local outcome-contract holder stands for its reserves: in a week,
+    the delivery cost its reserves pay (its finances with the contract, against without) equals
+    what its working capital is charged. In model version 14 the reserves paid for clients up to
+    all its contract places while the capital was charged for the contract's slice of its clients
+    (in one run 10 client-weeks against 6.15)."""
+    m = CommunityModel(small_params("outcomes_based", horizon_years=1, **LOCAL_ONLY), seed=2)
+    m.burn_in()
+    for _ in range(4):
+        m.step()
+    (ins,) = [i for i in m.regime.instruments if i.contract is not None]
+    c, gt = ins.contract, m.gt
+    before = list(ins.holder_capital)
+    ins.weekly(m)
+    checked = 0
+    for k, g in enumerate(c.holders):
+        places = int(gt.contract_places[g.gid])
+        if not g.active or c.holder_places[k] != places or g.clients == 0:
+            continue  # (a holder of this contract only, with clients)
+        own = m.visit_places_of(g) - places
+        if own <= 0:
+            continue  # (where the two definitions can differ: a holder with visiting places of its own)
+        gids, start = np.array([g.gid]), g.reserves
+        m.group_finances(gids)
+        with_contract = g.reserves - start
+        g.reserves, g.contract_places = start, 0
+        m.group_finances(gids)
+        without = g.reserves - start
+        g.reserves, g.contract_places = start, places
+        charged = before[k] - ins.holder_capital[k]
+        assert charged > 0
+        assert without - with_contract == pytest.approx(charged, rel=1e-9)
         checked += 1
     assert checked > 0
 

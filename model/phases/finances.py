@@ -26,7 +26,8 @@ class FinancePhases:
     def group_finances(self, gids: np.ndarray) -> None:
         """A week of the groups ``gids``'s finances, as array code over the group table: donations
         and fundraising in, running and staff costs out, and under a contract the full local cost of
-        each contract client served out and the contract's payment in; a community hub's trading
+        each contract client served (``contract_clients``: its clients up to its contract places)
+        out and the contract's payment in; a community hub's trading
         (its kind's ``trading_per_year`` at its scale) in. Fundraising is volunteer-led
         (events, trading, small trusts): a group with the volunteers it seeks covers
         ``fundraising_cover`` of its running costs, less with fewer (assumption, see ODD)."""
@@ -43,9 +44,8 @@ class FinancePhases:
         donations, fundraising, trading = (x / WEEKS_PER_YEAR for x in gt.own_income(gids, scale, gt.luck[gids]))
         costs = gt.running_costs(gids, scale, self.collaboration_counts(gids)) + gt.staff_costs(gids)
         reserves = gt.reserves[gids] + donations + fundraising + trading - costs
-        places = gt.contract_places[gids]
-        under = places > 0
-        served = np.minimum(clients, places)
+        under = gt.contract_places[gids] > 0
+        served = self.contract_clients(gids)
         reserves = np.where(under, reserves - served * p.providers.local_unit_cost_per_client_per_year
                             / WEEKS_PER_YEAR, reserves)
         paid = np.where(under, gt.contract_payment_per_week[gids], 0.0)

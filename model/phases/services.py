@@ -74,6 +74,19 @@ class ServicePhases:
     def visit_places_of(self, g: CommunityGroup) -> float:
         return float(self.g_capacity[g.gid] * self.g_visit_share[g.gid] + g.contract_places)
 
+    def contract_clients(self, gids) -> np.ndarray:
+        """The clients of the groups ``gids`` counted against their contracts: a holder's clients
+        are not labelled by contract, and it reports them against its contracts first (it is paid
+        for those places), so up to all its contract places; the rest are its own. Each contract
+        has its places' share of these. The one definition used by a holder's reserves
+        (``group_finances``), an outcome contract's working capital (``OutcomesBased.weekly``) and
+        the slice in which a discharge is a contract's outcome (``OutcomesBased._slice``). In model
+        version 14 the working capital and the outcomes used the contracts' share of all the
+        holder's visiting places instead, so the reserves paid for more client-weeks (in one run 10
+        against 6.15) than the capital tracked or the outcomes could pay for."""
+        gt = self.gt
+        return np.minimum(gt.clients[gids], gt.contract_places[gids])
+
     def _visit_places(self) -> np.ndarray:
         """One-to-one visit places a week per group: all of a visiting group's capacity if it runs
         no activities, else 30% of it; plus its contract places."""

@@ -124,13 +124,13 @@ class OutcomesBased(_TenderBase):
         for k, m in enumerate(c.holders):
             if not m.active or c.holder_places[k] == 0:
                 continue
-            # this contract's share of the holder's clients is its share of the holder's visiting
-            # places (its own and every contract's), the slice in which a discharge is this
-            # contract's outcome (_slice): up to model version 13 the contract was charged for
-            # clients up to all its contract places, so a holder paid for about 40% more client-
-            # weeks than could earn it an outcome
-            places = model.visit_places_of(m)
-            served = min(float(gt.clients[m.gid]), places) * c.holder_places[k] / max(1.0, places)
+            # this contract's places' part of the holder's contract clients (``contract_clients``),
+            # the client-weeks its reserves pay for and in which a discharge is this contract's
+            # outcome (_slice). Up to model version 13 the charge was the same but the outcomes' slice
+            # was the contract's share of all the holder's visiting places, so about 40% of the
+            # client-weeks charged could never earn an outcome; version 14 charged the capital by
+            # that narrower slice while the reserves still paid for these.
+            served = float(model.contract_clients(m.gid)) * c.holder_places[k] / max(1, int(gt.contract_places[m.gid]))
             self.holder_capital[k] -= served * cost
             if self.holder_capital[k] < 0:
                 self._hand_back(model, k)
@@ -251,17 +251,20 @@ class OutcomesBased(_TenderBase):
 
     def _slice(self, model: CommunityModel, holder_gid: int | None, provider_pid: int | None) -> tuple[float, float]:
         """This contract's slice of [0, 1) for a discharged client of a holder: the holder's places
-        under each contract it holds, in the regime's order, over all its places (a local group's
-        own visiting places, and an outside provider's fee-paid places, are slices that pay no
-        outcome)."""
+        under each contract it holds, in the regime's order, over the larger of its contract
+        places and its clients. So the contracts' slices together are the share of its clients it
+        counts against them (``contract_clients``: up to all its contract places); the rest (a
+        local group's own clients, an outside provider's fee-paid places) pay no outcome. In model
+        version 14 a local holder's slices were over all its visiting places."""
         contracts = model.active_regime.contracts()
         if provider_pid is not None:
             pv = model.providers[provider_pid]
             mine = [c.places if c.provider is pv else 0 for c in contracts]
-            total = max(1.0, float(pv.contract_places))
+            total = max(1.0, float(pv.contract_places), float(pv.clients))
         else:
             mine = [c.places_of(holder_gid) if c.provider is None else 0 for c in contracts]
-            total = max(1.0, model.visit_places_of(model.group_by_gid(holder_gid)))
+            gt = model.gt
+            total = max(1.0, float(gt.contract_places[holder_gid]), float(gt.clients[holder_gid]))
         k = next(j for j, c in enumerate(contracts) if c is self.contract)
         lo = sum(mine[:k]) / total
         return lo, lo + mine[k] / total
