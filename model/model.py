@@ -25,6 +25,7 @@ from model.agents import Council, GroupTable, OutsideProvider
 from model.memory import keep_freed_memory
 from model.network import Memberships, Ties
 from model.params import AGE_BAND_YEARS, WEEKS_PER_YEAR, Params, RegimeParams, weekly_hazard, weekly_prob
+from model.phases import Buckets
 from model.phases.council import LEDGER_COLUMNS, CouncilPhases
 from model.phases.finances import FinancePhases
 from model.phases.groups import GroupPhases
@@ -171,9 +172,7 @@ class CommunityModel(CouncilPhases, LifePhases, GroupPhases, ServicePhases, Volu
         self.res = Residents(n, nb, p.residents, rng)
         # residents sorted by neighbourhood (a slot's neighbourhood never changes: a newcomer moves
         # into the home the leaver left), for drawing partners nearby
-        counts = np.bincount(self.res.nbhd, minlength=nb)
-        self._nbhd_index = (np.argsort(self.res.nbhd, kind="stable"), counts,
-                            np.concatenate([[0], np.cumsum(counts)[:-1]]))
+        self._nbhd_index = Buckets.of(self.res.nbhd, nb)
         self.ties = Ties(n)
         self.members = Memberships()
         # referrals into a group still on trial (groups.referral_adherence): resident, gid, week begun

@@ -486,10 +486,10 @@ def test_a_referral_in_a_neighbourhood_finds_its_residents():
     nb = m.res.nbhd
     found = []
     m._pick_groups = lambda who, *a, **k: (found.append(who.copy()), np.full(who.size, -1))[1]
-    m.refer(200, 0.5, m.streams["services"], where=np.full(200, 2))
+    m.refer(0.5, m.streams["services"], where=np.full(200, 2))
     assert found and (nb[found[0]] == 2).all()
     found.clear()
-    m.refer(400, 0.5, m.streams["services"])
+    m.refer(0.5, m.streams["services"], k=400)
     assert len(np.unique(nb[found[0]])) > 1
 
 

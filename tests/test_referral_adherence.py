@@ -73,14 +73,14 @@ def test_a_referral_to_a_group_already_attended_is_no_trial():
     members_before, trials_before = len(m.members), m.trials[0].size
     # every referral finds the resident's own group (non-members: none)
     m._pick_groups = lambda who, rng, room, weight, local_share=None: own[who]
-    m.refer(400, 0.0, np.random.default_rng(0))
+    m.refer(0.0, np.random.default_rng(0), k=400)
     assert len(m.members) == members_before
     assert m.trials[0].size == trials_before
     # the same referrals to a group the resident is not in are trials
     first_open = next(g.gid for g in m.all_groups if g.active)
     other = np.where(own == first_open, -1, first_open)
     m._pick_groups = lambda who, rng, room, weight, local_share=None: other[who]
-    m.refer(400, 0.0, np.random.default_rng(0))
+    m.refer(0.0, np.random.default_rng(0), k=400)
     res, grp, since = (x[trials_before:] for x in m.trials)
     assert res.size > 100 and (grp == first_open).all() and (since == m.week).all()
     assert np.unique(res).size == res.size

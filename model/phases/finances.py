@@ -44,12 +44,12 @@ class FinancePhases:
         donations, fundraising, trading = (x / WEEKS_PER_YEAR for x in gt.own_income(gids, scale, gt.luck[gids]))
         costs = gt.running_costs(gids, scale, self.collaboration_counts(gids)) + gt.staff_costs(gids)
         reserves = gt.reserves[gids] + donations + fundraising + trading - costs
-        under = gt.contract_places[gids] > 0
-        served = self.contract_clients(gids)
-        reserves = np.where(under, reserves - served * p.providers.local_unit_cost_per_client_per_year
-                            / WEEKS_PER_YEAR, reserves)
-        paid = np.where(under, gt.contract_payment_per_week[gids], 0.0)
-        gt.reserves[gids] = np.where(under, reserves + paid, reserves) + award
+        # (both 0 for a group without contracts): a holder is paid what the council's ledger
+        # records for it, so the two agree by construction (they did before only because a holder
+        # still paid keeps at least one place, _TenderBase._rescale)
+        delivery = self.contract_clients(gids) * p.providers.local_unit_cost_per_client_per_year / WEEKS_PER_YEAR
+        paid = gt.contract_payment_per_week[gids]
+        gt.reserves[gids] = reserves - delivery + paid + award
         for source, amount in (("donations", donations), ("fundraising", fundraising), ("contracts", paid),
                                ("trusts", award), ("trading", trading)):
             gt.income_year[gids, _SOURCE[source]] += amount

@@ -14,7 +14,7 @@ import numpy as np
 from model import kernels
 from model.agents import CommunityGroup
 from model.params import GROUP_KINDS, WEEKS_PER_YEAR
-from model.phases import stable_order
+from model.phases import Buckets, stable_order
 from model.residents import NO_GROUP, PROVIDER_BASE
 
 
@@ -339,13 +339,11 @@ class GroupPhases:
         # co-attendance: some attendees get to know another attendee of the same activity
         rng2 = self.streams["co_attendance"]
         if a_res.size:
-            order = stable_order(a_grp, len(self.all_groups))
-            a_res, a_grp = a_res[order], a_grp[order]
-            counts = np.bincount(a_grp, minlength=len(self.all_groups))
-            start = np.concatenate([[0], np.cumsum(counts)[:-1]])
+            by_grp = Buckets.of(a_grp, len(self.all_groups))
+            a_res, a_grp = a_res[by_grp.order], a_grp[by_grp.order]
             u, v = rng2.random(a_res.size), rng2.random(a_res.size)
             meet = u < self.rates.co_attendance
-            partner = a_res[start[a_grp] + (v * counts[a_grp]).astype(np.int64)]
+            partner = a_res[by_grp.slot(a_grp, v)]
             self._queue_ties(a_res[meet], partner[meet], a_grp[meet])
 
     def _phase_closures_and_foundings(self) -> None:

@@ -30,10 +30,8 @@ class LifePhases:
         """A random partner for each resident in ``a``: in the same neighbourhood, except a
         ``bridging`` share anywhere in the place. Draws exactly two values per resident."""
         n = self.res.n
-        order, counts, start = self._nbhd_index
         u, v = rng.random(a.size), rng.random(a.size)
-        nb = self.res.nbhd[a]
-        local = order[start[nb] + (u * counts[nb]).astype(np.int64)]
+        local = self._nbhd_index.order[self._nbhd_index.slot(self.res.nbhd[a], u)]
         anywhere = (u * n).astype(np.int64)
         return np.where(v < bridging, anywhere, local)
 

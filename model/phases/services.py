@@ -6,7 +6,7 @@ import numpy as np
 
 from model import kernels
 from model.agents import CommunityGroup, OutsideProvider
-from model.phases import stable_order
+from model.phases import Buckets, stable_order
 from model.residents import NO_GROUP, PROVIDER_BASE
 
 
@@ -20,11 +20,15 @@ class ServicePhases:
     def discharge_provider_clients(self, prov: OutsideProvider) -> None:
         self.res.client_of[self.res.client_of == PROVIDER_BASE + prov.pid] = NO_GROUP
 
-    def refer(self, k: int, detection: float, rng: np.random.Generator, where: np.ndarray | None = None) -> None:
-        """``k`` referrals (social prescribing or connectors): each finds a lonely resident with
-        probability ``detection`` (else any resident, lonely or not), who joins a nearby group and,
-        where a visiting group has a free place, becomes its client. ``where``: each referral's
-        neighbourhood (a connector's), whose residents it finds; None, anywhere in the place."""
+    def refer(self, detection: float, rng: np.random.Generator, *, k: int | None = None,
+              where: np.ndarray | None = None) -> None:
+        """Referrals (social prescribing or connectors), either ``k`` of them anywhere in the place
+        or one in each neighbourhood listed in ``where`` (a connector's, whose residents it finds):
+        each finds a lonely resident with probability ``detection`` (else any resident, lonely or
+        not), who joins a nearby group and, where a visiting group has a free place, becomes its
+        client."""
+        if (k is None) == (where is None):
+            raise TypeError("refer() takes either k or where")
         if where is not None:
             where = where[self._nbhd_index[1][where] > 0]  # (no one to find in an empty neighbourhood)
             k = where.size
@@ -37,14 +41,12 @@ class ServicePhases:
             pick_any = rng.integers(0, self.res.n, size=k)
             pick_lonely = lonely[rng.integers(0, lonely.size, size=k)] if lonely.size else pick_any
         else:
-            order, counts, start = self._nbhd_index
-            pick_any = order[start[where] + (rng.random(k) * counts[where]).astype(np.int64)]
-            nb = self.params.place.n_neighbourhoods
-            lon = lonely[stable_order(self.res.nbhd[lonely], nb)]  # the lonely, by neighbourhood
-            l_counts = np.bincount(self.res.nbhd[lonely], minlength=nb)
-            l_start = np.concatenate([[0], np.cumsum(l_counts)[:-1]])
-            has = l_counts[where] > 0
-            j = l_start[where] + (rng.random(k) * l_counts[where]).astype(np.int64)
+            idx = self._nbhd_index
+            pick_any = idx.order[idx.slot(where, rng.random(k))]
+            by_nb = Buckets.of(self.res.nbhd[lonely], self.params.place.n_neighbourhoods)
+            lon = lonely[by_nb.order]  # the lonely, by neighbourhood
+            has = by_nb.counts[where] > 0
+            j = by_nb.slot(where, rng.random(k))
             pick_lonely = np.where(has, lon[np.minimum(j, lon.size - 1)], pick_any) if lon.size else pick_any
         who = np.unique(np.where(u < detection, pick_lonely, pick_any))
         self.recount_groups()
@@ -158,15 +160,12 @@ class ServicePhases:
         befriend = vis[v[vis] < tie_p[c[vis]]]
         if befriend.size:
             vols = np.flatnonzero(r.vol_group >= 0)
-            vg = r.vol_group[vols]
-            order = stable_order(vg, len(self.all_groups))
-            vols, vg = vols[order], vg[order]
-            counts = np.bincount(vg, minlength=len(self.all_groups))
-            start = np.concatenate([[0], np.cumsum(counts)[:-1]])
+            by_grp = Buckets.of(r.vol_group[vols], len(self.all_groups))
+            vols = vols[by_grp.order]
             gid = c[befriend]
-            has = counts[gid] > 0
+            has = by_grp.counts[gid] > 0
             u_pick = v[befriend][has] / tie_p[gid[has]]  # uniform on [0, 1) again
-            pick = start[gid[has]] + (u_pick * counts[gid[has]]).astype(np.int64)
+            pick = by_grp.slot(gid[has], u_pick)
             self._queue_ties(befriend[has], vols[np.minimum(pick, vols.size - 1)], gid[has])
         # a provider's call occasionally signposts the client to a local group
         signpost = np.flatnonzero(called & (v < p.providers.signpost_prob * p.providers.tie_formation_factor))

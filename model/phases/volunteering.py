@@ -112,9 +112,8 @@ class VolunteeringPhases:
             if gids.size:
                 k = rng.poisson(base * pull[gids] * pool)
                 g = np.repeat(gids, k)
-                order, counts, start = self._nbhd_index
-                nb = self.g_nbhd[g]
-                who = order[start[nb] + (rng.random(g.size) * counts[nb]).astype(np.int64)]
+                idx = self._nbhd_index
+                who = idx.order[idx.slot(self.g_nbhd[g], rng.random(g.size))]
                 ok = vol[who] == NO_GROUP
                 who, first = np.unique(who[ok], return_index=True)
                 vol[who] = g[ok][first]

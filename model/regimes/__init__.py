@@ -64,6 +64,23 @@ def instrument(name: str, *, label: str, description: str, order: int, streams: 
     return register
 
 
+
+class SharedDraws:
+    """One uniform per resident discharged in a call of ``Regime.on_discharge``, the same for every
+    instrument told of it (a holder's clients are not labelled by contract, so the draw picks the
+    one contract whose slice it falls in). Drawn from the ``outcomes`` stream by the first
+    instrument that asks; none is drawn if none asks."""
+
+    __slots__ = ("_model", "_n", "_u")
+
+    def __init__(self, model: CommunityModel, n: int) -> None:
+        self._model, self._n, self._u = model, n, None
+
+    def __call__(self) -> np.ndarray:
+        if self._u is None:
+            self._u = self._model.streams["outcomes"].random(self._n)
+        return self._u
+
 class Instrument:
     name: ClassVar[str] = ""
     label: ClassVar[str] = ""
@@ -111,7 +128,8 @@ class Instrument:
     def volunteer_brokerage(self, model: CommunityModel) -> float:
         return 0.0
 
-    def on_discharge(self, model: CommunityModel, who: np.ndarray, codes: np.ndarray) -> None:  # noqa: B027
+    def on_discharge(self, model: CommunityModel, who: np.ndarray, codes: np.ndarray,  # noqa: B027
+                     shared: SharedDraws | None = None) -> None:
         pass
 
     def intake_order(self, model: CommunityModel, pid: int, free: np.ndarray) -> np.ndarray:
@@ -253,9 +271,10 @@ class Regime:
         return sum(ins.volunteer_brokerage(model) for ins in self.instruments)
 
     def on_discharge(self, model: CommunityModel, who: np.ndarray, codes: np.ndarray) -> None:
+        shared = SharedDraws(model, who.size)  # one draw per discharge, whichever instrument asks
         for ins in self.instruments:
             model.payer = ins.key
-            ins.on_discharge(model, who, codes)
+            ins.on_discharge(model, who, codes, shared)
         model.payer = None
 
     def contracts(self) -> list:

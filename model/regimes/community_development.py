@@ -84,7 +84,7 @@ class CommunityDevelopment(Instrument):
             cd = self.params.community_development
             k = rng.poisson(skill * cd.introductions_per_year / WEEKS_PER_YEAR)
             where = np.repeat(np.arange(skill.size), k)
-            model.refer(where.size, cd.introduction_detection, rng, where=where)
+            model.refer(cd.introduction_detection, rng, where=where)
 
     def teardown(self, model: CommunityModel) -> None:
         self.years[:] = 0.0

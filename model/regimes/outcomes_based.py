@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from model.params import WEEKS_PER_YEAR, RegimeParams
-from model.regimes import instrument
+from model.regimes import SharedDraws, instrument
 from model.regimes.tender import Contract, _TenderBase
 from model.residents import NO_GROUP, PROVIDER_BASE
 
@@ -218,12 +218,14 @@ class OutcomesBased(_TenderBase):
         for k, n in zip(gids.tolist(), counts.tolist(), strict=True):
             model.pay(model.group_by_gid(k), "outcome_payments", each * n)
 
-    def on_discharge(self, model: CommunityModel, who: np.ndarray, codes: np.ndarray) -> None:
+    def on_discharge(self, model: CommunityModel, who: np.ndarray, codes: np.ndarray,
+                     shared: SharedDraws | None = None) -> None:
         """Clients of this contract's holders discharged after their six months: each outcome is
         verified (``verify``), in the order given. A holder's clients are not labelled by contract,
         so every contract it holds hears of each discharge; one draw per discharge, shared by all of
-        them (``_shared_draws``), picks the one contract whose slice of the holder's places it falls
-        in (``_slice``), so an outcome is paid at most once."""
+        them (``shared``, from the regime; drawn here when called alone), picks the one contract
+        whose slice of the holder's places it falls in (``_slice``), so an outcome is paid at most
+        once."""
         c = self.contract
         if c is None:
             return
@@ -231,23 +233,12 @@ class OutcomesBased(_TenderBase):
         prov = c.provider
         thr = model.params.residents.lonely_threshold
         lonely = model.res.loneliness
-        shared = self._shared_draws(model, who)
-        for i, code, u in zip(who.tolist(), codes.tolist(), shared.tolist(), strict=True):
+        draws = (shared or SharedDraws(model, who.size))()
+        for i, code, u in zip(who.tolist(), codes.tolist(), draws.tolist(), strict=True):
             if code in holders:
                 self.verify(model, code, None, bool(lonely[i] >= thr), u)
             elif prov is not None and code == PROVIDER_BASE + prov.pid:
                 self.verify(model, None, prov.pid, bool(lonely[i] >= thr), u)
-
-    @staticmethod
-    def _shared_draws(model: CommunityModel, who: np.ndarray) -> np.ndarray:
-        """One uniform per discharged resident, the same for every contract told of this week's
-        discharges (drawn by the first to ask, from the ``outcomes`` stream)."""
-        key = (model.week, who.tobytes())
-        cached = getattr(model, "_discharge_draws", None)
-        if cached is None or cached[0] != key:
-            cached = (key, model.streams["outcomes"].random(who.size))
-            model._discharge_draws = cached
-        return cached[1]
 
     def _slice(self, model: CommunityModel, holder_gid: int | None, provider_pid: int | None) -> tuple[float, float]:
         """This contract's slice of [0, 1) for a discharged client of a holder: the holder's places

@@ -50,7 +50,7 @@ class Partnership(Instrument):
         rate = self.link_workers * pp.referrals_per_link_worker_per_year / WEEKS_PER_YEAR
         routed = pp.route_floor + (1.0 - pp.route_floor) * model.council.relationship
         k = int(rng.poisson(rate * pp.referral_uptake * routed))
-        model.refer(k, pp.detection_prob, rng)
+        model.refer(pp.detection_prob, rng, k=k)
 
     def volunteer_brokerage(self, model: CommunityModel) -> float:
         """Volunteers a year the centre places: its introductions taken up at
