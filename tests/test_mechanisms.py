@@ -443,9 +443,9 @@ def test_connectors_introduce_residents_at_their_stated_rate():
         calls: list[tuple[int, float]] = []
         ins = instrument_of(m, "community_development")
 
-        def refer(k, detection, rng, where=None):
-            assert where is not None and where.size == k and (ins.fte[where] > 0).all()  # their own areas
-            calls.append((k, detection))
+        def refer(detection, rng, *, k=None, where=None):
+            assert k is None and where is not None and (ins.fte[where] > 0).all()  # their own areas
+            calls.append((where.size, detection))
 
         m.refer = refer
         for _ in range(26):

@@ -22,9 +22,9 @@ def _referrals(monkeypatch, seed: int, **overrides) -> int:
     made = []
     original = ServicePhases.refer
 
-    def counting(self, k, detection, rng):
+    def counting(self, detection, rng, *, k=None, where=None):
         made.append(k)
-        return original(self, k, detection, rng)
+        return original(self, detection, rng, k=k, where=where)
 
     monkeypatch.setattr(CommunityModel, "refer", counting, raising=False)
     simulate(small_params("partnership", horizon_years=2, **overrides), seed=seed)
