@@ -83,6 +83,11 @@ CACHE_FORMAT = 3  # bump when the model's state layout changes (2: referral tria
 #    is charged for them again, and the slice of its discharges that can be a contract's outcome
 #    now covers them (it was the contracts' share of all its visiting places, so in version 14 the
 #    reserves paid for more client-weeks than the capital tracked or the outcomes could pay for).
+#    Found by a third audit: a local holder that loses its lot, or whose places are cut, keeps only
+#    the clients its places carry (it kept them all, unpaid for); a round of referrals fills a
+#    group only up to its whole free places; an outcome contract let for several years is varied
+#    to the budget as a tender's is; need-based grants read each neighbourhood's need once a round
+#    (each application had its own noisy reading).
 MODEL_VERSION = 15
 
 

@@ -594,3 +594,44 @@ def test_a_client_who_starts_volunteering_is_discharged_through_the_regime(monke
         assert np.isin(left, told).all(), (left, told)
         moved += left.size
     assert moved > 5
+
+
+def _need_based_round(seed: int, **over) -> tuple[CommunityModel, dict[int, float]]:
+    """A small place after its burn-in; one need-based grant round of GBP 2,000 (under every cap),
+    with what each group was paid."""
+    m = CommunityModel(small_params("grants", **{"regime.grants.rule": "need_based", **over}), seed=seed)
+    m.burn_in()
+    m.step()  # (week 0 adopts the study's regime)
+    paid: dict[int, float] = {}
+    m.pay = lambda g, category, amount: paid.__setitem__(g.gid, paid.get(g.gid, 0.0) + amount)
+    next(ins for ins in m.active_regime.instruments if ins.name == "grants").yearly(m, 2_000.0)
+    return m, paid
+
+
+def test_need_based_grants_read_each_neighbourhood_once_a_round():
+    """Groups of one neighbourhood get the same need-based grant: the council reads each
+    neighbourhood's lonely share once a round, with its noise (up to model version 14 each group's
+    application was read afresh, so two groups of one neighbourhood differed by ~40% of the mean
+    grant)."""
+    m, paid = _need_based_round(1)
+    assert m.params.council.observation_noise_sd > 0
+    by_nb: dict[int, list[float]] = {}
+    for gid, amount in paid.items():
+        by_nb.setdefault(m.group_by_gid(gid).nbhd, []).append(amount)
+    shared = [v for v in by_nb.values() if len(v) > 1]
+    assert shared, "no neighbourhood with two funded groups"
+    for v in shared:
+        assert max(v) - min(v) < 1e-9 * max(v), v
+
+
+def test_need_based_grants_follow_the_neighbourhoods_lonely_share():
+    """Read without noise, a need-based grant is in proportion to its neighbourhood's lonely share
+    (as the council saw it ``observation_delay_weeks`` ago), so it is larger where more are lonely."""
+    m, paid = _need_based_round(1, **{"council.observation_noise_sd": 0.0})
+    c = m.params.council
+    seen = m._lonely_hist[max(0, len(m._lonely_hist) - 1 - c.observation_delay_weeks)]
+    gids = sorted(paid)
+    need = np.array([seen[m.group_by_gid(k).nbhd] for k in gids]) + 1e-3
+    amounts = np.array([paid[k] for k in gids])
+    assert np.ptp(need) > 0.2 * need.mean()  # neighbourhoods differ enough to tell
+    assert np.allclose(amounts / amounts.sum(), need / need.sum(), rtol=1e-9)

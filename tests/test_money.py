@@ -8,7 +8,7 @@ import pytest
 
 from model import api
 from model.model import AFTER_BURN_IN, CommunityModel, burn_in_params
-from model.residents import NO_GROUP
+from model.residents import NO_GROUP, PROVIDER_BASE
 from tests.conftest import small_params
 
 BUDGETS = (3.0, 6.0, 12.0)
@@ -343,3 +343,85 @@ def test_a_deep_cut_to_a_running_contract_leaves_every_paid_holder_a_place():
     paid = [k for k, pay in enumerate(c.holder_payments) if pay > 0]
     assert paid and all(c.holder_places[k] >= 1 for k in paid)
     assert c.places == sum(c.holder_places)
+
+
+def _local_holder_with_clients(seed: int = 2):
+    """A small place whose tendered lot a local group holds, after its contract clients have come."""
+    m = CommunityModel(small_params("competitive_tender", horizon_years=1, **LOCAL_ONLY), seed=seed)
+    m.burn_in()
+    for _ in range(8):
+        m.step()
+    (ins,) = [i for i in m.regime.instruments if i.contract is not None]
+    assert ins.contract.provider is None
+    return m, ins
+
+
+def _over(m, groups) -> int:
+    """Clients the groups have beyond their whole visiting places."""
+    counts = np.bincount(m.res.client_of[(m.res.client_of >= 0) & (m.res.client_of < PROVIDER_BASE)],
+                         minlength=len(m.all_groups))
+    return sum(max(0, int(counts[g.gid]) - int(np.floor(m.visit_places_of(g)))) for g in groups)
+
+
+def test_a_local_group_that_loses_its_lot_keeps_only_the_clients_its_own_places_carry():
+    """When a local holder's contract ends and it does not win the lot again, the clients its own
+    visiting places cannot carry are discharged early, the newest first, as an outside provider's
+    leave with it (up to model version 14 it kept them all, over its places, unpaid for)."""
+    m, ins = _local_holder_with_clients()
+    holders = [g for g in ins.contract.holders if g.active]
+    for g in holders:  # few visiting places of its own: two
+        g.capacity = 2.0 / m.g_visit_share[g.gid]
+    before = {g.gid: int(np.sum(m.res.client_of == g.gid)) for g in holders}
+    assert all(n > 2 for n in before.values())
+    second = {g.gid: np.sort(m.res.client_since[m.res.client_of == g.gid])[1] for g in holders}
+    ins.end_contract(m)
+    assert _over(m, holders) == 0
+    for g in holders:
+        kept = m.res.client_since[m.res.client_of == g.gid]
+        assert kept.size == 2 and kept.max() <= second[g.gid]  # the two longest served stay
+
+
+def test_a_cut_to_a_running_contract_leaves_each_holder_the_clients_its_places_carry():
+    m, ins = _local_holder_with_clients()
+    holders = [g for g in ins.contract.holders if g.active]
+    for g in holders:  # few visiting places of its own: two
+        g.capacity = 2.0 / m.g_visit_share[g.gid]
+    assert _over(m, holders) == 0
+    ins._rescale(m, ins.contract.value * 0.3)
+    assert _over(m, holders) == 0
+    assert all(int(np.sum(m.res.client_of == g.gid)) <= 2 + g.contract_places for g in holders)
+
+
+def test_one_call_of_referrals_fills_no_group_beyond_its_free_places():
+    """Referrals pick visiting groups with whole free places, and one call takes at most a group's
+    free places (up to model version 14 every pick of a call saw the room as before the call, and a
+    fraction of a place counted as room)."""
+    m = CommunityModel(small_params("partnership", horizon_years=1), seed=1)
+    m.burn_in()
+    m.step()
+    visiting = [g for g in m.all_groups if g.active and g.kp.visits]
+    # leave each visiting group exactly one whole free place
+    counts = np.bincount(m.res.client_of[(m.res.client_of >= 0) & (m.res.client_of < PROVIDER_BASE)],
+                         minlength=len(m.all_groups))
+    for g in visiting:
+        g.capacity = (counts[g.gid] + 1 - g.contract_places) / max(1e-9, m.g_visit_share[g.gid])
+    m.refer(1.0, m.streams["services"], k=200)
+    assert _over(m, visiting) == 0
+    counts_after = np.bincount(m.res.client_of[(m.res.client_of >= 0) & (m.res.client_of < PROVIDER_BASE)],
+                               minlength=len(m.all_groups))
+    assert sum(int(counts_after[g.gid] - counts[g.gid]) for g in visiting) > 0  # (referrals did fill places)
+
+
+def test_a_running_outcome_contract_is_varied_to_a_cut_budget():
+    """An outcome contract running for several years is varied to the budget each year as a
+    tender's is (up to model version 14 only its pot followed a cut; its places stayed)."""
+    m = CommunityModel(small_params("outcomes_based", horizon_years=2, **{"regime.tender.contract_years": 3}),
+                       seed=1)
+    m.burn_in()
+    m.step()
+    (ins,) = [i for i in m.regime.instruments if i.contract is not None]
+    c = ins.contract
+    places, value = c.places, c.value
+    assert places >= 4
+    ins.yearly(m, value * 0.5)
+    assert ins.contract is c and c.places <= places * 0.5 + 1

@@ -127,12 +127,16 @@ class CouncilPhases:
         if self.week >= 0:
             self.events.append((self.week, Event(self.week, kind, nbhd, actor, cause, fields)))
 
-    def observed_lonely_share(self, nbhd: int | None) -> float:
-        """The council's reading of the lonely share (delayed and noisy)."""
+    def observed_lonely_shares(self) -> np.ndarray:
+        """The council's reading of the lonely share of each neighbourhood, ``observation_delay_weeks``
+        late and with noise ``observation_noise_sd``: one reading per neighbourhood each time it
+        looks (up to model version 14 each group's application was read afresh, so two groups of
+        one neighbourhood saw need differing by about 40% of the mean grant, small place).
+        Draws one value per neighbourhood."""
         c = self.params.council
+        nb = self.params.place.n_neighbourhoods
         if not self._lonely_hist:
-            return 0.0
+            return np.zeros(nb)
         k = max(0, len(self._lonely_hist) - 1 - c.observation_delay_weeks)
-        by_nb = self._lonely_hist[k]
-        true = float(by_nb.mean()) if nbhd is None else float(by_nb[nbhd])
-        return max(0.0, true + c.observation_noise_sd * float(self.streams["council"].standard_normal()))
+        true = np.asarray(self._lonely_hist[k], dtype=float)
+        return np.maximum(0.0, true + c.observation_noise_sd * self.streams["council"].standard_normal(nb))

@@ -65,16 +65,40 @@ class ServicePhases:
                        np.concatenate([ts, np.full(int(new.sum()), self.week, dtype=np.int64)]))
         m.add(joined, into, G)
         gclients, _ = self._client_counts()
-        visit_room = self.g_visits & (self._visit_places() > gclients)
+        # whole free places, as the weekly intake counts them; a group takes at most its free places
+        # from one call, the first picked first (up to model version 14 a fraction of a place counted
+        # as room, and every pick of a call saw the room as it was before the call)
+        free = np.floor(self._visit_places()) - gclients
+        visit_room = self.g_visits & (free > 0)
         cand = who[self.res.client_of[who] == NO_GROUP]
         svc = self._pick_groups(cand, rng, visit_room, np.ones(len(self.all_groups)),
                                 local_share=self.params.groups.referral_local_share)
         ok = svc >= 0
+        picked = np.flatnonzero(ok)
+        order = picked[np.argsort(svc[picked], kind="stable")]  # by group, in pick order within each
+        g_sorted = svc[order]
+        rank = np.arange(order.size) - np.searchsorted(g_sorted, g_sorted)  # a pick's place in its group's
+        ok[order[rank >= free[g_sorted]]] = False
         self.res.client_of[cand[ok]] = svc[ok]
         self.res.client_since[cand[ok]] = self.week
 
     def visit_places_of(self, g: CommunityGroup) -> float:
         return float(self.g_capacity[g.gid] * self.g_visit_share[g.gid] + g.contract_places)
+
+    def trim_clients(self, holder: CommunityGroup | OutsideProvider) -> None:
+        """A group or outside provider that has lost places (a contract ended, varied or handed
+        back) keeps only the clients its places now carry (a group's visiting places, its own and
+        its contracts'; a provider's contract places); the rest, the newest first, are discharged
+        early, as an outside provider's clients leave with it."""
+        r = self.res
+        if isinstance(holder, OutsideProvider):
+            code, places = PROVIDER_BASE + holder.pid, holder.contract_places
+        else:
+            code, places = holder.gid, int(np.floor(self.visit_places_of(holder)))
+        mine = np.flatnonzero(r.client_of == code)
+        if mine.size > places:
+            newest = mine[np.argsort(-r.client_since[mine], kind="stable")]
+            r.client_of[newest[: mine.size - places]] = NO_GROUP
 
     def contract_clients(self, gids) -> np.ndarray:
         """The clients of the groups ``gids`` counted against their contracts: a holder's clients

@@ -7,7 +7,7 @@ decorated with ``@instrument(...)`` that declares, once, its name, its plain lab
 its display order and the random streams it draws from. It keeps its own state (contracts,
 connectors, link workers, brokerage, payments) and acts on the model only through the model's
 public surface (``model.pay``, ``model.ledger``, ``model.refer``, ``model.found_group``,
-``model.observed_lonely_share``, ``model.active_groups()``, ...).
+``model.observed_lonely_shares()``, ``model.active_groups()``, ...).
 
 The model calls these methods (each optional; the defaults do nothing):
 

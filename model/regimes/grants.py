@@ -53,7 +53,8 @@ class Grants(Instrument):
                     applicants = [applicants[k] for k in pick]
                 funded = applicants
                 if g.rule == "need_based":
-                    need = np.array([model.observed_lonely_share(a.nbhd) for a in funded]) + 1e-3
+                    reading = model.observed_lonely_shares()  # (one per neighbourhood this round)
+                    need = reading[[a.nbhd for a in funded]] + 1e-3
                     amounts = np.minimum(g.max_grant, budget * need / need.sum())
                 else:  # equal
                     amounts = np.full(len(funded), min(g.max_grant, budget / len(funded)))

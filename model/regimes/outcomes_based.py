@@ -9,7 +9,7 @@ import numpy as np
 from model.params import WEEKS_PER_YEAR, RegimeParams
 from model.regimes import SharedDraws, instrument
 from model.regimes.tender import Contract, _TenderBase
-from model.residents import NO_GROUP, PROVIDER_BASE
+from model.residents import PROVIDER_BASE
 
 if TYPE_CHECKING:
     from model.model import CommunityModel
@@ -53,7 +53,7 @@ class OutcomesBased(_TenderBase):
         c = self.contract
         previous = None
         if c is not None and (c.end_year < model.year or self._holder_gone()):
-            previous = c.provider
+            previous = c
             self.end_contract(model, keep_clients=True)
         self.pot = budget
         if self.contract is None:
@@ -63,6 +63,11 @@ class OutcomesBased(_TenderBase):
                 self.capital = o.working_capital_weeks * budget / WEEKS_PER_YEAR
             elif c is not None:
                 self._fund_holders(model, c)
+        else:
+            # a running contract (``contract_years`` > 1) is varied to the budget as a tender's is;
+            # the working capital its holders committed is theirs and stays (_limit_caseload then
+            # caps places by it). Up to model version 14 only the pot followed the budget.
+            self._rescale(model, budget)
         self._release(model, previous)
         self._limit_caseload(model)
 
@@ -146,12 +151,7 @@ class OutcomesBased(_TenderBase):
         c.holder_places[k] = 0
         c.places = sum(c.holder_places)
         model.contracts_changed()
-        r = model.res
-        own = int(np.floor(model.visit_places_of(m)))  # (its contract places are now gone)
-        mine = np.flatnonzero(r.client_of == m.gid)
-        if mine.size > own:
-            newest = mine[np.argsort(-r.client_since[mine], kind="stable")]
-            r.client_of[newest[: mine.size - own]] = NO_GROUP
+        model.trim_clients(m)  # (its contract places are now gone)
         model.record_event("contract_ended", m.nbhd, m.kind, "working_capital", instrument=self.name, gid=m.gid,
                            left=False)
 

@@ -151,8 +151,10 @@ class _TenderBase(Instrument):
                      keep_clients: bool = False) -> None:
         """The contract ends (``cause``: why, when it ends early); ``announce=False`` winds it up
         silently (the burn-in's arrangements, replaced at the start of the study, are not news).
-        ``keep_clients``: an outside provider's clients are not discharged yet (the lot is tendered
-        again at once; :meth:`_release` discharges them if the provider did not win it back)."""
+        ``keep_clients``: its holders' clients are not released yet (the lot is tendered again at
+        once; :meth:`_release` releases them if the holder did not win it back). Released, an
+        outside provider that holds no contract here leaves with its clients, and a local holder
+        keeps only the clients its own visiting places carry (``trim_clients``)."""
         c = self.contract
         if c is None:
             return
@@ -161,10 +163,10 @@ class _TenderBase(Instrument):
         # struck off, so a group given a grant the week its lot ended counted as funding lost)
         self.contract = None
         model.contracts_changed()
+        if not keep_clients:
+            self._release(model, c)
         if c.provider is not None:
             left = not c.provider.contracts  # its last contract here: it leaves with its clients
-            if left and not keep_clients:
-                model.discharge_provider_clients(c.provider)
             if announce:
                 model.record_event("contract_ended", None, "outside_provider", cause, instrument=self.name,
                                    provider=c.provider.pid, left=left)
@@ -197,18 +199,32 @@ class _TenderBase(Instrument):
         c.places = scaled(c.places) if c.provider is not None else sum(c.holder_places)
         c.value = budget
         model.contracts_changed()
+        # a holder whose places were cut keeps the clients they carry (up to model version 14 it
+        # kept them all until their service ended, the ones over its places unpaid for)
+        for m in [c.provider] if c.provider is not None else [m for m in c.holders if m.active]:
+            model.trim_clients(m)
 
-    def _release(self, model: CommunityModel, previous: OutsideProvider | None) -> None:
-        """After a re-tender: an outside provider whose contract ended and who holds none now leaves
-        with its clients; one that won the lot again keeps them (issue 15, item 4)."""
-        if previous is not None and not previous.contracts:
-            model.discharge_provider_clients(previous)
+    def _release(self, model: CommunityModel, previous: Contract | None) -> None:
+        """The holders of a contract that ended, once the lot has been let again (or not at all): an
+        outside provider that holds no contract here now leaves with its clients, one that won the
+        lot again keeps them (issue 15, item 4); a local holder keeps the clients its visiting
+        places now carry (its own, and the lot's if it won it again), the newest discharged early
+        (up to model version 14 it kept them all, over its places, until their service ended)."""
+        if previous is None:
+            return
+        if previous.provider is not None:
+            if not previous.provider.contracts:
+                model.discharge_provider_clients(previous.provider)
+            return
+        for m in previous.holders:
+            if m.active:
+                model.trim_clients(m)
 
     def yearly(self, model: CommunityModel, budget: float) -> None:
         c = self.contract
         previous = None
         if c is not None and (c.end_year < model.year or self._holder_gone()):
-            previous = c.provider
+            previous = c
             self.end_contract(model, keep_clients=True)
         self._rescale(model, budget)
         if self.contract is None:
