@@ -382,6 +382,8 @@ def test_a_local_group_that_loses_its_lot_keeps_only_the_clients_its_own_places_
 
 
 def test_a_cut_to_a_running_contract_leaves_each_holder_the_clients_its_places_carry():
+    """A running contract varied to a cut budget leaves each holder the clients its cut places
+    (and its own) carry (up to model version 14 it kept them all until their service ended)."""
     m, ins = _local_holder_with_clients()
     holders = [g for g in ins.contract.holders if g.active]
     for g in holders:  # few visiting places of its own: two
@@ -425,3 +427,43 @@ def test_a_running_outcome_contract_is_varied_to_a_cut_budget():
     assert places >= 4
     ins.yearly(m, value * 0.5)
     assert ins.contract is c and c.places <= places * 0.5 + 1
+
+
+def _provider_clients(m, pv) -> int:
+    return int(np.sum(m.res.client_of == PROVIDER_BASE + pv.pid))
+
+
+def test_an_outside_provider_that_wins_a_smaller_lot_again_keeps_the_clients_its_places_carry():
+    """A provider that wins its lot again, let at 30% of its value, keeps the clients its new places
+    carry; the newest beyond them are discharged early (up to model version 14 it kept them all)."""
+    m = CommunityModel(small_params("competitive_tender", horizon_years=1), seed=1)
+    m.burn_in()
+    for _ in range(8):
+        m.step()
+    (ins,) = [i for i in m.regime.instruments if i.contract is not None]
+    c = ins.contract
+    pv = c.provider
+    assert pv is not None
+    before = _provider_clients(m, pv)
+    c.end_year = m.year - 1  # (its term is over: the lot is let again this year)
+    ins.yearly(m, c.value * 0.3)
+    assert ins.contract is not None and ins.contract.provider is pv  # (it won again, as on this seed)
+    assert before > pv.contract_places
+    assert _provider_clients(m, pv) == pv.contract_places
+
+
+def test_an_outcome_holder_whose_places_its_capital_caps_keeps_the_clients_they_carry():
+    """Places capped by a provider's working capital (``_limit_caseload``) leave it the clients they
+    carry (up to model version 14 it kept them all)."""
+    m = CommunityModel(small_params("outcomes_based", horizon_years=1), seed=1)
+    m.burn_in()
+    for _ in range(8):
+        m.step()
+    (ins,) = [i for i in m.regime.instruments if i.contract is not None]
+    pv = ins.contract.provider
+    assert pv is not None and _provider_clients(m, pv) > 5
+    ins.capital = 5 * ins._place_cost(m)
+    ins._limit_caseload(m)
+    assert pv.contract_places == 5
+    assert _provider_clients(m, pv) == 5
+

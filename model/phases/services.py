@@ -66,7 +66,7 @@ class ServicePhases:
         m.add(joined, into, G)
         gclients, _ = self._client_counts()
         # whole free places, as the weekly intake counts them; a group takes at most its free places
-        # from one call, the first picked first (up to model version 14 a fraction of a place counted
+        # from one call, the residents referred in the order of their index (up to model version 14 a fraction of a place counted
         # as room, and every pick of a call saw the room as it was before the call)
         free = np.floor(self._visit_places()) - gclients
         visit_room = self.g_visits & (free > 0)
@@ -99,6 +99,10 @@ class ServicePhases:
         if mine.size > places:
             newest = mine[np.argsort(-r.client_since[mine], kind="stable")]
             r.client_of[newest[: mine.size - places]] = NO_GROUP
+            if isinstance(holder, OutsideProvider):  # (its count, read until the next recount)
+                holder.clients = places
+            else:
+                self.gt.clients[holder.gid] = places
 
     def contract_clients(self, gids) -> np.ndarray:
         """The clients of the groups ``gids`` counted against their contracts: a holder's clients

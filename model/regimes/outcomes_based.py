@@ -109,6 +109,9 @@ class OutcomesBased(_TenderBase):
             c.places = sum(c.holder_places)
         if changed:
             model.contracts_changed()
+            # a holder keeps the clients its capped places carry (as under a cut, _rescale)
+            for m in [c.provider] if c.provider is not None else [m for m in c.holders if m.active]:
+                model.trim_clients(m)
 
     def weekly(self, model: CommunityModel) -> None:
         """Every holder's delivery this week is funded from its working capital; when that is
@@ -245,8 +248,9 @@ class OutcomesBased(_TenderBase):
         under each contract it holds, in the regime's order, over the larger of its contract
         places and its clients. So the contracts' slices together are the share of its clients it
         counts against them (``contract_clients``: up to all its contract places); the rest (a
-        local group's own clients, an outside provider's fee-paid places) pay no outcome. In model
-        version 14 a local holder's slices were over all its visiting places."""
+        local group's own clients, an outside provider's places under other instruments' fee
+        contracts) pay no outcome. In model version 14 a local holder's slices were over all its
+        visiting places."""
         contracts = model.active_regime.contracts()
         if provider_pid is not None:
             pv = model.providers[provider_pid]

@@ -207,7 +207,7 @@ class _TenderBase(Instrument):
     def _release(self, model: CommunityModel, previous: Contract | None) -> None:
         """The holders of a contract that ended, once the lot has been let again (or not at all): an
         outside provider that holds no contract here now leaves with its clients, one that won the
-        lot again keeps them (issue 15, item 4); a local holder keeps the clients its visiting
+        lot again (or holds another) keeps those its places carry (issue 15, item 4); a local holder keeps the clients its visiting
         places now carry (its own, and the lot's if it won it again), the newest discharged early
         (up to model version 14 it kept them all, over its places, until their service ended)."""
         if previous is None:
@@ -215,6 +215,8 @@ class _TenderBase(Instrument):
         if previous.provider is not None:
             if not previous.provider.contracts:
                 model.discharge_provider_clients(previous.provider)
+            else:  # it won a lot again (or holds another): it keeps the clients its places carry
+                model.trim_clients(previous.provider)
             return
         for m in previous.holders:
             if m.active:
