@@ -3,7 +3,7 @@ defaults, under a parameter setting chosen to make it fail, and (for a claim nea
 defaults) under one chosen to make it hold; and the section "Claims, both ways" of docs/validation.md rewritten (between
 ``<!-- claims:start -->`` and ``<!-- claims:end -->``). Run explicitly (minutes):
 
-    python scripts/claims.py [--seeds 10] [--jobs 2] [--place town] [--no-doc]
+    python scripts/claims.py [--seeds 20] [--jobs 2] [--place town] [--no-doc]
 
 Every number comes from runs made here (``simulate``, the public API, common random numbers: arm A
 and arm B of a contrast share the seed and the burn-in). Nothing here knows the model's internals;
@@ -71,8 +71,13 @@ def _o(**kw) -> tuple[tuple[str, object], ...]:
 
 
 def _mostly(d: np.ndarray, sign: int) -> bool:
-    """The paired differences point the given way in at least 8 seeds in 10 and on average."""
-    return bool(np.mean(np.sign(d) == sign) >= 0.8 and np.sign(d.mean()) == sign)
+    """The paired differences point the given way: their mean's 95% t interval (the one the table
+    prints) lies wholly on that side of zero. Up to model version 15's first measurement the rule
+    was "in at least 8 seeds in 10 and on average", a count that asks for much stronger evidence at
+    20 seeds (16 of 20, a sign test's p 0.006) than at 10 (p 0.055): at version 15 three claims'
+    readings changed between 10 and 20 seeds under it (docs/validation.md)."""
+    p = paired(d, np.zeros_like(d))
+    return bool(p["lo"] > 0) if sign > 0 else bool(p["hi"] < 0)
 
 
 def _bristol(ds):
@@ -179,8 +184,8 @@ CLAIMS: tuple[Claim, ...] = (
         "Capacity is slow", "Building community capacity is slow: years of investing to save (rooms, admin "
         "time, a connector) before a network runs itself.",
         "community development minus a tender of the same budget (buying a service, whose effect comes at "
-        "once), lonely share: no better in the first year (not lower in 8 of 10 seeds) and better by the "
-        "final year (lower in 8 of 10)",
+        "once), lonely share: no better in the first year (the paired difference's 95% interval not wholly "
+        "below zero) and better by the final year (wholly below zero)",
         (Contrast(Arm("community_development"), Arm("competitive_tender"), "lonely_share", "first"),
          Contrast(Arm("community_development"), Arm("competitive_tender"), "lonely_share")),
         "connectors are effective from their first week and spend their time introducing residents "
@@ -279,7 +284,7 @@ def _f(x: float, metric: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--seeds", type=int, default=20)  # (10 up to model version 15: readings near a line moved)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--place", default="town")
     ap.add_argument("--doc", default=str(DOC))
@@ -326,7 +331,8 @@ def main(argv: list[str] | None = None) -> int:
     lines = [f"Measured {time.strftime('%Y-%m-%d')}: `python scripts/claims.py --seeds {a.seeds}` ({a.place}, stable "
              f"funding, seeds 0-{a.seeds - 1} paired across arms; final-year means unless the first year is "
              f"named; {len(jobs)} runs, {wall:.0f} s wall). Differences are arm A minus arm B with a 95% "
-             "t interval over the paired seeds; 'seeds A<B' counts seeds where A is lower.", ""]
+             "t interval over the paired seeds; 'seeds A<B' counts seeds where A is lower. A difference "
+             "counts as higher or lower when its interval lies wholly above or below zero.", ""]
     lines += ["| claim | setting | contrast (A - B) | metric | A | B | A - B (95% CI) | seeds A<B / A>B | reading |",
               "|---|---|---|---|---|---|---|---|---|"]
     summary = []
