@@ -8,6 +8,8 @@ how it is reduced:
 - over a year of records (``year``): ``"mean"`` for a state (the share lonely, reserves), ``"total"``
   for events counted in each recording period (closures, foundings: a yearly total), ``"rate"`` for
   a yearly total per unit of another outcome (``per``), computed at the end, not recorded;
+  ``"last"`` for a quantity already recorded as a total over the past 52 weeks (council spend): its
+  final record, the final budget year's total;
 - over a run (``run``): the run's summary takes the final year (``"final_year"``); the horizon
   totals (:data:`RUN_OUTCOMES`) take the mean over the whole horizon times its length.
 
@@ -38,7 +40,7 @@ class Outcome:
     label: str  # plain words with units, for axis labels and tables
     direction: str | None  # "lower" / "higher" is better, None: descriptive
     unit: str = "share"  # share (0-1), count, GBP, hours, index
-    year: str = "mean"  # how a year of records reduces: "mean", "total" or "rate" (see above)
+    year: str = "mean"  # how a year of records reduces: "mean", "total", "rate" or "last" (see above)
     per: str | None = None  # for a rate: the outcome it is per (its final-year mean, at least 1)
     of: str | None = None  # for a rate: the yearly total it divides
     source: str = "measure"  # "measure", "ledger" or "summary"
@@ -80,7 +82,10 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("collaboration_density", "Collaboration density between groups", "higher", unit="index"),
     Outcome("total_reserves", "Reserves of local groups (GBP)", "higher", unit="GBP"),
     Outcome("local_funding_share", "Share of council spend reaching local groups", "higher", source="ledger"),
-    Outcome("council_spend", "Council spend (GBP per year)", None, unit="GBP", source="ledger"),
+    # (the final budget year's ledger total; up to model version 14 the final year's mean of the
+    # rolling 52-week totals, which straddle two budget years: under payment by outcomes, whose
+    # payments bunch, one seed of the headline read GBP 80k against a GBP 60k budget)
+    Outcome("council_spend", "Council spend (GBP per year)", None, unit="GBP", source="ledger", year="last"),
     Outcome("clients", "Residents receiving a service", None, unit="count"),
 ) + tuple(
     _share(f"lonely_share_{band}", f"Lonely share, age {band}", "lower") for band in AGE_BANDS
@@ -116,7 +121,12 @@ def summarise(ts: pd.DataFrame, record_every_weeks: int) -> dict[str, float]:
         if not o.recorded:
             continue
         col = last[o.name]
-        out[o.name] = float(col.sum()) if o.year == "total" else float(col.mean()) if len(col) else float("nan")
+        if not len(col):
+            out[o.name] = float("nan")
+        elif o.year == "last":
+            out[o.name] = float(col.iloc[-1])
+        else:
+            out[o.name] = float(col.sum()) if o.year == "total" else float(col.mean())
     scale = WEEKS_PER_YEAR / max(1, len(last) * record_every_weeks)  # records of the year -> a year
     for o in OUTCOMES:
         if o.year == "total":

@@ -33,7 +33,7 @@ def test_declarations_are_complete_and_consistent():
     assert len(set(OUTCOME_NAMES)) == len(OUTCOMES)
     for o in OUTCOMES:
         assert o.direction in ("lower", "higher", None) and o.label and o.unit
-        assert o.year in ("mean", "total", "rate") and o.source in ("measure", "ledger", "summary")
+        assert o.year in ("mean", "total", "rate", "last") and o.source in ("measure", "ledger", "summary")
         if o.year == "rate":
             assert o.of in RECORDED and o.per in RECORDED and o.source == "summary"
     assert set(DIRECTION) == set(LABEL) == set(OUTCOME_NAMES)
@@ -49,6 +49,8 @@ def test_the_recorder_and_the_summary_follow_the_declarations(run):
             assert run.summary[o.name] == pytest.approx(last[o.name].mean(), nan_ok=True)
         elif o.year == "total":  # events in the final year, as a yearly total
             assert run.summary[o.name] == pytest.approx(last[o.name].sum() * 52 / (len(last) * every))
+        elif o.year == "last":
+            assert run.summary[o.name] == last[o.name].iloc[-1]
         else:
             assert run.summary[o.name] == pytest.approx(run.summary[o.of] / max(1.0, run.summary[o.per]))
 
@@ -80,3 +82,22 @@ def test_money_outcomes_come_from_the_ledger(run):
     yearly budget (every pound of a stable budget is spent)."""
     assert run.timeseries["council_spend"].iloc[-1] == pytest.approx(
         run.params.council.budget_per_resident_per_year * run.params.place.n_residents, rel=0.02)
+
+
+def test_council_spend_is_the_final_budget_years_ledger_total():
+    """The summary's council spend is what the ledger recorded in the final budget year, within
+    that year's budget, under payment by outcomes too, whose payments bunch (up to model version 14
+    it was the final year's mean of rolling 52-week totals, which straddle two budget years: one
+    seed of the town's headline read GBP 80k against a GBP 60k budget)."""
+    from model.model import CommunityModel
+    from model.phases.council import SPEND_CATEGORIES
+
+    m = CommunityModel(small_params("outcomes_based", horizon_years=3), seed=2)
+    m.run()
+    end = m.week + m.burn_in_weeks  # (weeks recorded so far, burn-in included)
+    final = float(m._ledger[end - 52:end, :len(SPEND_CATEGORIES)].sum())
+    assert final > 0
+    assert m.summary()["council_spend"] == pytest.approx(final)
+    budget = m.params.council.budget_per_resident_per_year * m.params.place.n_residents
+    assert m.summary()["council_spend"] <= budget * 1.000001
+
