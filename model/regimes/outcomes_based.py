@@ -109,9 +109,7 @@ class OutcomesBased(_TenderBase):
             c.places = sum(c.holder_places)
         if changed:
             model.contracts_changed()
-            # a holder keeps the clients its capped places carry (as under a cut, _rescale)
-            for m in [c.provider] if c.provider is not None else [m for m in c.holders if m.active]:
-                model.trim_clients(m)
+            self._trim_holders(model, c)  # a holder keeps the clients its capped places carry
 
     def weekly(self, model: CommunityModel) -> None:
         """Every holder's delivery this week is funded from its working capital; when that is

@@ -201,8 +201,14 @@ class _TenderBase(Instrument):
         model.contracts_changed()
         # a holder whose places were cut keeps the clients they carry (up to model version 14 it
         # kept them all until their service ended, the ones over its places unpaid for)
-        for m in [c.provider] if c.provider is not None else [m for m in c.holders if m.active]:
-            model.trim_clients(m)
+        self._trim_holders(model, c)
+
+    @staticmethod
+    def _trim_holders(model: CommunityModel, c: Contract) -> None:
+        """Each holder of ``c`` (its outside provider, or its open local holders) keeps only the
+        clients its places now carry (``trim_clients``)."""
+        for h in [c.provider] if c.provider is not None else [m for m in c.holders if m.active]:
+            model.trim_clients(h)
 
     def _release(self, model: CommunityModel, previous: Contract | None) -> None:
         """The holders of a contract that ended, once the lot has been let again (or not at all): an
@@ -212,15 +218,10 @@ class _TenderBase(Instrument):
         (up to model version 14 it kept them all, over its places, until their service ended)."""
         if previous is None:
             return
-        if previous.provider is not None:
-            if not previous.provider.contracts:
-                model.discharge_provider_clients(previous.provider)
-            else:  # it won a lot again (or holds another): it keeps the clients its places carry
-                model.trim_clients(previous.provider)
-            return
-        for m in previous.holders:
-            if m.active:
-                model.trim_clients(m)
+        if previous.provider is not None and not previous.provider.contracts:
+            model.discharge_provider_clients(previous.provider)
+        else:  # (a provider that won a lot again, or holds another; a local holder)
+            self._trim_holders(model, previous)
 
     def yearly(self, model: CommunityModel, budget: float) -> None:
         c = self.contract
