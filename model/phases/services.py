@@ -30,7 +30,7 @@ class ServicePhases:
         if (k is None) == (where is None):
             raise TypeError("refer() takes either k or where")
         if where is not None:
-            where = where[self._nbhd_index[1][where] > 0]  # (no one to find in an empty neighbourhood)
+            where = where[self._nbhd_index.counts[where] > 0]  # (no one to find in an empty neighbourhood)
             k = where.size
         if k <= 0:
             return
@@ -66,8 +66,9 @@ class ServicePhases:
         m.add(joined, into, G)
         gclients, _ = self._client_counts()
         # whole free places, as the weekly intake counts them; a group takes at most its free places
-        # from one call, the residents referred in the order of their index (up to model version 14 a fraction of a place counted
-        # as room, and every pick of a call saw the room as it was before the call)
+        # from one call, the residents referred in the order of their index (up to model version 14
+        # a fraction of a place counted as room, and every pick of a call saw the room as it was
+        # before the call)
         free = np.floor(self._visit_places()) - gclients
         visit_room = self.g_visits & (free > 0)
         cand = who[self.res.client_of[who] == NO_GROUP]
@@ -91,7 +92,8 @@ class ServicePhases:
         its contracts'; a provider's contract places); the rest, the newest first, are discharged
         early, as an outside provider's clients leave with it."""
         r = self.res
-        if isinstance(holder, OutsideProvider):
+        provider = isinstance(holder, OutsideProvider)
+        if provider:
             code, places = PROVIDER_BASE + holder.pid, holder.contract_places
         else:
             code, places = holder.gid, int(np.floor(self.visit_places_of(holder)))
@@ -99,7 +101,8 @@ class ServicePhases:
         if mine.size > places:
             newest = mine[np.argsort(-r.client_since[mine], kind="stable")]
             r.client_of[newest[: mine.size - places]] = NO_GROUP
-            if isinstance(holder, OutsideProvider):  # (its count, read until the next recount)
+            # its count, read (finances, outcome slices) until the next recount
+            if provider:
                 holder.clients = places
             else:
                 self.gt.clients[holder.gid] = places

@@ -64,7 +64,6 @@ def instrument(name: str, *, label: str, description: str, order: int, streams: 
     return register
 
 
-
 class SharedDraws:
     """One uniform per resident discharged in a call of ``Regime.on_discharge``, the same for every
     instrument told of it (a holder's clients are not labelled by contract, so the draw picks the
@@ -80,6 +79,7 @@ class SharedDraws:
         if self._u is None:
             self._u = self._model.streams["outcomes"].random(self._n)
         return self._u
+
 
 class Instrument:
     name: ClassVar[str] = ""

@@ -136,7 +136,8 @@ class OutcomesBased(_TenderBase):
             # was the contract's share of all the holder's visiting places, so about 40% of the
             # client-weeks charged could never earn an outcome; version 14 charged the capital by
             # that narrower slice while the reserves still paid for these.
-            served = float(model.contract_clients(m.gid)) * c.holder_places[k] / max(1, int(gt.contract_places[m.gid]))
+            places = max(1, int(gt.contract_places[m.gid]))  # (all its contracts')
+            served = float(model.contract_clients(m.gid)) * c.holder_places[k] / places
             self.holder_capital[k] -= served * cost
             if self.holder_capital[k] < 0:
                 self._hand_back(model, k)

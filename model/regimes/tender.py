@@ -213,9 +213,10 @@ class _TenderBase(Instrument):
     def _release(self, model: CommunityModel, previous: Contract | None) -> None:
         """The holders of a contract that ended, once the lot has been let again (or not at all): an
         outside provider that holds no contract here now leaves with its clients, one that won the
-        lot again (or holds another) keeps those its places carry (issue 15, item 4); a local holder keeps the clients its visiting
-        places now carry (its own, and the lot's if it won it again), the newest discharged early
-        (up to model version 14 it kept them all, over its places, until their service ended)."""
+        lot again (or holds another) keeps those its places carry (issue 15, item 4); a local
+        holder keeps the clients its visiting places now carry (its own, and the lot's if it won it
+        again), the newest discharged early (up to model version 14 it kept them all, over its
+        places, until their service ended)."""
         if previous is None:
             return
         if previous.provider is not None and not previous.provider.contracts:
