@@ -8,8 +8,8 @@ how it is reduced:
 - over a year of records (``year``): ``"mean"`` for a state (the share lonely, reserves), ``"total"``
   for events counted in each recording period (closures, foundings: a yearly total), ``"rate"`` for
   a yearly total per unit of another outcome (``per``), computed at the end, not recorded;
-  ``"last"`` for a quantity already recorded as a total over the past 52 weeks (council spend): its
-  final record, the final budget year's total;
+  ``"last"`` for a quantity already recorded over the past 52 weeks (council spend and the share of
+  it reaching local groups): its final record, the final budget year's;
 - over a run (``run``): the run's summary takes the final year (``"final_year"``); the horizon
   totals (:data:`RUN_OUTCOMES`) take the mean over the whole horizon times its length.
 
@@ -81,10 +81,12 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("mean_group_trust", "Mean group trust (0-1)", "higher", unit="index"),
     Outcome("collaboration_density", "Collaboration density between groups", "higher", unit="index"),
     Outcome("total_reserves", "Reserves of local groups (GBP)", "higher", unit="GBP"),
-    Outcome("local_funding_share", "Share of council spend reaching local groups", "higher", source="ledger"),
-    # (the final budget year's ledger total; up to model version 14 the final year's mean of the
-    # rolling 52-week totals, which straddle two budget years: under payment by outcomes, whose
-    # payments bunch, one seed of the headline read GBP 80k against a GBP 60k budget)
+    # (both from the final budget year's ledger; up to model version 14 council spend, and up to
+    # version 15 the local share, was the final year's mean of the rolling 52-week records, which
+    # straddle two budget years: under payment by outcomes, whose payments bunch, one seed of the
+    # headline read GBP 80k against a GBP 60k budget)
+    Outcome("local_funding_share", "Share of council spend reaching local groups", "higher", source="ledger",
+            year="last"),
     Outcome("council_spend", "Council spend (GBP per year)", None, unit="GBP", source="ledger", year="last"),
     Outcome("clients", "Residents receiving a service", None, unit="count"),
 ) + tuple(

@@ -101,3 +101,19 @@ def test_council_spend_is_the_final_budget_years_ledger_total():
     budget = m.params.council.budget_per_resident_per_year * m.params.place.n_residents
     assert m.summary()["council_spend"] <= budget * 1.000001
 
+
+def test_local_funding_share_is_the_final_budget_years_share():
+    """The summary's local share is the share of the final budget year's ledger that went to local
+    groups (up to model version 15 the final year's mean of rolling shares, which straddle two
+    budget years). A tender open to local bids, so the share moves between years."""
+    from model.model import CommunityModel
+    from model.phases.council import SPEND_CATEGORIES
+
+    m = CommunityModel(small_params("competitive_tender", horizon_years=3, **{
+        "regime.tender.min_turnover_ratio": 0.0, "regime.tender.min_reserves_weeks": 0.0}), seed=1)
+    m.run()
+    end = m.week + m.burn_in_weeks
+    year = m._ledger[end - 52:end, :len(SPEND_CATEGORIES)].sum(axis=0)
+    assert year.sum() > 0
+    assert m.summary()["local_funding_share"] == pytest.approx(year[0] / year.sum())
+
