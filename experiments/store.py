@@ -146,6 +146,15 @@ def job_dirs(sweep_dir: Path, n_jobs: int | None = None) -> list[Path]:
     return sorted(found, key=_job_sort_key)
 
 
+def sweeps_below(path: Path) -> list[Path]:
+    """Sweep folders (each with its ``manifest.json``) below ``path`` but not ``path`` itself, oldest
+    first by name (a study's folders are named by their start time)."""
+    path = Path(path)
+    if (path / MANIFEST).exists():
+        return []
+    return sorted({p.parent for p in path.rglob(MANIFEST) if p.parent != path})
+
+
 def _job_sort_key(p: Path) -> tuple[int, str]:
     return (int(p.name), "") if p.name.isdigit() else (sys.maxsize, str(p))
 
@@ -196,6 +205,11 @@ def load(path: Path) -> dict[str, pd.DataFrame]:
     if (path / "summary.parquet").exists():  # a single job
         tables = _read_tables([path], path)
         return {GATHERED[t]: df for t, df in tables.items()}
+    studies = sweeps_below(path)
+    if studies:  # (e.g. results/headline, which holds one folder per run of the study)
+        one = "a sweep" if len(studies) == 1 else f"{len(studies)} sweeps"
+        raise FileNotFoundError(f"{path} is not a sweep folder but holds {one}: pass one, "
+                                f"e.g. {studies[-1]}")
     if job_dirs(path):
         return gather(path)
     raise FileNotFoundError(f"no results found in {path} (expected runs.parquet or job folders)")

@@ -206,3 +206,20 @@ def test_a_comparison_that_no_longer_fits_is_removed(tmp_path):
     tables = gather(tmp_path, n_jobs=1)
     ResultsCallback()._compare(tmp_path, tables)  # one job, one regime: nothing to compare
     assert not (tmp_path / "compare").exists()
+
+
+@pytest.mark.parametrize("command", ["compare", "report"])
+def test_a_folder_holding_sweeps_is_refused_and_left_untouched(tmp_path, capsys, command):
+    """``resilience compare results/headline`` (the study's folder, not one run of it) says which
+    sweep to pass and writes nothing there (it used to gather every sweep below into one table in
+    that folder and fail on their duplicate seeds with pandas' message)."""
+    from experiments.cli import main
+
+    assert _sweep(tmp_path, "regime=none,grants", "replicates=1", "hydra.callbacks.results.compare=false") == 0
+    before = sorted(p.name for p in tmp_path.iterdir())
+    capsys.readouterr()
+    assert main([command, str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error:") and "\n" not in err
+    assert f"e.g. {tmp_path / 'sweep'}" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
