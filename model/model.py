@@ -296,6 +296,7 @@ class CommunityModel(CouncilPhases, LifePhases, GroupPhases, ServicePhases, Volu
         self.study_params = params
         self.regime = Regime(params.regime, yearly_budget(params))
         self.horizon_weeks = int(round(params.horizon_years * WEEKS_PER_YEAR))
+        self.ledger_rows(self.burn_in_weeks + self.horizon_weeks + 1)  # (a cached burn-in's was sized for its own run)
         self.running = True
 
     def burn_in(self) -> None:

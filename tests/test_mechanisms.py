@@ -635,3 +635,19 @@ def test_need_based_grants_follow_the_neighbourhoods_lonely_share():
     amounts = np.array([paid[k] for k in gids])
     assert np.ptp(need) > 0.2 * need.mean()  # neighbourhoods differ enough to tell
     assert np.allclose(amounts / amounts.sum(), need / need.sum(), rtol=1e-9)
+
+
+def test_a_study_reads_loneliness_as_late_as_its_own_delay():
+    """A study whose council reads loneliness a year late (the burn-in's delay is half a year) sees
+    at week 0 the reading of 52 weeks before, not of 26 (up to model version 15 the history kept
+    was only as long as the burn-in's delay)."""
+    m = CommunityModel(small_params("grants", burn_in_years=2, **{"council.observation_delay_weeks": 52,
+                                                 "council.observation_noise_sd": 0.0}), seed=1)
+    m.burn_in()
+    m.step()  # (week 0 adopts the study's settings)
+    assert m.params.council.observation_delay_weeks == 52
+    hist = m._lonely_hist
+    assert len(hist) > 53
+    seen = m.observed_lonely_shares()
+    assert np.array_equal(seen, np.maximum(0.0, hist[-53]))
+    assert not np.array_equal(hist[-53], hist[-27])

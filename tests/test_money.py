@@ -467,3 +467,65 @@ def test_an_outcome_holder_whose_places_its_capital_caps_keeps_the_clients_they_
     assert pv.contract_places == 5
     assert _provider_clients(m, pv) == 5
 
+
+
+@pytest.mark.parametrize("over", [{}, LOCAL_ONLY], ids=["provider", "local"])
+def test_a_running_contract_is_varied_from_its_award(over):
+    """A contract let for three years follows the budget from the terms it was awarded on: after a
+    deep cut (or a cut to nothing) and a recovery it has the award's places and payments again, and
+    each year its price per place stays the award's, within a place (up to model version 15 it was
+    scaled from last year's rounded places: a cut to 1% and back multiplied a provider's places by
+    the one-place floor, and a contract cut to nothing stayed at nothing)."""
+    m = CommunityModel(small_params("competitive_tender", **{"regime.tender.contract_years": 3, **over}), seed=1)
+    m.burn_in()
+    m.step()  # (the award, at week 0)
+    ins = m.active_regime.instruments[0]
+    c = ins.contract
+    assert (c.provider is None) == bool(over)
+    value, places, holder_places, _, payment = c.terms
+    assert places >= 5
+    for f in (0.8, 0.5, 0.3):
+        ins._rescale(m, value * f)
+        assert c.places >= 1
+        assert abs(c.value / c.places - value / places) * c.places <= value / places + 1e-6  # within a place
+    for cut in (0.01, 0.0):
+        ins._rescale(m, value * cut)
+        ins._rescale(m, value)
+        assert c.places == places and tuple(c.holder_places) == holder_places
+        assert c.payment_per_week == pytest.approx(payment)
+
+
+def test_a_cached_burn_in_keeps_the_whole_ledger_of_a_longer_study(tmp_path):
+    """A burn-in cached by a one-year study serves a three-year one with the same ledger as without
+    the cache, unspent money included (up to model version 15 the ledger kept the first study's
+    length, and the later years' unspent money was dropped)."""
+    long = small_params("none", horizon_years=3)
+    api._model_after_burn_in(small_params("none", horizon_years=1), 5, tmp_path)  # (the cache)
+    cached = api._model_after_burn_in(long, 5, tmp_path)
+    cached.run()
+    direct = CommunityModel(long, seed=5)
+    direct.burn_in()
+    direct.run()
+    rows = direct._ledger.shape[0]
+    assert np.array_equal(cached._ledger[:rows], direct._ledger)
+    assert not cached._ledger[rows:].any()
+    unspent = direct._ledger[direct.burn_in_weeks:, LEDGER_COLUMNS.index(UNSPENT)]
+    assert np.count_nonzero(unspent) == 3  # the whole budget of each of the three years, unspent
+
+
+def test_a_social_value_subcontract_with_nobody_to_take_it_stays_with_the_provider(monkeypatch):
+    """With no visiting group open, the share of a social-value contract meant for subcontracts is
+    the provider's: what the ledger records as paid to outside providers, the provider receives (up
+    to model version 15 the ledger recorded it and nobody received it)."""
+    m = CommunityModel(small_params("social_value"), seed=1)
+    m.burn_in()
+    m.step()
+    ins = m.active_regime.instruments[0]
+    provider = ins.contract.provider
+    assert provider is not None
+    monkeypatch.setattr(m, "active_groups", lambda: [g for g in type(m).active_groups(m) if not g.kp.visits])
+    k = m.week + m.burn_in_weeks
+    before, paid = provider.reserves, m._ledger[k, LEDGER_COLUMNS.index("outside_providers")]
+    ins._pay_subcontractors(m, 100.0)
+    assert m._ledger[k, LEDGER_COLUMNS.index("outside_providers")] - paid == pytest.approx(100.0)
+    assert provider.reserves - before == pytest.approx(100.0)

@@ -6,6 +6,10 @@ from __future__ import annotations
 import math
 
 WEEKS_PER_YEAR = 52
+LONELY_HISTORY_WEEKS = 10 * 52  # weeks of each neighbourhood's lonely share the model keeps for
+# the council's delayed reading (``council.observation_delay_weeks`` is at most this): a decade late
+# is later than any council reads its data; kept whatever the delay, so a cached burn-in serves any
+# study's delay
 
 AGE_BANDS = ("16-24", "25-34", "35-49", "50-64", "65-74", "75+")
 # Width of each band in years (the last is open): a resident leaves band k for the next at

@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from model.params.base import AGE_BANDS, GROUP_KINDS, WEEKS_PER_YEAR, ConfigError
+from model.params.base import AGE_BANDS, GROUP_KINDS, LONELY_HISTORY_WEEKS, WEEKS_PER_YEAR, ConfigError
 from model.params.people import GroupParams, PlaceParams, ResidentParams, TieParams
 from model.params.policy import (
     FUNDING_PATHS,
@@ -305,6 +305,9 @@ UPPER: dict[str, float] = {
     "ties.initial_ties_mean": 150.0,  # Dunbar's number, the whole personal network; ties are
     # 16-24 bytes each, so 10M residents x 75 ties ~ 18 GB is the limit of memory
     "ties.newcomer_ties": 150,  # as initial_ties_mean
+    "council.observation_delay_weeks": LONELY_HISTORY_WEEKS,  # the model keeps this many weeks of
+    # each neighbourhood's lonely share, whatever the burn-in's delay (a study's longer delay read a
+    # reading only the burn-in's 26 weeks old up to model version 15)
     "providers.n_bidders": 1_000,  # each bidder is an agent scored at every tender
     "groups.hubs_per_10k_adults": 100.0,  # one hub per hundred adults, a building to every street
 }

@@ -78,12 +78,19 @@ class CouncilPhases:
         """Record council spend this week by recipient category, and against the instrument paying
         (the regime names it while the instrument acts: ``Regime``)."""
         k = self.week + self.burn_in_weeks
-        if k >= self._ledger.shape[0]:  # stepping past the horizon (the workshop may)
-            self._ledger = np.vstack([self._ledger, np.zeros((WEEKS_PER_YEAR, len(LEDGER_COLUMNS)))])
+        self.ledger_rows(k + 1)
         self._ledger[k, LEDGER_COLUMNS.index(category)] += amount
         if self.payer is not None:
             key = (self.year, self.payer)
             self.instrument_spend[key] = self.instrument_spend.get(key, 0.0) + amount
+
+    def ledger_rows(self, rows: int) -> None:
+        """Make the ledger at least ``rows`` weeks long, a year at a time (a study longer than the
+        one whose burn-in was cached, or the workshop stepping past the horizon)."""
+        short = rows - self._ledger.shape[0]
+        if short > 0:
+            more = -(-short // WEEKS_PER_YEAR) * WEEKS_PER_YEAR
+            self._ledger = np.vstack([self._ledger, np.zeros((more, len(LEDGER_COLUMNS)))])
 
     def budget_share(self, name: str, amount: float) -> None:
         """Instrument ``name`` receives ``amount`` of this budget year's budget."""
@@ -98,7 +105,8 @@ class CouncilPhases:
                 continue
             left = share - self.instrument_spend.get((y, name), 0.0)
             self.instrument_unspent[(y, name)] = max(0.0, left)
-            if left > 0 and 0 <= k < self._ledger.shape[0]:
+            if left > 0 and k >= 0:
+                self.ledger_rows(k + 1)
                 self._ledger[k, LEDGER_COLUMNS.index(UNSPENT)] += left
 
     def horizon_spend(self) -> float:

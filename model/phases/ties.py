@@ -7,6 +7,7 @@ import scipy.sparse as sp
 
 from model import kernels
 from model.network import ORIGIN_FRIEND_OF_FRIEND, ORIGIN_NEIGHBOURS
+from model.params.base import LONELY_HISTORY_WEEKS
 
 
 class TiePhases:
@@ -72,7 +73,7 @@ class TiePhases:
                                           p.loneliness_fall, p.loneliness_noise_sd, p.lonely_threshold,
                                           r.weeks_lonely, r.nbhd, self.params.place.n_neighbourhoods)
         self._lonely_hist.append(by_nb)
-        if len(self._lonely_hist) > self.params.council.observation_delay_weeks + 1:
+        if len(self._lonely_hist) > LONELY_HISTORY_WEEKS + 1:  # (as long as the council may look back)
             self._lonely_hist.pop(0)
 
     def _phase_ties(self) -> None:

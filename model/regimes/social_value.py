@@ -39,8 +39,10 @@ class SocialValueTender(_TenderBase):
 
     def _pay_subcontractors(self, model: CommunityModel, amount: float) -> None:
         partners = [g for g in model.active_groups() if g.kp.visits]
-        if not partners:
-            model.ledger("outside_providers", amount)  # nobody local to pass it to
+        if not partners:  # nobody local to pass it to: the provider delivers that share itself and
+            # keeps its payment (up to model version 15 the ledger recorded it and nobody received it)
+            model.ledger("outside_providers", amount)
+            self.contract.provider.reserves += amount
             return
         for g in partners:
             model.pay(g, "contracts", amount / len(partners))

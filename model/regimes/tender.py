@@ -21,7 +21,7 @@ class Contract:
     group or a provider holds in all is the sum over its contracts (``model.contracts_changed``)."""
 
     __slots__ = ("holders", "holder_places", "holder_payments", "provider", "places", "payment_per_week",
-                 "value", "end_year", "subcontract_share")
+                 "value", "end_year", "subcontract_share", "terms")
 
     def __init__(self, holders: list[CommunityGroup], provider: OutsideProvider | None, places: int,
                  value: float, end_year: int, subcontract_share: float = 0.0) -> None:
@@ -34,6 +34,12 @@ class Contract:
         self.value = value
         self.end_year = end_year
         self.subcontract_share = subcontract_share
+        self.terms: tuple = ()  # as awarded: value, places, holders' places and payments, payment
+
+    def fix_terms(self) -> None:
+        """Keep the terms as awarded: a running contract is varied from them (``_rescale``)."""
+        self.terms = (self.value, self.places, tuple(self.holder_places), tuple(self.holder_payments),
+                      self.payment_per_week)
 
     def places_of(self, gid: int) -> int:
         """The places a holder group serves under this contract (0 if it is not a holder)."""
@@ -132,6 +138,7 @@ class _TenderBase(Instrument):
             winner = ("provider", prov.pid)
             about = {"nbhd": None, "actor": "outside_provider", "provider": prov.pid}
         self._after_award(self.contract)
+        self.contract.fix_terms()
         model.contracts_changed()
         previous, self.last_winner = self.last_winner, winner
         model.record_event("contract_awarded", instrument=self.name, places=places, years=years,
@@ -178,25 +185,29 @@ class _TenderBase(Instrument):
 
     def _rescale(self, model: CommunityModel, budget: float) -> None:
         """A running contract is varied to this year's budget (cuts reach contracts too): places
-        and payments scale with the value."""
+        and payments are the award's, scaled by this year's value over the awarded value (up to
+        model version 15 they were scaled from last year's rounded places, so over a few years a
+        lot's price per place drifted, and a deep cut followed by a recovery multiplied the places
+        kept by the one-place floor; a contract cut to nothing stayed at nothing)."""
         c = self.contract
-        if c is None or c.value <= 0 or abs(budget - c.value) < 1e-9:
+        if c is None or abs(budget - c.value) < 1e-9:
             return
-        f = budget / c.value
+        value, places, holder_places, holder_payments, payment = c.terms
+        f = budget / value if value > 0 else 0.0
 
-        def scaled(places: int) -> int:  # a holder still paid keeps at least one place (up to model
+        def scaled(k: int) -> int:  # a holder still paid keeps at least one place (up to model
             # version 13 a deep cut could round its places to none while it was still paid, and a
             # group with no contract places receives no contract payment: money recorded, not paid)
-            return max(1, int(places * f)) if places > 0 else 0
+            return max(1, int(k * f)) if k > 0 and f > 0 else 0
 
         for k, m in enumerate(c.holders):
             if m.active:  # (a closed holder serves nobody)
-                c.holder_places[k] = scaled(c.holder_places[k])
-                c.holder_payments[k] *= f
+                c.holder_places[k] = scaled(holder_places[k])
+                c.holder_payments[k] = holder_payments[k] * f
             else:
                 c.holder_places[k], c.holder_payments[k] = 0, 0.0
-        c.payment_per_week *= f
-        c.places = scaled(c.places) if c.provider is not None else sum(c.holder_places)
+        c.payment_per_week = payment * f
+        c.places = scaled(places) if c.provider is not None else sum(c.holder_places)
         c.value = budget
         model.contracts_changed()
         # a holder whose places were cut keeps the clients they carry (up to model version 14 it
