@@ -88,7 +88,7 @@ CACHE_FORMAT = 3  # bump when the model's state layout changes (2: referral tria
 #    group only up to its whole free places; an outcome contract let for several years is varied
 #    to the budget as a tender's is; need-based grants read each neighbourhood's need once a round
 #    (each application had its own noisy reading).
-MODEL_VERSION = 15
+MODEL_VERSION = 16
 
 
 @dataclass(slots=True)

@@ -22,7 +22,12 @@ MODEL_STREAMS: tuple[str, ...] = (
     "turnover",  # moves and deaths, newcomers
     "ageing",  # moving up an age band
     "recruitment",  # volunteers recruited beyond a group's members
-    "membership",  # joining and leaving groups
+    "membership",  # joining groups, one draw per resident a week
+    "membership_leave",  # leaving groups, one draw per membership (how many there are depends on
+    # the regime: drawn from "membership" before the joining draws, they shifted every resident's
+    # joining draw from the first week two regimes' memberships differed; model version 16)
+    "membership_pick",  # the group a joiner joins (two draws per joiner, a number that depends on
+    # the regime)
     "attendance",  # who attends this week
     "co_attendance",  # who meets whom at an activity
     "services",  # visits, calls, intake of clients
@@ -36,13 +41,15 @@ MODEL_STREAMS: tuple[str, ...] = (
     "loneliness",  # idiosyncratic shocks
     "neighbours",  # ties formed in the neighbourhood
     "triadic",  # meeting a friend's friend
-    "finances",  # donations and fundraising noise
+    "finances",  # a group's fundraising luck each budget year, keyed by year and group (``Streams.by_id``)
     "foundings",  # new groups
     "collaboration",  # ties between groups
     "council",  # the council's noisy observation
     "withdrawal",  # clients withdrawing from a service before its end
     "adherence",  # referred members giving the group up before the support period ends
-    "funders",  # outside funders' awards to groups
+    "funders",  # outside funders' awards to groups, keyed by year and group (``Streams.by_id``: up
+    # to model version 15 drawn in the order of the open groups, so one group more or less under a
+    # regime shifted every other group's draws, and from the first year regimes stopped sharing them)
     "hubs",  # where the community hubs stand, their first members and volunteers
     "volunteer_draw",  # serving volunteers asked by another group short of volunteers
     "brokerage",  # volunteers placed by a volunteer centre (its own stream, so placing them shifts
@@ -115,6 +122,20 @@ class Streams:
             return self._gens[name]
         except KeyError:
             raise KeyError(f"no random stream named '{name}'; add it to MODEL_STREAMS or to its regime's streams") from None
+
+    def by_id(self, name: str, key: int, ids: np.ndarray, k: int = 1) -> np.ndarray:
+        """``k`` uniforms on (0, 1) for each of ``ids`` (shape ``(len(ids), k)``) that depend only on
+        the seed, the stream's name, ``key`` (e.g. the week) and the id: a group's draws are the same
+        whichever other groups exist, so regimes that keep different groups open still pair on the
+        groups they share. Draws nothing from the stream itself."""
+        if name not in self._gens:
+            self[name]  # (the same error as for an undeclared stream)
+        ids = np.asarray(ids, dtype=np.int64)
+        if ids.size == 0:
+            return np.empty((0, k))
+        ss = np.random.SeedSequence(entropy=self.seed, spawn_key=(zlib.crc32(name.encode()), 2, int(key)))
+        # (+2**-54: on (0, 1), so that a normal made from it by its inverse CDF is finite)
+        return np.random.Generator(np.random.PCG64(ss)).random((int(ids.max()) + 1, k))[ids] + 2.0**-54
 
     def state(self, name: str) -> tuple[dict, tuple[int, ...]]:
         """The state of one stream: numpy's bit generator and the uniform generator (for tests of

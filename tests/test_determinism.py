@@ -206,7 +206,9 @@ def test_visits_and_quitting_see_the_same_draws_under_a_tender_as_under_none():
     """The weekly per-resident draws of visits ("services") and of quitting ("volunteering") stay
     paired across regimes: the variable number of draws a regime causes (the groups its providers'
     calls signpost to; members offering to volunteer) come from streams of their own. Up to model
-    version 13 both came from these streams and shifted every later week's draws."""
+    version 13 both came from these streams and shifted every later week's draws. Joining
+    ("membership") likewise: leaving draws one value per membership from a stream of its own (up to
+    model version 15 from "membership", before the joining draws)."""
     over = {"providers.tie_formation_factor": 1.0, "horizon_years": 2}  # calls signpost often
     a, b = (CommunityModel(small_params(r, **over), seed=4) for r in ("none", "competitive_tender"))
     for m in (a, b):
@@ -214,6 +216,40 @@ def test_visits_and_quitting_see_the_same_draws_under_a_tender_as_under_none():
         for _ in range(52):
             m.step()
     assert sum(pv.clients for pv in b.providers) > 0  # the tender's provider is calling clients
-    for name in ("services", "volunteering"):
+    for name in ("services", "volunteering", "membership"):
         assert a.streams.state(name)[1] == b.streams.state(name)[1], name  # the uniform draws
-    assert len(a.members) != len(b.members) or not np.array_equal(a.res.vol_group, b.res.vol_group)
+    assert len(a.members) != len(b.members)  # (so leaving drew a different number of values)
+
+
+def test_a_group_open_under_two_regimes_gets_the_same_funder_and_fundraising_draws():
+    """Outside funders' and fundraising luck's draws are keyed by the year and the group, so a group
+    open under both regimes draws the same whatever other groups are open (up to model version 15
+    they were drawn in the order of the open groups: from the first year one regime kept a group
+    more, no group shared them)."""
+    from model.streams import Streams
+
+    seen: dict[int, dict] = {}
+    real = Streams.by_id
+
+    def spy(self, name, key, ids, k=1):
+        out = real(self, name, key, ids, k)
+        seen.setdefault(id(self), {})[(name, key)] = dict(zip(np.asarray(ids).tolist(), out.tolist(), strict=True))
+        return out
+
+    Streams.by_id = spy
+    try:
+        a, b = (CommunityModel(small_params(r, horizon_years=3), seed=1) for r in ("none", "grants"))
+        for m in (a, b):
+            m.burn_in()
+            m.run()
+    finally:
+        Streams.by_id = real
+    da, db = seen[id(a.streams)], seen[id(b.streams)]
+    assert set(da) == set(db) and {name for name, _ in da} == {"funders", "finances"}
+    differ = 0
+    for key in da:
+        shared = da[key].keys() & db[key].keys()
+        assert shared
+        assert all(da[key][g] == db[key][g] for g in shared), key
+        differ += da[key].keys() != db[key].keys()
+    assert differ  # (some years the two regimes had different groups open)

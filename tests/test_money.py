@@ -423,7 +423,7 @@ def test_a_running_outcome_contract_is_varied_to_a_cut_budget():
     m.step()
     (ins,) = [i for i in m.regime.instruments if i.contract is not None]
     c = ins.contract
-    places, value = c.places, c.value
+    value, places = c.terms[:2]  # (as awarded: its working capital may carry fewer, c.places)
     assert places >= 4
     ins.yearly(m, value * 0.5)
     assert ins.contract is c and c.places <= places * 0.5 + 1
@@ -436,20 +436,25 @@ def _provider_clients(m, pv) -> int:
 def test_an_outside_provider_that_wins_a_smaller_lot_again_keeps_the_clients_its_places_carry():
     """A provider that wins its lot again, let at 30% of its value, keeps the clients its new places
     carry; the newest beyond them are discharged early (up to model version 14 it kept them all)."""
-    m = CommunityModel(small_params("competitive_tender", horizon_years=1), seed=1)
-    m.burn_in()
-    for _ in range(8):
-        m.step()
-    (ins,) = [i for i in m.regime.instruments if i.contract is not None]
-    c = ins.contract
-    pv = c.provider
-    assert pv is not None
-    before = _provider_clients(m, pv)
-    c.end_year = m.year - 1  # (its term is over: the lot is let again this year)
-    ins.yearly(m, c.value * 0.3)
-    assert ins.contract is not None and ins.contract.provider is pv  # (it won again, as on this seed)
-    assert before > pv.contract_places
-    assert _provider_clients(m, pv) == pv.contract_places
+    won_again = 0
+    for seed in range(1, 11):  # (the seeds on which the provider wins the smaller lot again)
+        m = CommunityModel(small_params("competitive_tender", horizon_years=1), seed=seed)
+        m.burn_in()
+        for _ in range(8):
+            m.step()
+        (ins,) = [i for i in m.regime.instruments if i.contract is not None]
+        c = ins.contract
+        pv = c.provider
+        assert pv is not None
+        before = _provider_clients(m, pv)
+        c.end_year = m.year - 1  # (its term is over: the lot is let again this year)
+        ins.yearly(m, c.value * 0.3)
+        if ins.contract is None or ins.contract.provider is not pv:
+            continue
+        won_again += 1
+        assert before > pv.contract_places
+        assert _provider_clients(m, pv) == pv.contract_places
+    assert won_again >= 2
 
 
 def test_an_outcome_holder_whose_places_its_capital_caps_keeps_the_clients_they_carry():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import ndtri
 
 from model.agents import CommunityGroup
 from model.events import Event
@@ -33,9 +34,10 @@ class CouncilPhases:
         if self.week % WEEKS_PER_YEAR != 0:
             return
         self.council.set_budget(self.year)  # negative years (burn-in) are funded stably
-        luck = self.streams["finances"]
-        for g in self.active_groups():
-            g.new_budget_year(float(luck.standard_normal()))
+        groups = self.active_groups()
+        luck = ndtri(self.streams.by_id("finances", self.week + self.burn_in_weeks, [g.gid for g in groups])[:, 0])
+        for g, z in zip(groups, luck.tolist(), strict=True):
+            g.new_budget_year(z)
             if g.n_members + g.clients > 0:
                 g.trust += self.rates.trust_gain * (1.0 - g.trust) * (0.5 + self.council.relationship)
         self.funders_round()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import ndtri
 
 from model.agents import _SOURCE, CommunityGroup
 from model.params import WEEKS_PER_YEAR
@@ -66,13 +67,13 @@ class FinancePhases:
         and their overheads cost) runs ``term_years``; it is spent on the posts it funds
         (``1 - overhead_share`` of it) and their overheads, but for ``reserve_share`` of it, kept
         back in reserves against its end.
-        Draws: three per open group, in gid order."""
+        Draws: three per open group, keyed by the week and the group (``Streams.by_id``)."""
         f, gt = self.params.groups.funders, self.gt
         gids = self.active_gids()
         if gids.size == 0:
             return
-        rng = self.streams["funders"]
-        u_apply, u_win, z = rng.random(gids.size), rng.random(gids.size), rng.standard_normal(gids.size)
+        u = self.streams.by_id("funders", self.week + self.burn_in_weeks, gids, 3)
+        u_apply, u_win, z = u[:, 0], u[:, 1], ndtri(u[:, 2])
         cost = gt.staff_cost_per_year[gids]
         live = gt.award_per_week[gids] > 0
         ending = live & (gt.award_end_week[gids] <= self.week)

@@ -293,7 +293,7 @@ class GroupPhases:
         thr = self.params.residents.lonely_threshold
         lonely = r.loneliness >= thr
         m = self.members
-        u_leave = rng.random(len(m))
+        u_leave = self.streams["membership_leave"].random(len(m))
         leave_p = rates.leave * (1.0 + lonely[m.res])
         m.keep(u_leave >= leave_p)
         self._referral_dropout()
@@ -306,7 +306,7 @@ class GroupPhases:
                                   r.need.mean(), self.sector_trust * self.supply_factor(), r.nbhd, r.disabled,
                                   self.params.residents.disability_contact_factor, n_mem, g.max_memberships)
         room = self.g_acts & (self.g_activity_places > self.g_members)
-        grp = self._pick_groups(joiners, rng, room, self.g_trust + 0.05)
+        grp = self._pick_groups(joiners, self.streams["membership_pick"], room, self.g_trust + 0.05)
         ok = grp >= 0
         m.add(joiners[ok], grp[ok], len(self.all_groups))
         self.recount_groups()
