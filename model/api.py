@@ -88,6 +88,12 @@ CACHE_FORMAT = 3  # bump when the model's state layout changes (2: referral tria
 #    group only up to its whole free places; an outcome contract let for several years is varied
 #    to the budget as a tender's is; need-based grants read each neighbourhood's need once a round
 #    (each application had its own noisy reading).
+# 16: common random numbers for groups: outside funders' and fundraising luck's yearly draws are
+#    keyed by week and group (``Streams.by_id``; they were drawn in the order of the open groups),
+#    and leaving a group and a joiner's pick draw from streams of their own. Found by a fourth
+#    audit, acting only away from the defaults: a running multi-year contract is varied from its
+#    award's terms; a cached burn-in's ledger grows to the study's length; the loneliness history
+#    covers any study delay; a social-value provider keeps the subcontract share nobody can take.
 MODEL_VERSION = 16
 
 
