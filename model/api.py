@@ -92,7 +92,7 @@ CACHE_FORMAT = 3  # bump when the model's state layout changes (2: referral tria
 #    keyed by week and group (``Streams.by_id``; they were drawn in the order of the open groups),
 #    and leaving a group and a joiner's pick draw from streams of their own. Found by a fourth
 #    audit, acting only away from the defaults: a running multi-year contract is varied from its
-#    award's terms; a cached burn-in's ledger grows to the study's length; the loneliness history
+#    award's terms (and capped afresh each year); a cached burn-in's ledger grows to the study's length; the loneliness history
 #    covers any study delay; a social-value provider keeps the subcontract share nobody can take.
 MODEL_VERSION = 16
 

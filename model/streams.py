@@ -41,13 +41,14 @@ MODEL_STREAMS: tuple[str, ...] = (
     "loneliness",  # idiosyncratic shocks
     "neighbours",  # ties formed in the neighbourhood
     "triadic",  # meeting a friend's friend
-    "finances",  # a group's fundraising luck each budget year, keyed by year and group (``Streams.by_id``)
+    "finances",  # a group's fundraising luck each budget year, keyed by its first week and the group
+    # (``Streams.by_id``)
     "foundings",  # new groups
     "collaboration",  # ties between groups
     "council",  # the council's noisy observation
     "withdrawal",  # clients withdrawing from a service before its end
     "adherence",  # referred members giving the group up before the support period ends
-    "funders",  # outside funders' awards to groups, keyed by year and group (``Streams.by_id``: up
+    "funders",  # outside funders' awards to groups, keyed by week and group (``Streams.by_id``: up
     # to model version 15 drawn in the order of the open groups, so one group more or less under a
     # regime shifted every other group's draws, and from the first year regimes stopped sharing them)
     "hubs",  # where the community hubs stand, their first members and volunteers
@@ -127,15 +128,21 @@ class Streams:
         """``k`` uniforms on (0, 1) for each of ``ids`` (shape ``(len(ids), k)``) that depend only on
         the seed, the stream's name, ``key`` (e.g. the week) and the id: a group's draws are the same
         whichever other groups exist, so regimes that keep different groups open still pair on the
-        groups they share. Draws nothing from the stream itself."""
+        groups they share (the groups open at the study's start, and those founded in the same
+        order: gids are given in order of founding). Equal ids get equal draws. Draws nothing from
+        the stream itself; memory grows with the largest id (the model's gids are dense)."""
         if name not in self._gens:
             self[name]  # (the same error as for an undeclared stream)
         ids = np.asarray(ids, dtype=np.int64)
         if ids.size == 0:
             return np.empty((0, k))
+        if ids.min() < 0 or key < 0:
+            raise ValueError(f"by_id needs non-negative ids and key (got ids from {ids.min()}, key {key})")
         ss = np.random.SeedSequence(entropy=self.seed, spawn_key=(zlib.crc32(name.encode()), 2, int(key)))
-        # (+2**-54: on (0, 1), so that a normal made from it by its inverse CDF is finite)
-        return np.random.Generator(np.random.PCG64(ss)).random((int(ids.max()) + 1, k))[ids] + 2.0**-54
+        # (+2**-54 and the cap below 1: on (0, 1), so that a normal made from it by its inverse CDF
+        # is finite; the top draw, 1 - 2**-53, would round to 1 with the offset)
+        u = np.random.Generator(np.random.PCG64(ss)).random((int(ids.max()) + 1, k))[ids] + 2.0**-54
+        return np.minimum(u, 1.0 - 2.0**-53)
 
     def state(self, name: str) -> tuple[dict, tuple[int, ...]]:
         """The state of one stream: numpy's bit generator and the uniform generator (for tests of

@@ -429,6 +429,29 @@ def test_a_running_outcome_contract_is_varied_to_a_cut_budget():
     assert ins.contract is c and c.places <= places * 0.5 + 1
 
 
+def test_an_outcome_contracts_capped_places_follow_its_capital_whether_or_not_the_budget_moves():
+    """Each year a running outcome contract's places are the award's scaled to the budget, then
+    capped by the working capital it has then: an unchanged budget and a budget a pound lower give
+    the same places (a first build of version 16 left a stable budget's contract at its first cap
+    for ever, and let a moved budget's recover)."""
+    places = []
+    for f in (1.0, 0.999999):
+        m = CommunityModel(small_params("outcomes_based", horizon_years=2, **{"regime.tender.contract_years": 3}),
+                           seed=1)
+        m.burn_in()
+        m.step()
+        (ins,) = [i for i in m.regime.instruments if i.contract is not None]
+        c = ins.contract
+        ins.capital = 3 * ins._place_cost(m)
+        ins._limit_caseload(m)
+        assert c.places == 3
+        ins.capital = 1000 * ins._place_cost(m)  # (refilled)
+        ins.yearly(m, c.value * f)
+        places.append(c.places)
+    assert places[0] > 3
+    assert abs(places[0] - places[1]) <= 1
+
+
 def _provider_clients(m, pv) -> int:
     return int(np.sum(m.res.client_of == PROVIDER_BASE + pv.pid))
 

@@ -34,6 +34,7 @@ from model.params import (
         ({"regime.grants.rule": "lottery"}, "regime.grants.rule 'lottery' is not one of"),
         ({"place.n_residents": "many"}, "place.n_residents must be of type int"),
         ({"horizon_years": -1}, "horizon_years must be positive"),
+        ({"record_every_weeks": 5}, "record_every_weeks must divide 52"),  # (a year's last record ends the budget year)
         ({"ties.drop_below": 0}, "ties.drop_below must be in (0, 1)"),
         ({"ties.decay": 1.0}, "ties.decay must be in [0, 1)"),
     ],

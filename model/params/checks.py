@@ -68,8 +68,9 @@ def _validate(p: Params) -> None:
            f"(got {p.place.n_neighbourhoods})")
     _check(0 < p.horizon_years <= MAX_YEARS,
            f"horizon_years must be positive and at most {_num(MAX_YEARS)} (got {p.horizon_years:g})")
-    _check(p.record_every_weeks >= 1,
-           f"record_every_weeks must be at least 1 (got {p.record_every_weeks})")
+    _check(p.record_every_weeks >= 1 and WEEKS_PER_YEAR % p.record_every_weeks == 0,
+           f"record_every_weeks must divide {WEEKS_PER_YEAR} (1, 2, 4, 13, 26 or 52), so that a year's "
+           f"records end with its budget year (got {p.record_every_weeks})")
     _check_ranges(p)  # every number: finite, non-negative, in [0, 1] for probabilities and shares
     _check(p.funding.path in FUNDING_PATHS,
            f"funding.path '{p.funding.path}' is not one of: {', '.join(FUNDING_PATHS)}")

@@ -190,7 +190,8 @@ class _TenderBase(Instrument):
         lot's price per place drifted, and a deep cut followed by a recovery multiplied the places
         kept by the one-place floor; a contract cut to nothing stayed at nothing)."""
         c = self.contract
-        if c is None or abs(budget - c.value) < 1e-9:
+        if c is None:  # (a contract whose budget did not move is set from its terms too, so that a
+            # cap set since, e.g. an outcome contract's working capital, is applied afresh each year)
             return
         value, places, holder_places, holder_payments, payment = c.terms
         f = budget / value if value > 0 else 0.0
