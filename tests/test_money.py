@@ -414,14 +414,21 @@ def test_one_call_of_referrals_fills_no_group_beyond_its_free_places():
     assert sum(int(counts_after[g.gid] - counts[g.gid]) for g in visiting) > 0  # (referrals did fill places)
 
 
-def test_a_running_outcome_contract_is_varied_to_a_cut_budget():
-    """An outcome contract running for several years is varied to the budget each year as a
-    tender's is (up to model version 14 only its pot followed a cut; its places stayed)."""
+def _three_year_outcome_contract() -> tuple[CommunityModel, object]:
+    """The small place at week 1, seed 1, with an outcome contract let for three years at week 0:
+    the model and the instrument holding it."""
     m = CommunityModel(small_params("outcomes_based", horizon_years=2, **{"regime.tender.contract_years": 3}),
                        seed=1)
     m.burn_in()
     m.step()
     (ins,) = [i for i in m.regime.instruments if i.contract is not None]
+    return m, ins
+
+
+def test_a_running_outcome_contract_is_varied_to_a_cut_budget():
+    """An outcome contract running for several years is varied to the budget each year as a
+    tender's is (up to model version 14 only its pot followed a cut; its places stayed)."""
+    m, ins = _three_year_outcome_contract()
     c = ins.contract
     value, places = c.terms[:2]  # (as awarded: its working capital may carry fewer, c.places)
     assert places >= 4
@@ -436,11 +443,7 @@ def test_an_outcome_contracts_capped_places_follow_its_capital_whether_or_not_th
     for ever, and let a moved budget's recover)."""
     places = []
     for f in (1.0, 0.999999):
-        m = CommunityModel(small_params("outcomes_based", horizon_years=2, **{"regime.tender.contract_years": 3}),
-                           seed=1)
-        m.burn_in()
-        m.step()
-        (ins,) = [i for i in m.regime.instruments if i.contract is not None]
+        m, ins = _three_year_outcome_contract()
         c = ins.contract
         ins.capital = 3 * ins._place_cost(m)
         ins._limit_caseload(m)
