@@ -71,7 +71,12 @@ def _die_with_launcher() -> None:
     """In a worker process of a sweep (joblib/loky, submitit_local), ask the kernel to kill this
     process when the ``resilience`` process that launched it dies, however it dies (SIGKILL
     included): a killed sweep then leaves no worker computing for minutes. Linux only; elsewhere
-    (and in the launching process itself, or on a cluster node) nothing is done."""
+    (and in the launching process itself, or on a cluster node) nothing is done.
+
+    The worker also ignores SIGINT. A terminal's Ctrl-C reaches the whole process group; the
+    launcher handles it (it stops the sweep, and the workers die with it), while a worker that
+    handled it too could be interrupted inside numba's compiler, whose ctypes callback prints a
+    traceback ("Exception ignored on calling ctypes callback function") that Python cannot stop."""
     launcher = os.environ.get(LAUNCHER_ENV, "")
     if not launcher.isdigit() or sys.platform != "linux":
         return
@@ -81,6 +86,7 @@ def _die_with_launcher() -> None:
     import ctypes
     import signal
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
