@@ -26,6 +26,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from experiments import progress as prog
 from experiments.config import GROUPS, model_dict, replicate_seeds, run_settings, validate
+from experiments.interrupts import caused_by_interrupt, defer_interrupts_while_compiling
 from experiments.store import (
     STATUS_LOG,
     atomic_write_parquet,
@@ -220,6 +221,7 @@ def run_job(cfg: DictConfig, info: JobInfo) -> JobOutcome:
         return JobOutcome("skipped", int(meta.get("n_replicates", rs.replicates)),
                           int(meta.get("n_failed", 0)), out)
 
+    defer_interrupts_while_compiling()  # Ctrl-C during a kernel's first compile (experiments/interrupts.py)
     seeds = replicate_seeds(rs.seed, rs.replicates)
     # jobs of a sweep that differ only in regime, funding or horizon share each seed's burn-in:
     # the model at week 0 is kept in the sweep folder (results are identical with or without it)
@@ -264,6 +266,8 @@ def run_job(cfg: DictConfig, info: JobInfo) -> JobOutcome:
         try:
             res = simulate(params, seed, progress=callback, burn_in_cache=cache)
         except Exception as exc:  # noqa: BLE001 - a failed replicate is recorded, the rest go on
+            if caused_by_interrupt(exc):  # Ctrl-C, reported by numba as a SystemError: stop, record nothing
+                raise KeyboardInterrupt from None
             err = f"{type(exc).__name__}: {exc}".replace("\n", " ")
             row = {**ids, "conditions": cond_list, "status": "failed", "error": err,
                    "wall_seconds": time.perf_counter() - r0}
