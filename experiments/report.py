@@ -271,13 +271,14 @@ def model_description() -> str:
 
 
 def limitations() -> list[str]:
-    """The bullets of docs/validation.md's "Known shortfalls", in plain words."""
+    """The bullets of docs/validation.md's "Limitations in brief", in plain words (its opening
+    paragraph is for readers of the document; the report says where the full record is)."""
     path = REPO_ROOT / "docs" / "validation.md"
     try:
-        part = _section(path.read_text(encoding="utf-8"), "Known shortfalls")
+        part = _section(path.read_text(encoding="utf-8"), "Limitations in brief")
     except OSError:
         return []
-    items = re.split(r"^- ", part, flags=re.M)
+    items = re.split(r"^- ", part, flags=re.M)[1:]  # (what precedes the first bullet: the opening)
     return [_plain(i) for i in items if i.strip()]
 
 
@@ -620,8 +621,9 @@ def _document(sweep: Sweep, table: pd.DataFrame, cost: pd.DataFrame, baseline: s
     lim = limitations()
     if lim:
         blocks += [Block("h1", "Limitations"),
-                   Block("p", "Known shortfalls of the model against what is known about England "
-                              "(docs/validation.md):"),
+                   Block("p", "What a reader of these results should know about the model against what "
+                              "is known about England. The full record of each shortfall, with what was "
+                              "tried, is in docs/validation.md (Known shortfalls)."),
                    Block("ul", items=lim)]
     blocks += [Block("h1", "Provenance"),
                Block("p", "Every number here can be reproduced from the resolved configuration and the "
