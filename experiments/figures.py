@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+import textwrap
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -130,13 +131,16 @@ def timeseries_figure(ts: pd.DataFrame, out: Path, metrics: Sequence[str] = TIME
     if ts.empty or not metrics:
         return []
     names = regime_order(ts["regime"].unique())
+    # regimes with a line to draw (no funding has no council spend, so no local share of it)
+    drawn = [r for r in names if ts.loc[ts["regime"] == r, list(metrics)].notna().any().any()]
     ncol = 2 if len(metrics) > 1 else 1
     nrow = math.ceil(len(metrics) / ncol)
     width = style.WIDTH_DOUBLE if ncol == 2 else style.WIDTH_SINGLE
     fig, axes = plt.subplots(nrow, ncol, figsize=(width, 2.1 * nrow + 0.2), squeeze=False,
                              sharex=True, layout="constrained")
-    # with many regimes, overlapping bands turn to mud: then only the first (baseline) regime's band
-    banded = names if len(names) <= 3 else names[:1]
+    # with many regimes, overlapping bands turn to mud: then only the first (baseline) regime's
+    # band, and none when the baseline has no line
+    banded = drawn if len(names) <= 3 else [r for r in names[:1] if r in drawn]
     for ax, metric in zip(axes.flat, metrics, strict=False):
         ym = yearly_means(ts, metric)
         k = style.scale(metric)
@@ -150,7 +154,8 @@ def timeseries_figure(ts: pd.DataFrame, out: Path, metrics: Sequence[str] = TIME
             if regime in banded:
                 ax.fill_between(part["year"], part["ci_low"] * k, part["ci_high"] * k, color=s["color"],
                                 alpha=0.12, lw=0)
-        ax.set_ylabel(style.outcome_label(metric))
+        # on two lines when longer than a panel is tall (about 26 characters at 2.1 in a row)
+        ax.set_ylabel(textwrap.fill(style.outcome_label(metric), 26, break_long_words=False))
         style.format_axis(ax, metric)
         ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     for ax in axes[-1]:
@@ -158,10 +163,12 @@ def timeseries_figure(ts: pd.DataFrame, out: Path, metrics: Sequence[str] = TIME
     for ax in list(axes.flat)[len(metrics):]:
         ax.set_visible(False)
     handles, labels = style.regime_handles(names)
-    note = style.ci_note(replicates(ts))
-    if banded != names:
-        note = note.replace("Shaded:", f"Shaded: {regime_label(names[0])},")
-    style.legend_below(fig, handles, labels, title=note)
+    keep = [k for k, r in enumerate(regime_order(names)) if r in drawn]
+    handles, labels = [handles[k] for k in keep], [labels[k] for k in keep]
+    note = style.ci_note(replicates(ts)) if banded else None
+    if banded and banded != drawn:
+        note = note.replace("Shaded:", f"Shaded: {regime_label(banded[0])},")
+    style.legend_below(fig, handles, labels, title=note, ncol=min(len(labels), 4 if ncol == 2 else 2))
     if title:
         fig.suptitle(title)
     return style.save(fig, out)

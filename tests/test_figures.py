@@ -191,3 +191,57 @@ def test_markdown_and_html_render():
     assert "| Regime |" in md and "**Lonely residents (%): lower is better**" in md and "Holm" in md and "Fixed by design" in md
     html = tables.to_html(tables.reader_tables(_old_layout())[0][1], caption="T")
     assert html.startswith("<table>") and "<caption>T</caption>" in html
+
+
+def _overlap(a, b) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+@pytest.mark.parametrize("metrics", [("lonely_share", "chronic_lonely_share", "mean_close_ties", "close_ties_from_groups"),
+                                     figures.TIMESERIES_METRICS])
+def test_time_series_labels_stay_clear_of_each_other_and_of_the_panels(tmp_path, monkeypatch, metrics):
+    """The report's 2 x 2 panels: a y label longer than its panel ran into the label below it and
+    touched the panel to its left ("Close ties made at a group, per resident" over "Lonely for a
+    year or more (%)", seen in the headline report)."""
+    import matplotlib
+
+    rng = np.random.default_rng(2)
+    ts = pd.DataFrame([{"regime": r, "seed": s, "week": w, **{m: 0.05 + rng.normal(0, 0.01) for m in metrics}}
+                       for r in ("none", "grants", "competitive_tender") for s in range(3) for w in range(0, 520, 4)])
+    kept = []
+    monkeypatch.setattr(style, "save", lambda fig, out: kept.append(fig) or [])
+    figures.timeseries_figure(ts, tmp_path / "ts", metrics=metrics)
+    (fig,) = kept
+    with matplotlib.rc_context(style.RC):
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        axes = [ax for ax in fig.axes if ax.get_visible() and ax.get_ylabel()]
+        assert len(axes) == len(metrics)
+        labels = [ax.yaxis.label.get_window_extent(renderer) for ax in axes]
+        for i, (ax, lab) in enumerate(zip(axes, labels, strict=True)):
+            assert lab.y0 >= ax.get_window_extent(renderer).y0 - 2 and lab.y1 <= ax.get_window_extent(renderer).y1 + 2, \
+                f"the label of {metrics[i]} is taller than its panel"
+            for j, other in enumerate(axes):
+                if j != i:
+                    assert not _overlap(lab, labels[j]), f"{metrics[i]}'s label runs into {metrics[j]}'s"
+                    assert not _overlap(lab, other.get_window_extent(renderer)), f"{metrics[i]}'s label runs into a panel"
+
+
+def test_a_regime_without_a_line_is_left_out_of_the_legend_and_its_band_unclaimed(tmp_path, monkeypatch):
+    """No funding has no council spend, so no local share of it: the local-share figure listed it
+    in its legend and said 'Shaded: No funding, 95% CI' over a band it never drew."""
+    rng = np.random.default_rng(3)
+    regimes = ("none", "grants", "competitive_tender", "partnership")
+    ts = pd.DataFrame([{"regime": r, "seed": s, "week": w,
+                        "local_funding_share": math.nan if r == "none" else rng.uniform(0.2, 1.0)}
+                       for r in regimes for s in range(3) for w in range(0, 156, 4)])
+    kept = []
+    monkeypatch.setattr(style, "save", lambda fig, out: kept.append(fig) or [])
+    figures.timeseries_figure(ts, tmp_path / "share", metrics=("local_funding_share",))
+    figures.timeseries_figure(ts.fillna(0.5), tmp_path / "share", metrics=("local_funding_share",))
+    (without, with_baseline) = kept
+    for fig, listed, shaded in ((without, 3, False), (with_baseline, 4, True)):
+        (legend,) = fig.legends
+        names = [t.get_text() for t in legend.get_texts()]
+        assert len(names) == listed and (style.regime_label("none") in names) == shaded
+        assert legend.get_title().get_text().startswith("Shaded") == shaded
