@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from experiments.interrupts import caused_by_interrupt, prepare_for_runs
 from model.params import ConfigError
 
 CUTOFF = 3.0  # implausibility cut-off: Pukelsheim's 3-sigma rule holds for any unimodal distribution
@@ -379,6 +380,7 @@ def _atomic_text(path: Path, text: str) -> None:
 def run_point(simulator: Simulator, point: int, values: dict[str, float], seeds: list[int],
               regime: str, metrics: list[str], path: Path) -> None:
     """Run the replicates of one design point and write its rows to ``path`` atomically."""
+    prepare_for_runs()  # Ctrl-C: ignored in a worker, deferred while numba compiles (experiments/interrupts.py)
     rows = []
     for r, seed in enumerate(seeds):
         row: dict[str, Any] = {"point": point, "regime": regime, "replicate": r, "seed": seed}
@@ -387,6 +389,8 @@ def run_point(simulator: Simulator, point: int, values: dict[str, float], seeds:
             row.update({"status": "completed", "error": None})
             row.update({k: float(v) for k, v in out.items()})
         except Exception as exc:  # noqa: BLE001 - a failed run is recorded; the wave goes on
+            if caused_by_interrupt(exc):  # Ctrl-C, reported by numba as another error: stop
+                raise KeyboardInterrupt from None
             row.update({"status": "failed", "error": f"{type(exc).__name__}: {exc}".replace("\n", " ")})
             row.update({m: math.nan for m in metrics})
         rows.append(row)

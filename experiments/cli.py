@@ -32,6 +32,7 @@ from pathlib import Path
 from omegaconf import DictConfig
 
 from experiments.config import CONFIG_DIR, CONFIG_NAME
+from experiments.interrupts import mark_main_process
 from model.params import ConfigError
 
 EXAMPLES = """\
@@ -71,12 +72,8 @@ def _die_with_launcher() -> None:
     """In a worker process of a sweep (joblib/loky, submitit_local), ask the kernel to kill this
     process when the ``resilience`` process that launched it dies, however it dies (SIGKILL
     included): a killed sweep then leaves no worker computing for minutes. Linux only; elsewhere
-    (and in the launching process itself, or on a cluster node) nothing is done.
-
-    The worker also ignores SIGINT. A terminal's Ctrl-C reaches the whole process group; the
-    launcher handles it (it stops the sweep, and the workers die with it), while a worker that
-    handled it too could be interrupted inside numba's compiler, whose ctypes callback prints a
-    traceback ("Exception ignored on calling ctypes callback function") that Python cannot stop."""
+    (and in the launching process itself, or on a cluster node) nothing is done. (Workers also
+    ignore SIGINT: experiments/interrupts.py.)"""
     launcher = os.environ.get(LAUNCHER_ENV, "")
     if not launcher.isdigit() or sys.platform != "linux":
         return
@@ -86,7 +83,6 @@ def _die_with_launcher() -> None:
     import ctypes
     import signal
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
@@ -524,6 +520,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     os.environ.pop("HYDRA_FULL_ERROR", None)  # keep errors to one line, never a traceback
+    mark_main_process()  # the processes this command starts are its workers (experiments/interrupts.py)
     parser = build_parser()
     if not argv or argv[0] in ("-h", "--help"):
         parser.print_help()

@@ -33,6 +33,7 @@ import pandas as pd
 import yaml
 
 from experiments.config import CONFIG_DIR, replicate_seeds
+from experiments.interrupts import caused_by_interrupt, prepare_for_runs
 from model.params import PLACES, ConfigError, Params, make_params, numeric_fields
 
 METHODS = ("lhs", "sobol", "morris", "saltelli")
@@ -390,6 +391,7 @@ def run_point(study_dir: Path, study: dict[str, Any], row: Mapping[str, Any],
     # runs of one point in several regimes share each seed's burn-in; when no varied parameter shapes
     # the burn-in, every point shares it (the model's cache key decides what may be shared)
     cache = study_dir / "burn_in" if (len(study["regimes"]) > 1 or not shaping) else None
+    prepare_for_runs()  # Ctrl-C: ignored in a worker, deferred while numba compiles (experiments/interrupts.py)
     rows, failed, used = [], 0, set()
     for regime in study["regimes"]:
         params = make_params(study["place"], regime, study["funding"],
@@ -400,6 +402,8 @@ def run_point(study_dir: Path, study: dict[str, Any], row: Mapping[str, Any],
                 summary = dict(simulator(params, int(seed), cache))
                 rows.append({**ids, "status": "ok", "error": "", **summary})
             except Exception as exc:  # one failed run is recorded and does not stop the study
+                if caused_by_interrupt(exc):  # Ctrl-C, reported by numba as another error: stop
+                    raise KeyboardInterrupt from None
                 failed += 1
                 rows.append({**ids, "status": "failed", "error": f"{type(exc).__name__}: {exc}"[:500]})
             if cache is not None and shaping:

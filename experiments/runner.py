@@ -26,7 +26,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from experiments import progress as prog
 from experiments.config import GROUPS, model_dict, replicate_seeds, run_settings, validate
-from experiments.interrupts import caused_by_interrupt, defer_interrupts_while_compiling
+from experiments.interrupts import caused_by_interrupt, prepare_for_runs
 from experiments.store import (
     STATUS_LOG,
     atomic_write_parquet,
@@ -221,7 +221,7 @@ def run_job(cfg: DictConfig, info: JobInfo) -> JobOutcome:
         return JobOutcome("skipped", int(meta.get("n_replicates", rs.replicates)),
                           int(meta.get("n_failed", 0)), out)
 
-    defer_interrupts_while_compiling()  # Ctrl-C during a kernel's first compile (experiments/interrupts.py)
+    prepare_for_runs()  # Ctrl-C while a kernel first compiles, or in a worker (experiments/interrupts.py)
     seeds = replicate_seeds(rs.seed, rs.replicates)
     # jobs of a sweep that differ only in regime, funding or horizon share each seed's burn-in:
     # the model at week 0 is kept in the sweep folder (results are identical with or without it)
