@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from experiments.interrupts import caused_by_interrupt, prepare_for_runs
+from experiments.interrupts import prepare_for_runs, raise_if_interrupt
 from model.params import ConfigError
 
 CUTOFF = 3.0  # implausibility cut-off: Pukelsheim's 3-sigma rule holds for any unimodal distribution
@@ -389,8 +389,7 @@ def run_point(simulator: Simulator, point: int, values: dict[str, float], seeds:
             row.update({"status": "completed", "error": None})
             row.update({k: float(v) for k, v in out.items()})
         except Exception as exc:  # noqa: BLE001 - a failed run is recorded; the wave goes on
-            if caused_by_interrupt(exc):  # Ctrl-C, reported by numba as another error: stop
-                raise KeyboardInterrupt from None
+            raise_if_interrupt(exc)  # Ctrl-C that numba reported as another error: stop
             row.update({"status": "failed", "error": f"{type(exc).__name__}: {exc}".replace("\n", " ")})
             row.update({m: math.nan for m in metrics})
         rows.append(row)

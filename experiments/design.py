@@ -33,7 +33,7 @@ import pandas as pd
 import yaml
 
 from experiments.config import CONFIG_DIR, replicate_seeds
-from experiments.interrupts import caused_by_interrupt, prepare_for_runs
+from experiments.interrupts import prepare_for_runs, raise_if_interrupt
 from model.params import PLACES, ConfigError, Params, make_params, numeric_fields
 
 METHODS = ("lhs", "sobol", "morris", "saltelli")
@@ -402,8 +402,7 @@ def run_point(study_dir: Path, study: dict[str, Any], row: Mapping[str, Any],
                 summary = dict(simulator(params, int(seed), cache))
                 rows.append({**ids, "status": "ok", "error": "", **summary})
             except Exception as exc:  # one failed run is recorded and does not stop the study
-                if caused_by_interrupt(exc):  # Ctrl-C, reported by numba as another error: stop
-                    raise KeyboardInterrupt from None
+                raise_if_interrupt(exc)  # Ctrl-C that numba reported as another error: stop
                 failed += 1
                 rows.append({**ids, "status": "failed", "error": f"{type(exc).__name__}: {exc}"[:500]})
             if cache is not None and shaping:

@@ -110,3 +110,9 @@ def caused_by_interrupt(exc: BaseException) -> bool:
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__
     return False
+
+
+def raise_if_interrupt(exc: BaseException) -> None:
+    """Where a failed run is recorded and the rest go on: an interrupt stops instead."""
+    if caused_by_interrupt(exc):
+        raise KeyboardInterrupt from None

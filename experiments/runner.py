@@ -26,7 +26,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from experiments import progress as prog
 from experiments.config import GROUPS, model_dict, replicate_seeds, run_settings, validate
-from experiments.interrupts import caused_by_interrupt, prepare_for_runs
+from experiments.interrupts import prepare_for_runs, raise_if_interrupt
 from experiments.store import (
     STATUS_LOG,
     atomic_write_parquet,
@@ -266,8 +266,7 @@ def run_job(cfg: DictConfig, info: JobInfo) -> JobOutcome:
         try:
             res = simulate(params, seed, progress=callback, burn_in_cache=cache)
         except Exception as exc:  # noqa: BLE001 - a failed replicate is recorded, the rest go on
-            if caused_by_interrupt(exc):  # Ctrl-C, reported by numba as a SystemError: stop, record nothing
-                raise KeyboardInterrupt from None
+            raise_if_interrupt(exc)  # Ctrl-C that numba reported as another error: stop, record nothing
             err = f"{type(exc).__name__}: {exc}".replace("\n", " ")
             row = {**ids, "conditions": cond_list, "status": "failed", "error": err,
                    "wall_seconds": time.perf_counter() - r0}
