@@ -278,6 +278,9 @@ def create_study(
     overrides = dict(overrides or {})
     place = overrides.pop("place", None)
     funding = overrides.pop("funding", None)
+    if isinstance(overrides.get("regime"), str):  # as in `resilience run regime=grants`
+        raise ConfigError(f"a design chooses its regimes with --regimes {overrides['regime']} "
+                          "(or the range file's 'regimes'), not regime=")
     if replicates < 1:
         raise ConfigError(f"--replicates must be at least 1 (got {replicates})")
     if seed < 0:

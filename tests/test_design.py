@@ -86,6 +86,7 @@ def test_samplers_stay_in_range_and_have_the_right_size(method, n, rows):
     (TWO, ["--method", "sobol", "--n", "6"], "power of 2"),
     (TWO, ["--regimes", "nonsense"], "regime.name 'nonsense'"),
     (TWO, ["no_such.param=3"], "unknown parameter"),
+    (TWO, ["regime=grants"], "--regimes grants"),  # as `resilience run` takes it
 ])
 def test_bad_input_gives_one_line_and_writes_nothing(tmp_path, capsys, params, extra, needle):
     rf = _ranges(tmp_path, params)
