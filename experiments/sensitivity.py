@@ -13,6 +13,8 @@ Morris needs a Morris design; direct Sobol indices need a Saltelli design (``--m
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import os
 import re
 import tempfile
@@ -41,6 +43,8 @@ class Quantity:
     y: np.ndarray
     values: np.ndarray
     noise: dict[str, float] = field(default_factory=dict)
+    metric: str = ""  # the outcome (its unit and plain label in figures)
+    title: str = ""  # in plain words, for figures
 
 
 def noise_share(values: np.ndarray) -> dict[str, float]:
@@ -113,7 +117,14 @@ def quantity(study: dict[str, Any], points: pd.DataFrame, runs: pd.DataFrame, *,
         slug = metric if len(regimes) == 1 else f"{regime}_{metric}"
     with np.errstate(all="ignore"):
         y = np.where(np.all(np.isfinite(values), axis=1), values.mean(axis=1), np.nan)
-    return Quantity(name, slug, y, values, noise_share(values))
+    from experiments import style
+
+    label = style.outcome_label(metric, unit=False)
+    if contrast is not None:
+        title = f"{style.regime_label(a)} minus {style.regime_label(b)}: {label}"
+    else:
+        title = label if len(regimes) == 1 else f"{label}, {style.regime_label(regime)}"
+    return Quantity(name, slug, y, values, noise_share(values), metric, title)
 
 
 def _problem(study: dict[str, Any]) -> dict[str, Any]:
@@ -183,74 +194,115 @@ def _label(study: dict[str, Any], name: str) -> str:
 
 
 def _save(fig, base: Path) -> list[Path]:
+    """PNG (the project's 300 dpi) and PDF (TrueType fonts), each written atomically."""
+    from experiments import style
+
     out = []
     for ext in ("png", "pdf"):
         path = base.with_suffix(f".{ext}")
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=f".{ext}")
         os.close(fd)
-        fig.savefig(tmp, dpi=150, bbox_inches="tight", format=ext)
+        fig.savefig(tmp, dpi=style.DPI, bbox_inches="tight", pad_inches=0.03, format=ext)
         os.replace(tmp, path)
         out.append(path)
     return out
 
 
-def morris_figure(df: pd.DataFrame, study: dict[str, Any], title: str, base: Path) -> list[Path]:
+def _noise_note(df: pd.DataFrame) -> str:
+    """What replicate noise leaves of the signal: the reader's caveat under a figure."""
+    single = float(df["noise_share"].iloc[0]) if "noise_share" in df else math.nan
+    means = float(df["noise_share_of_means"].iloc[0]) if "noise_share_of_means" in df else math.nan
+    if not (math.isfinite(single) and math.isfinite(means)):
+        return ""
+    return (f"Replicate noise: {single:.0%} of the variance of single runs, {means:.0%} of the variance "
+            f"of the point means the indices are computed from.")
+
+
+def _spread_labels(fig, texts: list) -> None:
+    """Move point labels up, one line at a time, until none overlaps another (labels of points
+    that lie close together were drawn over each other); the lowest point's label stays put."""
+    from matplotlib.text import Text
+
+    renderer = fig.canvas.get_renderer()
+    placed = []
+    for t in sorted(texts, key=lambda t: (t.xy[1], t.xy[0])):
+        box = Text.get_window_extent(t, renderer)  # the text alone, not its leader line
+        for _ in range(12):
+            if not any(box.overlaps(b) for b in placed):
+                break
+            x, y = t.xyann
+            t.xyann = (x, y + box.height * 72 / fig.dpi + 1)
+            box = Text.get_window_extent(t, renderer)
+        placed.append(box)
+
+
+def morris_figure(df: pd.DataFrame, study: dict[str, Any], q: Quantity, base: Path) -> list[Path]:
+    import matplotlib
     import matplotlib.pyplot as plt
 
-    from experiments.style import COLOURS  # the project's palette and figure style (sizes, fonts, Agg)
+    from experiments import style
 
+    k = style.scale(q.metric)
+    unit = style.diff_unit(q.metric)  # an effect is a difference: percentage points for a share
     d = len(df)
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(7, max(3.0, 0.6 + 0.22 * d)),
-                                   gridspec_kw={"width_ratios": [1.1, 1]})
-    order = df.iloc[::-1]
-    labels = [_label(study, p) for p in order["parameter"]]
-    ax1.barh(labels, order["mu_star"], xerr=order["mu_star_conf"], color=COLOURS[2],
-             error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "#333"})
-    ax1.set_xlabel("mu* (mean |elementary effect|)")
-    ax1.tick_params(axis="y", labelsize=8)
-    ax1.set_xlim(left=0)
-    ax2.scatter(df["mu_star"], df["sigma"], s=18, color=COLOURS[2])
-    top = max(float(df["mu_star"].max()), float(df["sigma"].max()), 1e-12)
-    ax2.plot([0, top], [0, top], color="#999", lw=0.8, ls="--")
-    ax2.text(top, top, " sigma = mu*", fontsize=7, color="#666", va="bottom", ha="right")
-    for _, row in df.head(6).iterrows():
-        ax2.annotate(_label(study, row["parameter"]), (row["mu_star"], row["sigma"]), fontsize=7,
-                     xytext=(3, 3), textcoords="offset points")
-    ax2.set_xlabel("mu*")
-    ax2.set_ylabel("sigma (spread: interactions, non-linearity)")
-    ax2.set_xlim(left=0)
-    ax2.set_ylim(bottom=0)
-    for ax in (ax1, ax2):
-        ax.spines[["top", "right"]].set_visible(False)
-    fig.suptitle(f"Morris screening: {title}", fontsize=10)
-    fig.tight_layout()
-    paths = _save(fig, base)
+    with matplotlib.rc_context(style.RC):
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(style.WIDTH_DOUBLE, max(2.8, 0.9 + 0.22 * d)),
+                                       gridspec_kw={"width_ratios": [1.1, 1]}, layout="constrained")
+        order = df.iloc[::-1]
+        labels = [_label(study, p) for p in order["parameter"]]
+        ax1.barh(labels, order["mu_star"] * k, xerr=order["mu_star_conf"] * k, color=style.COLOURS[2],
+                 error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "#333"})
+        ax1.set_xlabel("μ*, mean |elementary effect|" + (f" ({unit})" if unit else "") + ", 95% CI")
+        ax1.set_xlim(left=0)
+        ax2.scatter(df["mu_star"] * k, df["sigma"] * k, s=18, color=style.COLOURS[2])
+        top = max(float(df["mu_star"].max()), float(df["sigma"].max()), 1e-12) * k
+        ax2.plot([0, top], [0, top], color="#999", lw=0.8, ls="--")
+        ax2.text(top, top, "σ = μ*", color="#666", va="bottom", ha="right", fontsize=style.SMALL_SIZE)
+        texts = [ax2.annotate(_label(study, row["parameter"]), (row["mu_star"] * k, row["sigma"] * k),
+                              xytext=(3, 3), textcoords="offset points", fontsize=style.SMALL_SIZE - 0.5,
+                              arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "#888",
+                                          "shrinkA": 0, "shrinkB": 2})  # a leader once a label moves
+                 for _, row in df.head(6).iterrows()]
+        ax2.set_xlabel("μ*" + (f" ({unit})" if unit else ""))
+        ax2.set_ylabel("σ, spread of the effects\n(interactions, non-linearity)")
+        ax2.set_xlim(left=0)
+        ax2.set_ylim(bottom=0)
+        fig.suptitle(f"Morris screening: {q.title}")
+        note = _noise_note(df)
+        if note:
+            fig.supxlabel(note, fontsize=style.SMALL_SIZE, color="#444")
+        fig.canvas.draw()
+        _spread_labels(fig, texts)
+        paths = _save(fig, base)
     plt.close(fig)
     return paths
 
 
-def sobol_figure(df: pd.DataFrame, study: dict[str, Any], title: str, base: Path) -> list[Path]:
+def sobol_figure(df: pd.DataFrame, study: dict[str, Any], q: Quantity, base: Path) -> list[Path]:
+    import matplotlib
     import matplotlib.pyplot as plt
 
-    from experiments.style import COLOURS  # the project's palette and figure style (sizes, fonts, Agg)
+    from experiments import style
 
     d = len(df)
-    fig, ax = plt.subplots(figsize=(7, max(2.5, 0.7 + 0.3 * d)))
-    order = df.iloc[::-1].reset_index(drop=True)
-    pos = np.arange(d)
-    h = 0.38
-    ax.barh(pos + h / 2, order["ST"], h, xerr=order["ST_conf"], label="total (ST)", color=COLOURS[2],
-            error_kw={"elinewidth": 0.8, "capsize": 2})
-    ax.barh(pos - h / 2, order["S1"], h, xerr=order["S1_conf"], label="first order (S1)", color=COLOURS[1],
-            error_kw={"elinewidth": 0.8, "capsize": 2})
-    ax.set_yticks(pos, [_label(study, p) for p in order["parameter"]], fontsize=8)
-    ax.axvline(0, color="#333", lw=0.6)
-    ax.set_xlabel("Sobol index (share of variance), 95% CI")
-    ax.legend(frameon=False, fontsize=8, loc="lower right")
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.set_title(f"Sobol indices: {title}", fontsize=10)
-    fig.tight_layout()
-    paths = _save(fig, base)
+    with matplotlib.rc_context(style.RC):
+        fig, ax = plt.subplots(figsize=(style.WIDTH_DOUBLE, max(2.5, 0.9 + 0.3 * d)), layout="constrained")
+        order = df.iloc[::-1].reset_index(drop=True)
+        pos = np.arange(d)
+        h = 0.38
+        ax.barh(pos + h / 2, order["ST"], h, xerr=order["ST_conf"], label="total (ST)", color=style.COLOURS[2],
+                error_kw={"elinewidth": 0.8, "capsize": 2})
+        ax.barh(pos - h / 2, order["S1"], h, xerr=order["S1_conf"], label="first order (S1)",
+                color=style.COLOURS[1], error_kw={"elinewidth": 0.8, "capsize": 2})
+        ax.set_yticks(pos, [_label(study, p) for p in order["parameter"]])
+        ax.axvline(0, color="#333", lw=0.6)
+        ax.set_xlabel("Sobol index (share of variance), 95% CI")
+        ax.legend(frameon=False, loc="lower right")
+        ax.set_title(f"Sobol indices: {q.title}")
+        note = _noise_note(df)
+        if note:
+            fig.supxlabel(note, fontsize=style.SMALL_SIZE, color="#444")
+        paths = _save(fig, base)
     plt.close(fig)
     return paths
 
@@ -316,7 +368,8 @@ def analyse(path: str | Path, *, metric: str | None = None, contrast: str | None
     os.replace(tmp, csv)
     paths: list[Path] = []
     if figures:
-        title = q.name + (" (emulator)" if emulator else "")
-        paths = (morris_figure(table, study, title, out / tag) if method == "morris"
-                 else sobol_figure(table, study, title, out / tag))
+        if emulator:
+            q = dataclasses.replace(q, title=q.title + " (from an emulator)")
+        paths = (morris_figure(table, study, q, out / tag) if method == "morris"
+                 else sobol_figure(table, study, q, out / tag))
     return Analysis(q, method, table, csv, paths, cv)

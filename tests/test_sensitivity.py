@@ -9,6 +9,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -181,3 +182,32 @@ def test_emulator_cross_validation_sees_pure_noise():
     X = rng.uniform(size=(60, 3))
     _, cv = fit_emulator(X, rng.normal(size=60))
     assert cv["r2"] < 0.2
+
+
+def test_the_morris_figure_speaks_plainly_and_its_labels_stay_apart(tmp_path, monkeypatch):
+    """Points close together had their labels drawn over each other; the title and axes used code
+    names and raw shares (0.05 for 5 points); the share of replicate noise was not on the figure."""
+    from matplotlib.text import Text
+
+    names = ["a.one", "b.two", "c.three", "d.four"]
+    df = pd.DataFrame({"parameter": names, "mu_star": [0.0557, 0.0523, 0.0530, 0.002],
+                       "mu_star_conf": [0.006] * 4, "sigma": [0.0086, 0.0090, 0.0088, 0.003],
+                       "noise_share": 0.915, "noise_share_of_means": 0.843})
+    study = {"ranges": {n: {"label": f"parameter {n}"} for n in names}}
+    q = sensitivity.Quantity("lonely_share", "lonely_share", np.zeros(2), np.zeros((2, 2)),
+                             metric="lonely_share", title="Lonely residents")
+    kept = []
+    monkeypatch.setattr(sensitivity, "_save", lambda fig, base: kept.append(fig) or [])
+    sensitivity.morris_figure(df, study, q, tmp_path / "m")
+    (fig,) = kept
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)  # (closed after saving: a canvas again, to measure the labels where they were saved)
+    renderer = fig.canvas.get_renderer()
+    ax1, ax2 = fig.axes[:2]
+    boxes = [Text.get_window_extent(t, renderer) for t in ax2.texts if t.get_text().startswith("parameter")]
+    assert len(boxes) == 4
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    assert "Lonely residents" in fig._suptitle.get_text()
+    assert "percentage points" in ax1.get_xlabel() and ax1.get_xlim()[1] > 5  # 5.6 points, not 0.056
+    assert "92%" in fig.get_supxlabel() and "84%" in fig.get_supxlabel()
