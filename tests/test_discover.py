@@ -37,7 +37,7 @@ def write_study(path: Path, n: int = N_POINTS, seed: int = 1) -> np.ndarray:
         for r in range(REPLICATES):
             base, lonely = rng.normal(10, 1), rng.normal(0.07, 0.005)
             effect = -1.0 if inside[k] else 1.0
-            common = {"point": k, "replicate": r, "seed": 100 + r, "status": "completed"}
+            common = {"point": k, "replicate": r, "seed": 100 + r, "status": "ok"}
             rows.append({**common, "regime": "grants", "active_groups": base, "lonely_share": lonely})
             rows.append({**common, "regime": "competitive_tender",
                          "active_groups": base + effect + rng.normal(0, 0.3), "lonely_share": lonely + 0.01})
@@ -92,8 +92,8 @@ def test_rules_mean_and_share_differ_as_stated(tmp_path):
     (d / "study.yaml").write_text("method: lhs\nn: 1\nreplicates: 1\n")  # as `resilience design` writes
     rows = []
     for r, diff in enumerate([-10.0, 1.0, 1.0]):
-        rows.append({"point": 0, "replicate": r, "regime": "b", "m": 5.0, "status": "completed"})
-        rows.append({"point": 0, "replicate": r, "regime": "a", "m": 5.0 + diff, "status": "completed"})
+        rows.append({"point": 0, "replicate": r, "regime": "b", "m": 5.0, "status": "ok"})
+        rows.append({"point": 0, "replicate": r, "regime": "a", "m": 5.0 + diff, "status": "ok"})
         # a failed run is ignored
     rows.append({"point": 0, "replicate": 3, "regime": "a", "m": np.nan, "status": "failed"})
     pd.DataFrame(rows).to_parquet(d / "runs.parquet")
@@ -141,3 +141,25 @@ def test_a_design_too_small_or_no_study_is_refused(toy_study, tmp_path, capsys):
         err = capsys.readouterr().err
         assert code == 2 and err.count("\n") == 1 and message in err, err
     assert not (small / "discover").exists()
+
+
+def test_discover_reads_a_study_that_resilience_design_ran(tmp_path):
+    """The hand-made studies above wrote the runs' status as the runner does ("completed"); a design
+    study writes "ok", and discover dropped every run of every real study ('unknown regime
+    grants in the claim; this study has: ')."""
+    from experiments import design
+
+    ranges = tmp_path / "r.yaml"
+    ranges.write_text("parameters:\n  council.budget_per_resident_per_year: {low: 2, high: 12, source: test}\n")
+    study = tmp_path / "study"
+    design.create_study(ranges, study, n=24, replicates=2, regimes=["none", "grants"],
+                        overrides={"place": "small"})
+
+    def fake(params, seed, cache):  # grants lower loneliness where the budget is above 7
+        rich = params.regime.name == "grants" and params.council.budget_per_resident_per_year > 7
+        return {"lonely_share": 0.07 - (0.01 if rich else 0.0)}
+
+    design.run_study(study, n_jobs=1, simulator=fake)
+    res = discover(study, "grants - none on lonely_share < -0.005", rule="mean")
+    budget = design.load_study(study)[1].set_index("point")["council.budget_per_resident_per_year"]
+    assert res["holds"].to_numpy().tolist() == (budget.sort_index() > 7).to_numpy().tolist()
