@@ -274,27 +274,33 @@ def discover(study_path: Path, claim: str, out: Path | None = None, rule: str = 
 
 def _tradeoff_figure(boxes: list[Box], path: Path) -> None:
     import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.colors import BoundaryNorm
 
-    fig, ax = plt.subplots(figsize=(5, 4), dpi=120)
-    for k, b in enumerate(boxes, start=1):
-        t = b.trajectory
-        sc = ax.scatter(t["coverage"], t["density"], c=t["res_dim"], cmap="viridis", s=14,
-                        label=f"box {k} peeling steps")
-        ax.scatter([b.coverage], [b.density], s=120, facecolors="none", edgecolors="red",
-                   label=f"box {k} chosen")
-    fig.colorbar(sc, ax=ax, label="restricted parameters")
-    ax.set_xlabel("coverage")
-    ax.set_ylabel("density")
-    ax.set_xlim(0, 1.02)
-    ax.set_ylim(0, 1.02)
-    ax.legend(fontsize=7, loc="lower left")
-    ax.set_title("PRIM trade-off: coverage against density")
-    fig.tight_layout()
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp)
+    from experiments import style  # the project's figure style (sizes, fonts, Agg)
+
+    # one colour per number of restricted parameters, the same for every box (each scatter scaled
+    # its colours to its own range, and the bar showed fractions of a parameter)
+    top = max(int(b.trajectory["res_dim"].max()) for b in boxes)
+    norm = BoundaryNorm(np.arange(-0.5, top + 1.5), top + 1)
+    cmap = plt.get_cmap("viridis", top + 1)
+    with matplotlib.rc_context(style.RC):
+        fig, ax = plt.subplots(figsize=(style.WIDTH_SINGLE + 1.0, 3.0), layout="constrained")
+        for k, b in enumerate(boxes, start=1):
+            t = b.trajectory
+            sc = ax.scatter(t["coverage"], t["density"], c=t["res_dim"], cmap=cmap, norm=norm, s=12,
+                            marker=style.MARKERS[(k - 1) % len(style.MARKERS)], label=f"box {k}: peeling steps")
+            ax.scatter([b.coverage], [b.density], s=110, facecolors="none", edgecolors="red",
+                       label="chosen box" if k == 1 else None)
+        fig.colorbar(sc, ax=ax, label="restricted parameters", ticks=range(top + 1))
+        ax.set_xlabel("coverage")
+        ax.set_ylabel("density")
+        ax.set_xlim(0, 1.02)
+        ax.set_ylim(0, 1.02)
+        ax.legend(loc="lower left", frameon=False)
+        ax.set_title("PRIM trade-off: coverage against density")
+        tmp = path.with_name(f".{path.name}.tmp.png")
+        fig.savefig(tmp, dpi=style.DPI, bbox_inches="tight", pad_inches=0.03)
     plt.close(fig)
     tmp.replace(path)
 

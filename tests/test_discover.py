@@ -163,3 +163,30 @@ def test_discover_reads_a_study_that_resilience_design_ran(tmp_path):
     res = discover(study, "grants - none on lonely_share < -0.005", rule="mean")
     budget = design.load_study(study)[1].set_index("point")["council.budget_per_resident_per_year"]
     assert res["holds"].to_numpy().tolist() == (budget.sort_index() > 7).to_numpy().tolist()
+
+
+def test_the_tradeoff_figure_colours_every_box_on_one_integer_scale(tmp_path, monkeypatch):
+    """Each box's peeling steps were coloured on their own range (the same colour meant 3
+    restricted parameters on one box and 1 on another) and the colour bar showed fractions."""
+    import matplotlib.pyplot as plt
+
+    from experiments import discover as disc
+
+    def box(dims: list[int]) -> disc.Box:
+        n = len(dims)
+        t = pd.DataFrame({"coverage": np.linspace(1, 0.5, n), "density": np.linspace(0.5, 1, n), "res_dim": dims})
+        return disc.Box(pd.DataFrame(), 0.5, 1.0, 0.3, 10, t, n - 1)
+
+    kept = []
+    real_close = plt.close
+    monkeypatch.setattr(plt, "close", lambda fig=None: kept.append(fig))
+    disc._tradeoff_figure([box([0, 1, 2, 3]), box([0, 1])], tmp_path / "t.png")
+    real_close(kept[0])
+    fig = kept[0]
+    ax = fig.axes[0]
+    first, second = ax.collections[0], ax.collections[2]  # the two boxes' peeling steps
+    assert first.norm is second.norm or (first.norm.vmin, first.norm.vmax) == (second.norm.vmin, second.norm.vmax)
+    assert np.allclose(first.get_facecolors()[1], second.get_facecolors()[1])  # one parameter: one colour
+    ticks = fig.axes[1].get_yticks()
+    assert np.allclose(ticks, np.round(ticks)) and set(np.round(ticks).astype(int)) == {0, 1, 2, 3}
+    assert (tmp_path / "t.png").exists()
