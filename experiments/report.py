@@ -306,18 +306,14 @@ def summary_text(table: pd.DataFrame, metrics: Sequence[str], horizon: Any) -> s
     primary = next((m for m in metrics if DIRECTION.get(m) and m in set(t["metric"])), None)
     words = []
     if primary:
-        rows = t[t["metric"] == primary]
-        name = style.outcome_label(primary, unit=False).lower()
-        clear = [r for r in rows.itertuples() if _clear(r)]
-        unclear = [regime_label(r.level) for r in rows.itertuples() if not _clear(r)]
-        if clear:
-            parts = [f"{regime_label(r.level)} {_diff_words(primary, r.diff_mean, r.diff_ci_low, r.diff_ci_high)}"
-                     for r in clear]
-            words.append(f"Compared with {baseline}, in the final year of {horizon} years, on the share of "
-                         f"{name}: " + "; ".join(parts) + ".")
-        if unclear:
-            words.append(f"{_join(unclear)} did not differ clearly from {baseline} on the share of {name} "
-                         f"(Holm-adjusted p at least 0.05 or a 95% CI that includes no change).")
+        cols = tables.strata_of(t)
+        # one passage per stratum (a sweep over funding paths named every regime once per path,
+        # in one list, without saying which path was which)
+        groups = t[t["metric"] == primary].groupby(cols, sort=False) if cols else [((), t[t["metric"] == primary])]
+        for key, rows in groups:
+            key = key if isinstance(key, tuple) else (key,)
+            where = "; ".join(f"{c} = {v}" for c, v in zip(cols, key, strict=True))
+            words.append(_primary_words(rows, primary, baseline, horizon, f"With {where}: " if where else ""))
     tested = t[t["p_holm"].notna()]
     n_clear = sum(_clear(r) for r in tested.itertuples())
     better = tested[tested["verdict"] == "better"]
@@ -326,6 +322,26 @@ def summary_text(table: pd.DataFrame, metrics: Sequence[str], horizon: Any) -> s
                  f"regime-outcome contrasts with {baseline} were clear (Holm-adjusted p < 0.05): "
                  f"{len(better)} in the better direction and {len(worse)} in the worse.")
     return " ".join(words)
+
+
+def _primary_words(rows: pd.DataFrame, primary: str, baseline: str, horizon: Any, lead: str) -> str:
+    """The summary's sentences on the primary outcome, for one stratum's contrasts."""
+    name = style.outcome_label(primary, unit=False).lower()
+    clear = [r for r in rows.itertuples() if _clear(r)]
+    unclear = [regime_label(r.level) for r in rows.itertuples() if not _clear(r)]
+    words = []
+    if clear:
+        parts = [f"{regime_label(r.level)} {_diff_words(primary, r.diff_mean, r.diff_ci_low, r.diff_ci_high)}"
+                 for r in clear]
+        words.append(f"Compared with {baseline}, in the final year of {horizon} years, on the share of "
+                     f"{name}: " + "; ".join(parts) + ".")
+    if unclear:
+        who = f"None of the {len(unclear)} regimes" if not clear and len(unclear) > 2 else _join(unclear)
+        words.append(f"{who} differed clearly from {baseline} on the share of {name} (Holm-adjusted p at "
+                     f"least 0.05 or a 95% CI that includes no change)." if who.startswith("None") else
+                     f"{who} did not differ clearly from {baseline} on the share of {name} "
+                     f"(Holm-adjusted p at least 0.05 or a 95% CI that includes no change).")
+    return lead + " ".join(words)
 
 
 def _join(names: Sequence[str]) -> str:
@@ -450,18 +466,29 @@ def _methods(sweep: Sweep, regimes: Sequence[str], baseline: str) -> list[Block]
     horizon = _cfg(sweep, "horizon_years", default="?")
     burn = _cfg(sweep, "burn_in_years", default="?")
     reps = sorted({int(j.get("replicates") or 0) for j in sweep.jobs})
-    funding_words = {"stable": "stable (the same budget every year)",
-                     "austerity": "austerity (a cut every year)",
-                     "shock": "a one-off shock (a sudden cut)"}.get(str(funding), str(funding))
-    budget_words = f"£{budget:,.2f} per resident per year" if isinstance(budget, int | float) else str(budget)
+    paths = {"stable": "stable (the same budget every year)", "austerity": "austerity (a cut every year)",
+             "shock": "a one-off shock (a sudden cut)"}
+
+    def each(v, fmt) -> str:  # a setting the jobs share, or the values a sweep gives it, in words
+        return _join([fmt(x) for x in v]) if isinstance(v, list) else fmt(v)
+
     def fmt_num(v):
         return (f"{v:g}" if isinstance(v, float) else str(v))
+
+    def money(v):
+        return f"£{v:,.2f}" if isinstance(v, int | float) else str(v)
+
+    def count(v):
+        return f"{v:,}" if isinstance(v, int) else str(v)
+
+    funding_words = ("funding paths: " if isinstance(funding, list) else "funding path: ") + \
+        each(funding, lambda f: paths.get(str(f), str(f)))
     blocks = [
-        Block("p", f"Place: {place} ({n_res if not isinstance(n_res, int) else f'{n_res:,}'} adult "
-                   f"residents in {n_nb} neighbourhoods). Council budget {budget_words}; funding path: "
-                   f"{funding_words}. Each run first runs {fmt_num(burn)} years of burn-in under the usual "
-                   f"arrangements, then the regime for {fmt_num(horizon)} years (the study). Outcomes are "
-                   f"read in the study's final year."),
+        Block("p", f"Place: {each(place, str)} ({each(n_res, count)} adult residents in {each(n_nb, str)} "
+                   f"neighbourhoods). Council budget {each(budget, money)} per resident per year; "
+                   f"{funding_words}. Each run first runs {each(burn, fmt_num)} years of burn-in under the "
+                   f"usual arrangements, then the regime for {each(horizon, fmt_num)} years (the study). "
+                   f"Outcomes are read in the study's final year."),
         Block("p", "Regimes compared:"),
         Block("ul", items=[f"{regime_label(r)}{' (baseline)' if r == baseline else ''}: "
                            f"{regime_description(r) or 'no description'}" for r in regimes]),
@@ -555,8 +582,8 @@ def _document(sweep: Sweep, table: pd.DataFrame, cost: pd.DataFrame, baseline: s
                                 f"{dt.date.today().isoformat()} by resilience report")]
     blocks += [Block("h1", "Summary"), Block("p", summary_text(table, metrics, horizon))]
     if cols:
-        blocks.append(Block("note", f"Results are split by {', '.join(cols)}; the summary pools the strata "
-                                    "as rows of one table."))
+        blocks.append(Block("note", f"Results are split by {', '.join(cols)}; the summary reads the first "
+                                    "outcome in each, and counts the contrasts over all of them."))
     blocks.append(Block("h1", "Methods"))
     desc = model_description()
     if desc:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from experiments import cli
@@ -133,3 +134,41 @@ def test_a_failed_render_leaves_the_old_report(sweep, tmp_path, monkeypatch):
         build(path, out=out, title="new")
     assert (out / "report.pdf").read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["r"]
+
+
+def test_the_summary_reads_each_stratum_on_its_own():
+    """A sweep over funding paths listed every regime once per path in one sentence ('Grants, ...,
+    Status quo, Grants, ... did not differ clearly') without saying which path was which."""
+    from experiments.report import summary_text
+
+    rows = []
+    for funding, effect in (("austerity", -0.01), ("shock", 0.0)):
+        for regime in ("none", "grants", "partnership", "competitive_tender"):
+            d = 0.0 if regime == "none" else (effect if regime == "grants" else 0.0)
+            rows.append({"by": "regime", "level": regime, "baseline": "none", "metric": "lonely_share",
+                         "n": 10, "mean": 0.07 + d, "ci_low": 0.06, "ci_high": 0.08, "n_pairs": 10,
+                         "diff_mean": d, "diff_ci_low": d - 0.002 if d else -0.002, "diff_ci_high": d + 0.002,
+                         "p_value": 0.001 if d else 0.6, "p_holm": 0.003 if d else 0.9, "fixed_by_design": False,
+                         "verdict": "better" if d else "", "funding": funding})
+    text = summary_text(pd.DataFrame(rows), ["lonely_share"], 10)
+    austerity, shock = text.split("With funding = shock:")
+    assert austerity.startswith("With funding = austerity:") and "Grants lowered it by 1.0 percentage points" in austerity
+    assert "Partnership and Competitive tender did not differ clearly" in austerity
+    assert "None of the 3 regimes differed clearly" in shock and "Grants" not in shock
+    assert "2 of 6 regime-outcome contrasts" not in text and "1 of 6 regime-outcome contrasts" in text
+
+
+def test_the_design_says_a_swept_setting_in_words():
+    """A sweep over funding paths printed "funding path: ['austerity', 'shock']"."""
+    from experiments.report import Sweep, _methods
+
+    def job(funding: str, budget: float) -> dict:
+        return {"replicates": 4, "config": {"place": {"name": "small", "n_residents": 2000, "n_neighbourhoods": 4},
+                                            "funding": {"path": funding}, "horizon_years": 5, "burn_in_years": 8,
+                                            "council": {"budget_per_resident_per_year": budget}}}
+
+    sweep = Sweep(Path("."), {}, pd.DataFrame(), [job("austerity", 4.0), job("shock", 8.0)])
+    text = " ".join(b.text for b in _methods(sweep, ["none", "grants"], "none") if b.text)
+    assert "['" not in text and "[4" not in text, text
+    assert "funding paths: austerity (a cut every year) and a one-off shock (a sudden cut)" in text
+    assert "Council budget £4.00 and £8.00 per resident per year" in text
