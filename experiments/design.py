@@ -37,6 +37,9 @@ from experiments.interrupts import prepare_for_runs, raise_if_interrupt
 from model.params import PLACES, ConfigError, Params, make_params, numeric_fields
 
 METHODS = ("lhs", "sobol", "morris", "saltelli")
+# The status of a finished run in a study's runs: "ok" where a design ran it, "completed" where a
+# calibration wave did (experiments/calibrate.py); the analysis tools read both
+FINISHED = ("ok", "completed")
 MORRIS_LEVELS = 4  # grid levels of Morris trajectories (SALib's default; Saltelli et al. 2008 advise 4)
 RANGES_DIR = CONFIG_DIR / "ranges"
 

@@ -94,8 +94,8 @@ def load_study(path: Path) -> Study:
     meta, points, runs = design.load_study(path)
     if runs.empty:
         raise ConfigError(f"{path} has no runs yet (no runs.parquet or runs/point_*.parquet)")
-    if "status" in runs.columns:  # design studies mark a finished run "ok" (experiments/design.py)
-        runs = runs[runs["status"] == "ok"]
+    if "status" in runs.columns:  # a design's finished runs, or a calibration wave's
+        runs = runs[runs["status"].isin(design.FINISHED)]
     return Study(path, points, runs.reset_index(drop=True), meta or {})
 
 

@@ -270,6 +270,16 @@ def model_description() -> str:
     return _plain(para.replace("**Purpose.**", ""))
 
 
+def limitations_version() -> str:
+    """The model version the limitations in brief were measured on (from the section's opening)."""
+    try:
+        part = _section((REPO_ROOT / "docs" / "validation.md").read_text(encoding="utf-8"), "Limitations in brief")
+    except OSError:
+        return ""
+    m = re.search(r"model\s+version\s+(\d+)", re.split(r"^- ", part, flags=re.M)[0])
+    return m.group(1) if m else ""
+
+
 def limitations() -> list[str]:
     """The bullets of docs/validation.md's "Limitations in brief", in plain words (its opening
     paragraph is for readers of the document; the report says where the full record is)."""
@@ -309,16 +319,18 @@ def summary_text(table: pd.DataFrame, metrics: Sequence[str], horizon: Any) -> s
         cols = tables.strata_of(t)
         # one passage per stratum (a sweep over funding paths named every regime once per path,
         # in one list, without saying which path was which)
-        groups = t[t["metric"] == primary].groupby(cols, sort=False) if cols else [((), t[t["metric"] == primary])]
+        groups = (t[t["metric"] == primary].groupby(cols, sort=False, dropna=False) if cols
+                  else [((), t[t["metric"] == primary])])
         for key, rows in groups:
             key = key if isinstance(key, tuple) else (key,)
-            where = "; ".join(f"{c} = {v}" for c, v in zip(cols, key, strict=True))
+            where = "; ".join(f"{c} = {v if pd.notna(v) else '(not set)'}" for c, v in zip(cols, key, strict=True))
             words.append(_primary_words(rows, primary, baseline, horizon, f"With {where}: " if where else ""))
     tested = t[t["p_holm"].notna()]
     n_clear = sum(_clear(r) for r in tested.itertuples())
     better = tested[tested["verdict"] == "better"]
     worse = tested[tested["verdict"] == "worse"]
-    words.append(f"Over all {tested['metric'].nunique()} outcomes tested, {n_clear} of {len(tested)} "
+    n_out = tested["metric"].nunique()
+    words.append(f"Over all {n_out} outcome{'s' if n_out != 1 else ''} tested, {n_clear} of {len(tested)} "
                  f"regime-outcome contrasts with {baseline} were clear (Holm-adjusted p < 0.05): "
                  f"{len(better)} in the better direction and {len(worse)} in the worse.")
     return " ".join(words)
@@ -333,8 +345,8 @@ def _primary_words(rows: pd.DataFrame, primary: str, baseline: str, horizon: Any
     if clear:
         parts = [f"{regime_label(r.level)} {_diff_words(primary, r.diff_mean, r.diff_ci_low, r.diff_ci_high)}"
                  for r in clear]
-        words.append(f"Compared with {baseline}, in the final year of {horizon} years, on the share of "
-                     f"{name}: " + "; ".join(parts) + ".")
+        span = "in the final year" if " and " in str(horizon) else f"in the final year of {horizon} years"
+        words.append(f"Compared with {baseline}, {span}, on the share of {name}: " + "; ".join(parts) + ".")
     if unclear:
         who = f"None of the {len(unclear)} regimes" if not clear and len(unclear) > 2 else _join(unclear)
         words.append(f"{who} differed clearly from {baseline} on the share of {name} (Holm-adjusted p at "
@@ -568,8 +580,11 @@ def _document(sweep: Sweep, table: pd.DataFrame, cost: pd.DataFrame, baseline: s
     ts, groups = sweep.tables["timeseries"], sweep.tables["groups"]
     regimes = regime_order(runs["regime"].unique())
     horizon = _cfg(sweep, "horizon_years", default="?")
-    horizon = f"{horizon:g}" if isinstance(horizon, float) else horizon
-    place = PLACE_WORDS.get(str(_cfg(sweep, "place", "name", default="")), "place")
+    # a swept horizon or place, in words ("3 and 5 years", "small community and town")
+    horizon = _join([f"{h:g}" if isinstance(h, float) else str(h) for h in
+                     (horizon if isinstance(horizon, list) else [horizon])])
+    place = _cfg(sweep, "place", "name", default="")
+    place = _join([PLACE_WORDS.get(str(p), "place") for p in dict.fromkeys(place if isinstance(place, list) else [place])])
     metrics = list(dict.fromkeys(table["metric"]))
     fixed = tables.fixed_metrics(table)
     shown = [m for m in metrics if m not in fixed and not figs.constant_by_design(runs, m)]
@@ -649,8 +664,11 @@ def _document(sweep: Sweep, table: pd.DataFrame, cost: pd.DataFrame, baseline: s
     if lim:
         blocks += [Block("h1", "Limitations"),
                    Block("p", "What a reader of these results should know about the model against what "
-                              "is known about England. The full record of each shortfall, with what was "
-                              "tried, is in docs/validation.md (Known shortfalls)."),
+                              "is known about England"
+                              + (f" (measured on model version {limitations_version()})"
+                                 if limitations_version() else "")
+                              + ". The full record of each shortfall, with what was tried, is in "
+                              "docs/validation.md (Known shortfalls)."),
                    Block("ul", items=lim)]
     blocks += [Block("h1", "Provenance"),
                Block("p", "Every number here can be reproduced from the resolved configuration and the "

@@ -18,6 +18,7 @@ import math
 import os
 import re
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.design import load_study
+from experiments.design import FINISHED, load_study
 from model.params import ConfigError
 
 CONTRAST = re.compile(r"^\s*(?P<a>[\w.]+)\s+-\s+(?P<b>[\w.]+)\s+on\s+(?P<metric>[\w.]+)\s*$")
@@ -76,7 +77,7 @@ def quantity(study: dict[str, Any], points: pd.DataFrame, runs: pd.DataFrame, *,
     regimes = list(study["regimes"])
     if len(runs) == 0:
         raise ConfigError("the study has no finished runs yet; run resilience design first")
-    ok = runs[runs["status"] == "ok"]
+    ok = runs[runs["status"].isin(FINISHED)]  # a design's finished runs, or a calibration wave's
     if contrast is not None:
         m = CONTRAST.match(contrast)
         if not m:
@@ -218,22 +219,30 @@ def _noise_note(df: pd.DataFrame) -> str:
             f"of the point means the indices are computed from.")
 
 
-def _spread_labels(fig, texts: list) -> None:
-    """Move point labels up, one line at a time, until none overlaps another (labels of points
-    that lie close together were drawn over each other); the lowest point's label stays put."""
+def _spread_labels(fig, texts: list, obstacles: Sequence = ()) -> None:
+    """Move point labels a line at a time, up then down, until none overlaps another label or an
+    obstacle and each stays inside its panel (labels of points that lie close together were drawn
+    over each other); the lowest point's label stays put. A label with no clear place in eight
+    lines either way stays where it was drawn."""
     from matplotlib.text import Text
 
+    if not texts:
+        return
     renderer = fig.canvas.get_renderer()
-    placed = []
+    panel = texts[0].axes.get_window_extent(renderer)
+    placed = [o.get_window_extent(renderer) for o in obstacles]
     for t in sorted(texts, key=lambda t: (t.xy[1], t.xy[0])):
-        box = Text.get_window_extent(t, renderer)  # the text alone, not its leader line
-        for _ in range(12):
-            if not any(box.overlaps(b) for b in placed):
+        x0, y0 = t.xyann
+        line = Text.get_window_extent(t, renderer).height * 72 / fig.dpi + 1  # points
+        for step in (0, 1, -1, 2, -2, 3, -3, 4, -4, 5, -5, 6, -6, 7, -7, 8, -8):
+            t.xyann = (x0, y0 + step * line)
+            box = Text.get_window_extent(t, renderer)  # the text alone, not its leader line
+            if (box.y1 <= panel.y1 + 1 and box.y0 >= panel.y0 - 1
+                    and not any(box.overlaps(b) for b in placed)):
                 break
-            x, y = t.xyann
-            t.xyann = (x, y + box.height * 72 / fig.dpi + 1)
-            box = Text.get_window_extent(t, renderer)
-        placed.append(box)
+        else:
+            t.xyann = (x0, y0)
+        placed.append(Text.get_window_extent(t, renderer))
 
 
 def morris_figure(df: pd.DataFrame, study: dict[str, Any], q: Quantity, base: Path) -> list[Path]:
@@ -257,7 +266,7 @@ def morris_figure(df: pd.DataFrame, study: dict[str, Any], q: Quantity, base: Pa
         ax2.scatter(df["mu_star"] * k, df["sigma"] * k, s=18, color=style.COLOURS[2])
         top = max(float(df["mu_star"].max()), float(df["sigma"].max()), 1e-12) * k
         ax2.plot([0, top], [0, top], color="#999", lw=0.8, ls="--")
-        ax2.text(top, top, "σ = μ*", color="#666", va="bottom", ha="right", fontsize=style.SMALL_SIZE)
+        diagonal = ax2.text(top, top, "σ = μ*", color="#666", va="bottom", ha="right", fontsize=style.SMALL_SIZE)
         texts = [ax2.annotate(_label(study, row["parameter"]), (row["mu_star"] * k, row["sigma"] * k),
                               xytext=(3, 3), textcoords="offset points", fontsize=style.SMALL_SIZE - 0.5,
                               arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "#888",
@@ -272,7 +281,7 @@ def morris_figure(df: pd.DataFrame, study: dict[str, Any], q: Quantity, base: Pa
         if note:
             fig.supxlabel(note, fontsize=style.SMALL_SIZE, color="#444")
         fig.canvas.draw()
-        _spread_labels(fig, texts)
+        _spread_labels(fig, texts, obstacles=[diagonal])
         paths = _save(fig, base)
     plt.close(fig)
     return paths

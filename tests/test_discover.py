@@ -190,3 +190,16 @@ def test_the_tradeoff_figure_colours_every_box_on_one_integer_scale(tmp_path, mo
     ticks = fig.axes[1].get_yticks()
     assert np.allclose(ticks, np.round(ticks)) and set(np.round(ticks).astype(int)) == {0, 1, 2, 3}
     assert (tmp_path / "t.png").exists()
+
+
+def test_a_calibration_waves_runs_are_read_too(tmp_path):
+    """A calibration wave (experiments/calibrate.py) marks a finished run "completed", a design
+    "ok"; the calibration says the design tools can read each wave. Failed runs are still left out."""
+    inside = write_study(tmp_path / "wave")
+    for path in [tmp_path / "wave" / "runs.parquet", *(tmp_path / "wave" / "runs").glob("point_*.parquet")]:
+        runs = pd.read_parquet(path)
+        runs.assign(status="completed").to_parquet(path)
+    res = discover(tmp_path / "wave", CLAIM, rule="mean")
+    assert res["holds"].to_numpy().tolist() == inside.tolist()
+    runs = load_study(tmp_path / "wave").runs
+    assert len(runs) and set(runs["status"]) == {"completed"}

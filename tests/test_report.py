@@ -74,6 +74,10 @@ def test_the_limitations_are_the_brief_ones_a_reader_can_take_in():
     assert sum(len(item.split()) for item in items) < 800
     assert all(len(item.split()) < 120 for item in items), max(items, key=len)
     assert not any(re.search(r"\bversion \d+", item) for item in items)  # the record's history stays in the doc
+    from experiments.report import limitations_version
+    from model import MODEL_VERSION
+
+    assert limitations_version() == str(MODEL_VERSION)  # the brief is measured on the model as it is
 
 
 @pytest.mark.skipif(not POPPLER, reason="pdffonts/pdftotext (Debian's poppler-utils) are not installed")
@@ -150,6 +154,9 @@ def test_the_summary_reads_each_stratum_on_its_own():
                          "diff_mean": d, "diff_ci_low": d - 0.002 if d else -0.002, "diff_ci_high": d + 0.002,
                          "p_value": 0.001 if d else 0.6, "p_holm": 0.003 if d else 0.9, "fixed_by_design": False,
                          "verdict": "better" if d else "", "funding": funding})
+    nan_stratum = [{**r, "funding": None} for r in rows if r["funding"] == "shock"]
+    assert "With funding = (not set):" in summary_text(pd.DataFrame(rows[:4] + nan_stratum), ["lonely_share"], 10)
+    assert "in the final year," in summary_text(pd.DataFrame(rows), ["lonely_share"], "3 and 5")
     text = summary_text(pd.DataFrame(rows), ["lonely_share"], 10)
     austerity, shock = text.split("With funding = shock:")
     assert austerity.startswith("With funding = austerity:") and "Grants lowered it by 1.0 percentage points" in austerity

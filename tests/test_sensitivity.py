@@ -211,3 +211,12 @@ def test_the_morris_figure_speaks_plainly_and_its_labels_stay_apart(tmp_path, mo
     assert "Lonely residents" in fig._suptitle.get_text()
     assert "percentage points" in ax1.get_xlabel() and ax1.get_xlim()[1] > 5  # 5.6 points, not 0.056
     assert "92%" in fig.get_supxlabel() and "84%" in fig.get_supxlabel()
+
+
+def test_a_calibration_waves_runs_are_analysed_too(tmp_path):
+    """A calibration wave marks a finished run "completed" (a design: "ok"); both are finished runs."""
+    out = _toy_study(tmp_path, "morris", 6, lambda x: float(np.dot(LINEAR_C, x)), 4, [0] * 4, [1] * 4)
+    for path in [out / "runs.parquet", *(out / "runs").glob("point_*.parquet")]:
+        pd.read_parquet(path).assign(status="completed").to_parquet(path)
+    t = sensitivity.analyse(out, metric="y", figures=False).table.set_index("parameter")
+    assert np.allclose(t.loc[list(TOY_PARAMS), "mu_star"], LINEAR_C, atol=1e-9)
