@@ -31,6 +31,7 @@ from scipy import stats
 
 from experiments import style, tables
 from experiments.store import SEED_COLUMNS, condition_names
+from experiments.tables import CORE as COMPARISON_CORE
 from model import DIRECTION
 from model.regimes import regime_label, regime_order
 
@@ -433,8 +434,13 @@ def all_figures(tables: dict[str, pd.DataFrame], out_dir: Path, metrics: Sequenc
             suffix = f"_{slug(name)}" if many else ""
             made += final_year_figure(part, metrics, out_dir / f"final_year{suffix}", title=name)
         if comparison is not None and not comparison.empty:
-            for name, part in strata(comparison, cols):
-                suffix = f"_{slug(name)}" if many else ""
+            # the comparison's own strata: the runs' other conditions when regimes are compared, the
+            # regime when funding paths are (compare --by funding); one unnamed figure drew every
+            # regime's contrast on one row, unlabelled, as "differences_.png"
+            cparts = strata(comparison, [c for c in comparison.columns
+                                         if c not in COMPARISON_CORE and c != "verdict"])
+            for name, part in cparts:
+                suffix = f"_{slug(name)}" if len(cparts) > 1 else ""
                 made += forest_figure(part, out_dir / f"differences{suffix}", metrics=metrics,
                                       title=name)
         for name, part in strata(groups, cols) if not groups.empty else []:

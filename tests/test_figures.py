@@ -245,3 +245,23 @@ def test_a_regime_without_a_line_is_left_out_of_the_legend_and_its_band_unclaime
         names = [t.get_text() for t in legend.get_texts()]
         assert len(names) == listed and (style.regime_label("none") in names) == shaded
         assert legend.get_title().get_text().startswith("Shaded") == shaded
+
+
+def test_comparing_funding_paths_draws_one_differences_figure_per_regime(tmp_path):
+    """compare --by funding contrasts the paths within each regime: its figure drew every regime's
+    contrast on one unlabelled row, saved as "differences_.png"."""
+    rng = np.random.default_rng(4)
+    runs = pd.DataFrame([{"regime": r, "funding": f, "seed": s, "replicate": s, "status": "completed",
+                          "lonely_share": 0.07 + rng.normal(0, 0.003)}
+                         for r in ("grants", "partnership") for f in ("austerity", "shock") for s in range(5)])
+    comp = tables.normalise(pd.DataFrame([
+        {"by": "funding", "level": f, "baseline": "austerity", "regime": r, "metric": "lonely_share", "n": 5,
+         "mean": 0.07, "ci_low": 0.06, "ci_high": 0.08, "n_pairs": 0 if f == "austerity" else 5,
+         "diff_mean": np.nan if f == "austerity" else d, "diff_ci_low": np.nan if f == "austerity" else d - 0.002,
+         "diff_ci_high": np.nan if f == "austerity" else d + 0.002, "p_value": np.nan if f == "austerity" else 0.04,
+         "verdict": ""}
+        for r, d in (("grants", 0.002), ("partnership", -0.003)) for f in ("austerity", "shock")]))
+    made = figures.all_figures({"runs": runs, "timeseries": pd.DataFrame(), "groups": pd.DataFrame()},
+                               tmp_path, ["lonely_share"], comparison=comp)
+    drawn = sorted(p.name for p in made if p.name.startswith("differences") and p.suffix == ".png")
+    assert drawn == ["differences_regime-grants.png", "differences_regime-partnership.png"]
