@@ -31,7 +31,7 @@ from scipy import stats
 
 from experiments import style, tables
 from experiments.store import SEED_COLUMNS, condition_names
-from experiments.tables import CORE as COMPARISON_CORE
+from experiments.tables import strata_of as comparison_strata
 from model import DIRECTION
 from model.regimes import regime_label, regime_order
 
@@ -437,8 +437,7 @@ def all_figures(tables: dict[str, pd.DataFrame], out_dir: Path, metrics: Sequenc
             # the comparison's own strata: the runs' other conditions when regimes are compared, the
             # regime when funding paths are (compare --by funding); one unnamed figure drew every
             # regime's contrast on one row, unlabelled, as "differences_.png"
-            cparts = strata(comparison, [c for c in comparison.columns
-                                         if c not in COMPARISON_CORE and c != "verdict"])
+            cparts = strata(comparison, comparison_strata(comparison))
             for name, part in cparts:
                 suffix = f"_{slug(name)}" if len(cparts) > 1 else ""
                 made += forest_figure(part, out_dir / f"differences{suffix}", metrics=metrics,

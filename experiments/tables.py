@@ -42,9 +42,17 @@ COST_FOOTNOTE = (
 
 
 def strata_of(table: pd.DataFrame) -> list[str]:
-    """The stratum columns of a comparison table: every column not in the schema's core."""
-    extra = {"regime", "verdict"}
+    """The stratum columns of a comparison table: every column not in the schema's core. The
+    regime is one when levels of something else are compared within each regime (``compare --by
+    funding``: the table has both ``level`` and ``regime``); otherwise it is the level."""
+    extra = {"verdict"} if {"level", "regime"} <= set(table.columns) else {"regime", "verdict"}
     return [c for c in table.columns if c not in CORE and c not in extra]
+
+
+def factor_of(table: pd.DataFrame) -> str:
+    """What the table's levels are: "regime", or the setting compared (``by``)."""
+    by = table["by"].dropna().astype(str).unique() if "by" in table.columns else []
+    return by[0] if len(by) == 1 else "regime"
 
 
 def normalise(table: pd.DataFrame) -> pd.DataFrame:
@@ -183,6 +191,7 @@ def reader_tables(table: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     t = normalise(table)
     fixed = set(fixed_metrics(t))
     cols = strata_of(t)
+    first = "Regime" if factor_of(t) == "regime" else factor_of(t).replace("_", " ").capitalize()
     groups = t.groupby(cols, sort=True, dropna=False) if cols else [((), t)]
     out = []
     for key, part in groups:
@@ -200,12 +209,12 @@ def reader_tables(table: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
             dl = decimals_for(_median_half(metric, mrows["ci_low"], mrows["ci_high"]))
             dd = decimals_for(_median_half(metric, mrows["diff_ci_low"], mrows["diff_ci_high"]), digits=2)
             diff_col = f"Difference vs {regime_label(baseline)} [95% CI]"
-            rows.append({"Regime": f"{style.outcome_label(metric)}: {style.direction_text(metric)}",
+            rows.append({first: f"{style.outcome_label(metric)}: {style.direction_text(metric)}",
                          "Runs": "", "Mean [95% CI]": "", diff_col: "", "p (Holm)": "", "Verdict": ""})
             for r in mrows.itertuples():
                 is_base = str(r.level) == baseline
                 rows.append({
-                    "Regime": regime_label(r.level),
+                    first: regime_label(r.level),
                     "Runs": int(r.n) if _finite(r.n) else "",
                     "Mean [95% CI]": level_text(metric, r.mean, r.ci_low, r.ci_high, dl),
                     diff_col:
@@ -311,7 +320,9 @@ METHOD_NOTE = (
 
 def markdown(table: pd.DataFrame, cost: pd.DataFrame, baseline: str, source: str) -> str:
     """The comparison as Markdown for people (``compare/comparison.md``)."""
-    lines = [f"# Comparison of regimes: {source}", "",
+    factor = factor_of(normalise(table))
+    what = "regimes" if factor == "regime" else f"{factor.replace('_', ' ')} within each regime"
+    lines = [f"# Comparison of {what}: {source}", "",
              f"Baseline: {regime_label(baseline)} (`{baseline}`). {METHOD_NOTE}", ""]
     for heading, df in reader_tables(table):
         if heading:

@@ -265,3 +265,9 @@ def test_comparing_funding_paths_draws_one_differences_figure_per_regime(tmp_pat
                                tmp_path, ["lonely_share"], comparison=comp)
     drawn = sorted(p.name for p in made if p.name.startswith("differences") and p.suffix == ".png")
     assert drawn == ["differences_regime-grants.png", "differences_regime-partnership.png"]
+    # and the comparison's text gives each regime its own table, its rows named by funding path
+    # (it listed "austerity" and "shock" once per regime in one table, the regimes unnamed)
+    text = tables.markdown(comp, pd.DataFrame(), "austerity", "test")
+    assert "## regime = grants" in text and "## regime = partnership" in text
+    assert "| Funding | Runs |" in text and text.startswith("# Comparison of funding within each regime")
+    assert [h for h, _ in tables.reader_tables(comp)] == ["regime = grants", "regime = partnership"]
