@@ -270,26 +270,26 @@ def model_description() -> str:
     return _plain(para.replace("**Purpose.**", ""))
 
 
-def limitations_version() -> str:
-    """The model version the limitations in brief were measured on (from the section's opening)."""
+def _brief() -> tuple[str, list[str]]:
+    """docs/validation.md's "Limitations in brief": its opening paragraph and its bullets, in plain
+    words (the opening is for readers of the document; the report says where the full record is)."""
     try:
         part = _section((REPO_ROOT / "docs" / "validation.md").read_text(encoding="utf-8"), "Limitations in brief")
     except OSError:
-        return ""
-    m = re.search(r"model\s+version\s+(\d+)", re.split(r"^- ", part, flags=re.M)[0])
+        return "", []
+    opening, *items = re.split(r"^- ", part, flags=re.M)
+    return opening, [_plain(i) for i in items if i.strip()]
+
+
+def limitations_version() -> str:
+    """The model version the limitations in brief were measured on (named in the section's opening)."""
+    m = re.search(r"model\s+version\s+(\d+)", _brief()[0])
     return m.group(1) if m else ""
 
 
 def limitations() -> list[str]:
-    """The bullets of docs/validation.md's "Limitations in brief", in plain words (its opening
-    paragraph is for readers of the document; the report says where the full record is)."""
-    path = REPO_ROOT / "docs" / "validation.md"
-    try:
-        part = _section(path.read_text(encoding="utf-8"), "Limitations in brief")
-    except OSError:
-        return []
-    items = re.split(r"^- ", part, flags=re.M)[1:]  # (what precedes the first bullet: the opening)
-    return [_plain(i) for i in items if i.strip()]
+    """The bullets of docs/validation.md's "Limitations in brief", in plain words."""
+    return _brief()[1]
 
 
 def _diff_words(metric: str, d: float, lo: float, hi: float) -> str:
@@ -348,11 +348,12 @@ def _primary_words(rows: pd.DataFrame, primary: str, baseline: str, horizon: Any
         span = "in the final year" if " and " in str(horizon) else f"in the final year of {horizon} years"
         words.append(f"Compared with {baseline}, {span}, on the share of {name}: " + "; ".join(parts) + ".")
     if unclear:
-        who = f"None of the {len(unclear)} regimes" if not clear and len(unclear) > 2 else _join(unclear)
-        words.append(f"{who} differed clearly from {baseline} on the share of {name} (Holm-adjusted p at "
-                     f"least 0.05 or a 95% CI that includes no change)." if who.startswith("None") else
-                     f"{who} did not differ clearly from {baseline} on the share of {name} "
-                     f"(Holm-adjusted p at least 0.05 or a 95% CI that includes no change).")
+        if not clear and len(unclear) > 2:
+            who = f"None of the {len(unclear)} regimes differed"
+        else:
+            who = f"{_join(unclear)} did not differ"
+        words.append(f"{who} clearly from {baseline} on the share of {name} (Holm-adjusted p at least 0.05 "
+                     f"or a 95% CI that includes no change).")
     return lead + " ".join(words)
 
 
@@ -660,13 +661,12 @@ def _document(sweep: Sweep, table: pd.DataFrame, cost: pd.DataFrame, baseline: s
         blocks.append(Block("table", "Cost per lonely-person-year averted against No funding (same seeds). "
                                      + tables.COST_FOOTNOTE, frame=ct, number=ntab))
 
-    lim = limitations()
+    lim, version = limitations(), limitations_version()
     if lim:
         blocks += [Block("h1", "Limitations"),
                    Block("p", "What a reader of these results should know about the model against what "
                               "is known about England"
-                              + (f" (measured on model version {limitations_version()})"
-                                 if limitations_version() else "")
+                              + (f" (measured on model version {version})" if version else "")
                               + ". The full record of each shortfall, with what was tried, is in "
                               "docs/validation.md (Known shortfalls)."),
                    Block("ul", items=lim)]

@@ -191,7 +191,8 @@ def reader_tables(table: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     t = normalise(table)
     fixed = set(fixed_metrics(t))
     cols = strata_of(t)
-    first = "Regime" if factor_of(t) == "regime" else factor_of(t).replace("_", " ").capitalize()
+    factor = factor_of(t)
+    first = "Regime" if factor == "regime" else factor.replace("_", " ").capitalize()
     groups = t.groupby(cols, sort=True, dropna=False) if cols else [((), t)]
     out = []
     for key, part in groups:
